@@ -1,0 +1,217 @@
+/* analyze.c — first-pass state updates and per-pass verdicts.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "analyze.h"
+
+#include <string.h>
+
+#include "strbuf.h"
+
+/* Source-level NAT kinds stay true for the rest of the source's packets. */
+#define DDI_NAT_STICKY (DDI_NAT_MULTI_OS | DDI_NAT_IPID)
+
+static bool tool_is_crafted(ddi_tool t) { return t != DDI_TOOL_NONE; }
+
+static void os_input(const ddi_pkt *p, const ddi_p0fdb *db, const ddi_frame_rec *rec, const ddi_conn *c,
+                     ddi_os_input *in)
+{
+    in->p = p;
+    in->db = db;
+    in->retry_count = rec->retry_count;
+    /* gap1 is fixed once the second SYN is seen, so it is the same on every pass */
+    in->retry_gap1 = rec->retry_count && c ? c->gap1 : 0;
+    in->ipid = (ddi_ipid_class)rec->ipid_class;
+}
+
+static bool wants_os(const ddi_pkt *p, ddi_tool tool)
+{
+    return ddi_pkt_is_syn(p) && !tool_is_crafted(tool);
+}
+
+void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, uint32_t frame, ddi_frame_rec *rec)
+{
+    memset(rec, 0, sizeof *rec);
+    if (!p->ver)
+        return;
+    if (!st->packets || p->ts < st->first_ts)
+        st->first_ts = p->ts;
+    st->packets++;
+    if (p->ts > st->horizon)
+        st->horizon = p->ts;
+
+    bool created;
+    uint32_t si = ddi_state_source_get(st, &p->src, &created);
+    if (!si) {
+        rec->flags = DDI_FR_SRC_FULL;
+        return;
+    }
+    ddi_source *s = ddi_state_source(st, si);
+    rec->src = si;
+    if (created) {
+        s->first_ts = p->ts;
+        rec->flags |= DDI_FR_FIRST;
+    }
+    s->pkts++;
+
+    ddi_tool tool = p->l4_complete || p->l4 == DDI_L4_ICMP ? ddi_tool_classify(&s->tool_ctx, p) : DDI_TOOL_NONE;
+    rec->tool = (uint8_t)tool;
+    if (tool != DDI_TOOL_NONE)
+        s->tool = (uint8_t)tool;
+
+    bool syn = ddi_pkt_is_syn(p);
+    bool retrans_plus1 = false, retrans = false;
+    ddi_conn *c = NULL;
+    if (syn) {
+        s->syns++;
+        /* stateless scanners never retransmit (scanner-facts.md R10): their
+         * millions of one-off SYNs need no connection records */
+        if (!ddi_tool_is_stateless(tool)) {
+            uint32_t ci = ddi_state_conn_get(st, ddi_conn_key(p), &created);
+            c = ddi_state_conn(st, ci);
+            if (!c) {
+                rec->flags |= DDI_FR_CONN_FULL;
+            } else if (created) {
+                c->first_ts = p->ts;
+                c->count = 1;
+                c->dport = p->tcp.dport;
+                c->src = si;
+                c->first_frame = frame;
+                c->last_ipid = p->ip_id;
+            } else {
+                retrans = true;
+                double since_first = p->ts - c->first_ts;
+                rec->retry_count = c->count < 15 ? c->count : 15;
+                rec->retry_iv = (float)(since_first - c->last_dt);
+                if (c->count == 1)
+                    c->gap1 = (float)since_first;
+                c->prev_dt = c->last_dt;
+                c->last_dt = (float)since_first;
+                if (c->count < 255)
+                    c->count++;
+                retrans_plus1 = p->ver == 4 && p->ip_id == (uint16_t)(c->last_ipid + 1);
+                c->last_ipid = p->ip_id;
+                s->retries++;
+            }
+            rec->conn = ci;
+        }
+    }
+
+    uint16_t nat = 0;
+    if (p->ver == 4) {
+        if (s->ipid.seen) {
+            rec->flags |= DDI_FR_HAS_GAP;
+            rec->ipid_gap = ddi_ipid_gap(s->ipid.last, p->ip_id);
+            rec->ipid_dt = (float)(p->ts - s->last_ts);
+        }
+        ddi_ipid_add(&s->ipid, p->ip_id, s->ipid.seen ? p->ts - s->last_ts : 0, retrans_plus1);
+        ddi_ipid_class cls = ddi_ipid_classify(&s->ipid);
+        rec->ipid_class = (uint8_t)cls;
+        if (!retrans && !tool_is_crafted(tool) && p->ip_id && cls != DDI_IPID_CONSTANT)
+            nat |= ddi_nat_source_ipid(&s->nat, p->ip_id);
+    }
+
+    if (wants_os(p, tool)) {
+        ddi_os_input in;
+        ddi_os_result os;
+        os_input(p, db, rec, c, &in);
+        ddi_os_infer(&in, &os);
+        nat |= ddi_nat_packet(p, &os) | ddi_nat_source_syn(&s->nat, p, &os);
+    }
+    s->nat_bits |= nat;
+    rec->nat_bits = (uint8_t)(nat | (s->nat_bits & DDI_NAT_STICKY));
+    s->last_ts = p->ts;
+}
+
+static void build_summary(ddi_verdict *v)
+{
+    ddi_sb b = ddi_sb_on(v->summary, sizeof v->summary);
+
+    if (v->tool != DDI_TOOL_NONE)
+        ddi_sb_clause(&b, "%s", ddi_tool_name(v->tool));
+    if (v->has_bs) {
+        char a[48];
+        ddi_sb_clause(&b, "backscatter (%s) from victim %s", ddi_backscatter_name(v->bs.kind),
+                      ddi_addr_str(&v->bs.victim, a, sizeof a));
+        if (v->bs.has_port)
+            ddi_sb_add(&b, " port %u", v->bs.victim_port);
+    }
+    if (v->has_os && v->os.family != DDI_OS_UNKNOWN) {
+        ddi_sb_clause(&b, "%s", v->os.label);
+        if (v->os.family == DDI_OS_WINDOWS && v->p->tcp.has_ws && v->p->tcp.has_ts)
+            ddi_sb_add(&b, " (WS+TS: the published reading is Vista/2008)");
+    }
+    if (v->has_mss && v->link.mtu < 1500 && v->link.label)
+        ddi_sb_clause(&b, "link MTU %u: %s", v->link.mtu, v->link.label);
+    if (v->nat_bits) {
+        ddi_sb_clause(&b, "middle box/NAT suspected (");
+        const char *sep = "";
+        for (unsigned bit = 1; bit < (1u << DDI_NAT__KINDS); bit <<= 1)
+            if (v->nat_bits & bit) {
+                ddi_sb_add(&b, "%s%s", sep, ddi_nat_kind_name(bit));
+                sep = ", ";
+            }
+        ddi_sb_add(&b, ")");
+    }
+    if (v->has_rate)
+        ddi_sb_clause(&b, "IP-ID counter: ~%.1f packets/s sent in all (%u in %.2f s)", v->rate, v->rate_gap, v->dt);
+    if (v->retry_count)
+        ddi_sb_clause(&b, "SYN retry #%u after %.2f s", v->retry_count, v->retry_iv);
+    if (v->conficker == DDI_CONF_YES)
+        ddi_sb_clause(&b, "Conficker-style: one SYN retry at ~3 s to tcp/445, then silence");
+    if (!b.len)
+        ddi_sb_add(&b, "nothing notable");
+}
+
+void ddi_verdict_build(const ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, const ddi_frame_rec *rec,
+                       ddi_verdict *v)
+{
+    memset(v, 0, sizeof *v);
+    v->p = p;
+    v->src = ddi_state_source(st, rec->src);
+    v->syn = ddi_pkt_is_syn(p);
+    v->tool = (ddi_tool)rec->tool;
+    const ddi_conn *c = ddi_state_conn(st, rec->conn);
+
+    if (rec->flags & DDI_FR_HAS_GAP) {
+        v->has_gap = true;
+        v->gap = rec->ipid_gap;
+        v->dt = rec->ipid_dt;
+        v->ipid_class = (ddi_ipid_class)rec->ipid_class;
+        v->has_rate = ddi_ipid_rate(v->ipid_class, (uint16_t)(p->ip_id - v->gap), p->ip_id, v->dt, &v->rate,
+                                    &v->rate_gap);
+    } else {
+        v->ipid_class = (ddi_ipid_class)rec->ipid_class;
+    }
+
+    v->retry_count = rec->retry_count;
+    v->retry_iv = rec->retry_iv;
+    if (c) {
+        v->conn_known = true;
+        v->conn = ddi_conn_history(c);
+        v->retry_gap1 = rec->retry_count ? c->gap1 : 0;
+        if (rec->retry_count == 2)
+            v->backoff = ddi_retry_backoff_text(c->gap1, rec->retry_iv);
+        v->conficker = ddi_retry_conficker(&v->conn, st->horizon);
+        v->observed_after = st->horizon - c->first_ts;
+    }
+
+    if (wants_os(p, v->tool)) {
+        ddi_os_input in;
+        os_input(p, db, rec, c, &in);
+        ddi_os_infer(&in, &v->os);
+        v->has_os = true;
+    }
+    if (ddi_pkt_is_tcp(p) && (p->tcp.flags & DDI_TH_SYN) && p->tcp.has_mss)
+        v->has_mss = ddi_mss_link(p->ver, p->tcp.mss, &v->link);
+
+    v->nat_bits = rec->nat_bits;
+    if (v->nat_bits)
+        ddi_nat_reason(v->nat_bits, p, &v->os, v->src ? &v->src->nat : NULL, v->nat_reason, sizeof v->nat_reason);
+
+    if (v->tool != DDI_TOOL_NONE)
+        ddi_tool_evidence(v->tool, p, v->tool_evidence, sizeof v->tool_evidence);
+    v->has_bs = ddi_backscatter_classify(p, &v->bs);
+    if (v->has_bs)
+        ddi_backscatter_evidence(&v->bs, p, v->bs_evidence, sizeof v->bs_evidence);
+    build_summary(v);
+}

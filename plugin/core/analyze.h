@@ -1,0 +1,62 @@
+/* analyze.h — the two entry points the glue calls: fold a packet into the
+ * state on the first pass, and build its verdict on any pass.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef DDI_ANALYZE_H
+#define DDI_ANALYZE_H
+
+#include "backscatter.h"
+#include "mss.h"
+#include "nat.h"
+#include "os.h"
+#include "state.h"
+#include "tools.h"
+
+typedef struct ddi_verdict {
+    const ddi_pkt *p;
+    const ddi_source *src;
+    bool syn;
+
+    /* IP ID (point-in-time) */
+    bool has_gap, has_rate;
+    uint16_t gap, rate_gap;
+    double dt, rate;
+    ddi_ipid_class ipid_class;
+
+    /* SYN retransmission (point-in-time) and the Conficker verdict (whole capture) */
+    uint8_t retry_count;
+    double retry_iv, retry_gap1;
+    const char *backoff;
+    bool conn_known;
+    ddi_syn_history conn;
+    ddi_conficker conficker;
+    double observed_after;    /* capture time seen after this connection's first SYN */
+
+    bool has_os;
+    ddi_os_result os;
+    bool has_mss;
+    ddi_link link;
+
+    uint16_t nat_bits;
+    char nat_reason[512];
+
+    ddi_tool tool;
+    char tool_evidence[256];
+
+    bool has_bs;
+    ddi_bs_result bs;
+    char bs_evidence[256];
+
+    char summary[512];
+} ddi_verdict;
+
+/* First pass only, in capture order. */
+void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, uint32_t frame, ddi_frame_rec *rec);
+
+/* Any pass.  Everything but the Conficker verdict (and the summary clause
+ * that reports it) depends only on the frame record and the packet, so the
+ * answer is the same in one-pass tshark, two-pass tshark and the GUI. */
+void ddi_verdict_build(const ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, const ddi_frame_rec *rec,
+                       ddi_verdict *v);
+
+#endif

@@ -1,0 +1,159 @@
+/* nat.c — NAT / middle-box evidence kinds (os-stack-facts.md §7).
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "nat.h"
+
+#include <string.h>
+
+#include "mss.h"
+#include "strbuf.h"
+
+/* Bellovin 2002 counts hosts as separate linear ID sequences; a sequence
+ * step above this is taken as a new sequence.  Small, so that random IDs
+ * rarely extend a sequence by chance (4 * 512 / 65536 = 3 % per packet). */
+#define NAT_SEQ_MAX_STEP 512
+#define NAT_SEQ_MIN_MEMBERS 4
+
+static bool port_outside(const ddi_pkt *p, const ddi_os_result *os)
+{
+    uint16_t lo[2], hi[2];
+    const char *nm[2];
+    int n = ddi_os_port_ranges(os->family, os->era, lo, hi, nm);
+    if (!n || os->match == DDI_OSM_NONE || os->match == DDI_OSM_FUZZY)
+        return false;
+    for (int i = 0; i < n; i++)
+        if (p->tcp.sport >= lo[i] && p->tcp.sport <= hi[i])
+            return false;
+    return true;
+}
+
+uint16_t ddi_nat_packet(const ddi_pkt *p, const ddi_os_result *os)
+{
+    uint16_t bits = 0;
+    if (!ddi_pkt_is_syn(p))
+        return 0;
+    if (port_outside(p, os))
+        bits |= DDI_NAT_PORT;
+    /* p0f fp_tcp.c: a signature whose initial TTL needs more than 35 hops
+     * matched only fuzzily: a proxy or a TTL-rewriting box */
+    if (os->fp.kind != DDI_MATCH_NONE && os->fp.excess_dist && !os->fp.userland)
+        bits |= DDI_NAT_TTL;
+    if (p->tcp.has_mss && ddi_mss_clamped(p->tcp.win, p->tcp.mss, p->tcp.has_ts, NULL))
+        bits |= DDI_NAT_MSS;
+    return bits;
+}
+
+static uint32_t fp_hash(const ddi_pkt *p, uint8_t ittl)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (unsigned i = 0; i < p->tcp.nopt; i++)
+        h = (h ^ p->tcp.olayout[i]) * 16777619u;
+    h = (h ^ p->tcp.win) * 16777619u;
+    h = (h ^ ittl) * 16777619u;
+    return h | 1; /* never 0: 0 means "not set" */
+}
+
+uint16_t ddi_nat_source_syn(ddi_nat_src *s, const ddi_pkt *p, const ddi_os_result *os)
+{
+    uint16_t bits = 0;
+    if (!ddi_pkt_is_syn(p) || os->family == DDI_OS_UNKNOWN || os->family == DDI_OS_TOOL)
+        return 0;
+    uint32_t h = fp_hash(p, os->fp.ittl);
+    if (!s->first_family) {
+        s->first_family = (uint8_t)os->family;
+        s->first_ittl = os->fp.ittl;
+        s->fp_hash = h;
+        s->last_ttl = p->ttl;
+        return 0;
+    }
+    /* p0f score_nat(): a different OS behind one address scores highest */
+    if (s->first_family != os->family)
+        bits |= DDI_NAT_MULTI_OS;
+    if (h == s->fp_hash) {
+        /* p0f score_nat(): same fingerprint, TTL moved by more than 2 hops */
+        int d = (int)p->ttl - (int)s->last_ttl;
+        if (d > 2 || d < -2)
+            bits |= DDI_NAT_TTL;
+        s->last_ttl = p->ttl;
+    }
+    return bits;
+}
+
+uint16_t ddi_nat_source_ipid(ddi_nat_src *s, uint16_t id)
+{
+    int best = -1, empty = -1, weakest = 0;
+    uint16_t best_step = 0;
+    for (int i = 0; i < 4; i++) {
+        if (!s->seq_cnt[i]) {
+            if (empty < 0)
+                empty = i;
+            continue;
+        }
+        uint16_t step = (uint16_t)(id - s->seq_head[i]);
+        if (step && step <= NAT_SEQ_MAX_STEP && (best < 0 || step < best_step)) {
+            best = i;
+            best_step = step;
+        }
+        if (s->seq_cnt[i] < s->seq_cnt[weakest])
+            weakest = i;
+    }
+    int slot = best >= 0 ? best : empty >= 0 ? empty : weakest;
+    if (best < 0)
+        s->seq_cnt[slot] = 0;
+    s->seq_head[slot] = id;
+    if (s->seq_cnt[slot] < 255)
+        s->seq_cnt[slot]++;
+    int established = 0;
+    for (int i = 0; i < 4; i++)
+        established += s->seq_cnt[i] >= NAT_SEQ_MIN_MEMBERS;
+    return established >= 2 ? DDI_NAT_IPID : 0;
+}
+
+const char *ddi_nat_kind_name(unsigned bit)
+{
+    switch (bit) {
+    case DDI_NAT_PORT: return "source port";
+    case DDI_NAT_TTL: return "TTL";
+    case DDI_NAT_MULTI_OS: return "several OS";
+    case DDI_NAT_IPID: return "IP-ID sequences";
+    case DDI_NAT_MSS: return "MSS clamp";
+    default: return "?";
+    }
+}
+
+void ddi_nat_reason(uint16_t bits, const ddi_pkt *p, const ddi_os_result *os, const ddi_nat_src *s, char *buf,
+                    size_t len)
+{
+    ddi_sb b = ddi_sb_on(buf, len);
+#define ADD(...) ddi_sb_clause(&b, __VA_ARGS__)
+    if (bits & DDI_NAT_PORT) {
+        uint16_t lo[2], hi[2];
+        const char *nm[2];
+        int n = ddi_os_port_ranges(os->family, os->era, lo, hi, nm);
+        if (n == 2)
+            ADD("source port %u lies outside both the %s range %u-%u and the %s range %u-%u of the fingerprinted OS",
+                p->tcp.sport, nm[0], lo[0], hi[0], nm[1], lo[1], hi[1]);
+        else if (n == 1)
+            ADD("source port %u lies outside the %s range %u-%u of the fingerprinted OS", p->tcp.sport, nm[0], lo[0],
+                hi[0]);
+    }
+    if (bits & DDI_NAT_TTL) {
+        if (os->fp.excess_dist)
+            ADD("TTL %u is %d hops below the signature's initial TTL %u (more than 35: rewritten TTL or proxy)",
+                p->ttl, os->fp.distance, os->fp.ittl);
+        else
+            ADD("TTL changed by more than 2 hops between SYNs with the same fingerprint (now %u)", p->ttl);
+    }
+    if (bits & DDI_NAT_MULTI_OS)
+        ADD("this address also sent %s SYNs (initial TTL %u): several hosts share it",
+            ddi_os_family_name((ddi_os_family)(s ? s->first_family : 0)), s ? s->first_ittl : 0);
+    if (bits & DDI_NAT_IPID)
+        ADD("IP IDs from this address form at least two interleaved counter sequences (Bellovin 2002): several hosts");
+    if (bits & DDI_NAT_MSS) {
+        uint16_t orig = 0;
+        ddi_mss_clamped(p->tcp.win, p->tcp.mss, p->tcp.has_ts, &orig);
+        ADD("window %u = %u x %u but MSS is %u: the MSS was rewritten on the path (window sized for MSS %u)",
+            p->tcp.win, orig ? p->tcp.win / orig : 0, orig, p->tcp.mss, orig);
+    }
+#undef ADD
+}

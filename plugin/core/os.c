@@ -1,0 +1,235 @@
+/* os.c — OS verdict: signature match first, ddi's rules where it has none,
+ * and every piece of behavioural evidence that agrees or disagrees.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "os.h"
+
+#include <string.h>
+
+#include "strbuf.h"
+
+const char *ddi_os_family_name(ddi_os_family f)
+{
+    static const char *const n[DDI_OS__COUNT] = {
+        [DDI_OS_UNKNOWN] = "unknown", [DDI_OS_WINDOWS] = "Windows", [DDI_OS_LINUX] = "Linux",
+        [DDI_OS_APPLE] = "macOS/iOS", [DDI_OS_FREEBSD] = "FreeBSD", [DDI_OS_OPENBSD] = "OpenBSD",
+        [DDI_OS_SOLARIS] = "Solaris", [DDI_OS_OTHER] = "other", [DDI_OS_TOOL] = "userland tool",
+    };
+    return (unsigned)f < DDI_OS__COUNT ? n[f] : "?";
+}
+
+const char *ddi_os_match_name(ddi_os_match m)
+{
+    switch (m) {
+    case DDI_OSM_EXACT: return "exact";
+    case DDI_OSM_GENERIC: return "generic";
+    case DDI_OSM_FUZZY: return "fuzzy";
+    case DDI_OSM_HEURISTIC: return "heuristic";
+    default: return "none";
+    }
+}
+
+ddi_os_family ddi_os_family_of_label(const char *cls, const char *name)
+{
+    if (cls && !strcmp(cls, "!"))
+        return DDI_OS_TOOL;
+    if (!name)
+        return DDI_OS_UNKNOWN;
+    if (strstr(name, "Windows"))
+        return DDI_OS_WINDOWS;
+    if (strstr(name, "Linux") || strstr(name, "Android"))
+        return DDI_OS_LINUX;
+    if (strstr(name, "Mac OS") || strstr(name, "MacOS") || strstr(name, "macOS") || strstr(name, "iOS"))
+        return DDI_OS_APPLE;
+    if (strstr(name, "FreeBSD"))
+        return DDI_OS_FREEBSD;
+    if (strstr(name, "OpenBSD"))
+        return DDI_OS_OPENBSD;
+    if (strstr(name, "Solaris"))
+        return DDI_OS_SOLARIS;
+    return DDI_OS_OTHER;
+}
+
+int ddi_os_port_ranges(ddi_os_family f, ddi_win_era era, uint16_t lo[2], uint16_t hi[2], const char *name[2])
+{
+    int n = 0;
+#define RANGE(l, h, s) (lo[n] = (l), hi[n] = (h), name[n] = (s), n++)
+    switch (f) {
+    case DDI_OS_WINDOWS:
+        /* MS KB 929851: 1025-5000 before Vista/2008, 49152-65535 since */
+        if (era != DDI_WIN_ERA_NEW)
+            RANGE(1025, 5000, "Windows XP/2003");
+        if (era != DDI_WIN_ERA_OLD)
+            RANGE(49152, 65535, "Windows Vista+");
+        break;
+    case DDI_OS_LINUX:
+        /* ip-sysctl.rst ip_local_port_range default 32768 60999 (61000 before 4.x) */
+        RANGE(32768, 61000, "Linux");
+        break;
+    case DDI_OS_APPLE:
+        RANGE(49152, 65535, "macOS/iOS"); /* XNU in_pcb.c IPPORT_HIFIRSTAUTO */
+        break;
+    case DDI_OS_FREEBSD:
+        RANGE(10000, 65535, "FreeBSD"); /* sys/netinet/in.h IPPORT_EPHEMERALFIRST */
+        break;
+    default:
+        break;
+    }
+#undef RANGE
+    return n;
+}
+
+static bool layout_is(const ddi_tcp *t, const uint8_t *k, size_t n)
+{
+    size_t m = t->nopt;
+    while (m && t->olayout[m - 1] == DDI_OPT_EOL) /* EOL padding is not part of the order */
+        m--;
+    return m == n && !memcmp(t->olayout, k, n);
+}
+
+#define LAYOUT(t, ...) layout_is((t), (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
+enum { M = DDI_OPT_MSS, N = DDI_OPT_NOP, W = DDI_OPT_WS, S = DDI_OPT_SOK, T = DDI_OPT_TS, E = DDI_OPT_EOL };
+
+/* ddi's rules for SYNs no signature covers: option order + initial TTL
+ * (os-stack-facts.md §4 and §9 rule 4). */
+static ddi_os_family heuristic_family(const ddi_pkt *p, uint8_t ittl, const char **why)
+{
+    const ddi_tcp *t = &p->tcp;
+    bool win_order = LAYOUT(t, M, N, N, S) || LAYOUT(t, M, N, W, N, N, S) || LAYOUT(t, M, N, W, S, T) ||
+                     LAYOUT(t, M, N, W, N, N, T, N, N, S);
+    if (win_order) {
+        *why = "Windows option order";
+        return ittl == 128 ? DDI_OS_WINDOWS : DDI_OS_UNKNOWN;
+    }
+    if (LAYOUT(t, M, S, T, N, W) || LAYOUT(t, M, N, N, S, N, W)) {
+        *why = "Linux option order (mss,sok,ts,nop,ws / mss,nop,nop,sok,nop,ws)";
+        return ittl == 64 ? DDI_OS_LINUX : DDI_OS_UNKNOWN;
+    }
+    if (LAYOUT(t, M, N, W, N, N, T, S)) {
+        *why = "Apple option order (mss,nop,ws,nop,nop,ts,sok,eol)";
+        return ittl == 64 ? DDI_OS_APPLE : DDI_OS_UNKNOWN;
+    }
+    if (LAYOUT(t, M, N, W, S, T)) {
+        *why = "FreeBSD option order (mss,nop,ws,sok,ts)";
+        return ittl == 64 ? DDI_OS_FREEBSD : DDI_OS_UNKNOWN;
+    }
+    if (LAYOUT(t, M, N, N, S, N, W, N, N, T)) {
+        *why = "OpenBSD option order";
+        return ittl == 64 ? DDI_OS_OPENBSD : DDI_OS_UNKNOWN;
+    }
+    *why = "option order matches no known stack";
+    return DDI_OS_UNKNOWN;
+}
+
+static ddi_win_era era_of_flavor(const char *fl)
+{
+    if (!fl || !*fl)
+        return DDI_WIN_ERA_ANY;
+    if (strstr(fl, "XP") || strstr(fl, "2000") || strstr(fl, "2003") || strstr(fl, "5.x"))
+        return DDI_WIN_ERA_OLD;
+    if (strstr(fl, "Vista") || strstr(fl, "7") || strstr(fl, "8") || strstr(fl, "10") || strstr(fl, "11") ||
+        strstr(fl, "6.x"))
+        return DDI_WIN_ERA_NEW;
+    return DDI_WIN_ERA_ANY;
+}
+
+static void add_windows_version_notes(const ddi_pkt *p, ddi_os_result *o, ddi_sb *ev)
+{
+    const ddi_tcp *t = &p->tcp;
+    if (!(t->has_ws && t->has_ts))
+        return;
+    /* The published analysis: WS and TS "are not typically seen from Windows
+     * clients except for more recent versions such as Vista or 2008". */
+    ddi_sb_add(ev, "; window scale + timestamps in a Windows SYN: absent from default XP SYNs, so the published "
+               "reading is Vista/2008");
+    if (t->tsval == 0) {
+        /* p0f v2 generic sig *:128:1:64:M*,N,W0,N,N,T0,N,N,S "XP/2000 (RFC1323+, w, tstamp+)";
+         * Vista+ send a running TSval (nmap-os-db TS=7/A) in order mss,nop,ws,sok,ts */
+        ddi_sb_add(ev, "; against it: TSval 0 (p0f quirk ts1-) is what Windows 2000/XP/2003 send with RFC 1323 "
+                   "enabled (Tcp1323Opts), while Vista+ send a running TSval");
+        o->era = DDI_WIN_ERA_ANY;
+    }
+}
+
+static void add_behaviour(const ddi_os_input *in, ddi_os_result *o, ddi_sb *ev)
+{
+    const ddi_pkt *p = in->p;
+    ddi_rto_class rto = ddi_retry_rto_class(in->retry_gap1);
+
+    if (rto != DDI_RTO_NONE) {
+        ddi_sb_add(ev, "; retry after %.2f s: %s", in->retry_gap1, ddi_retry_rto_text(rto));
+        if (o->family == DDI_OS_WINDOWS && rto == DDI_RTO_1S)
+            ddi_sb_add(ev, " (for Windows: a later Windows 10/11 build)");
+        if (o->family == DDI_OS_LINUX && rto == DDI_RTO_3S)
+            ddi_sb_add(ev, " (for Linux: kernel <= 3.0)");
+    }
+    uint16_t lo[2], hi[2];
+    const char *rn[2];
+    int n = ddi_os_port_ranges(o->family, o->era, lo, hi, rn);
+    for (int i = 0; i < n; i++) {
+        if (p->tcp.sport >= lo[i] && p->tcp.sport <= hi[i]) {
+            ddi_sb_add(ev, "; source port %u inside the %s range %u-%u", p->tcp.sport, rn[i], lo[i], hi[i]);
+            if (o->family == DDI_OS_WINDOWS && o->era == DDI_WIN_ERA_ANY)
+                o->era = lo[i] == 49152 ? DDI_WIN_ERA_NEW : DDI_WIN_ERA_OLD;
+            break;
+        }
+    }
+    switch (in->ipid) {
+    case DDI_IPID_GLOBAL:
+        ddi_sb_add(ev, "; IP ID behaves as a global counter (Windows, older BSD)");
+        break;
+    case DDI_IPID_PER_DEST:
+        ddi_sb_add(ev, "; IP ID per connection (+1 on retransmission): Linux-like");
+        break;
+    case DDI_IPID_ZERO:
+        if (p->df)
+            ddi_sb_add(ev, "; IP ID 0 with DF (macOS/iOS, FreeBSD >= 12, RFC 6864)");
+        break;
+    default:
+        break;
+    }
+}
+
+void ddi_os_infer(const ddi_os_input *in, ddi_os_result *o)
+{
+    const ddi_pkt *p = in->p;
+    memset(o, 0, sizeof *o);
+    ddi_sb ev = ddi_sb_on(o->evidence, sizeof o->evidence);
+    ddi_fp_raw_sig(p, o->raw_sig, sizeof o->raw_sig);
+    bool matched = ddi_fp_match(in->db, p, &o->fp);
+    uint8_t ittl = o->fp.ittl;
+
+    ddi_sb_add(&ev, "TTL %u -> initial %u, %d hop%s", p->ttl, ittl, o->fp.distance, o->fp.distance == 1 ? "" : "s");
+    if (!p->tcp.opts_complete) {
+        /* snaplen or a fragment cut the options: a layout we did not see
+         * entirely must not be matched (zeek truncated-header trace) */
+        ddi_sb_add(&ev, "; TCP options not captured in full: no fingerprint");
+        o->match = DDI_OSM_NONE;
+        snprintf(o->label, sizeof o->label, "unknown (options not captured)");
+        add_behaviour(in, o, &ev);
+        return;
+    }
+    if (matched) {
+        o->family = ddi_os_family_of_label(o->fp.cls, o->fp.name);
+        o->match = o->fp.kind == DDI_MATCH_EXACT     ? DDI_OSM_EXACT
+                   : o->fp.kind == DDI_MATCH_GENERIC ? DDI_OSM_GENERIC
+                                                     : DDI_OSM_FUZZY;
+        if (o->family == DDI_OS_WINDOWS)
+            o->era = era_of_flavor(o->fp.flavor);
+        snprintf(o->label, sizeof o->label, "%s%s%s", o->fp.name ? o->fp.name : "?",
+                 o->fp.flavor && *o->fp.flavor ? " " : "", o->fp.flavor ? o->fp.flavor : "");
+        ddi_sb_add(&ev, "; signature %s:%u (%s%s) %s", o->fp.file ? o->fp.file : "?", o->fp.line,
+               ddi_os_match_name(o->match), o->fp.excess_dist ? ", TTL farther than 35 hops" : "",
+               o->fp.sig ? o->fp.sig : "");
+    } else {
+        const char *why = "";
+        o->family = heuristic_family(p, ittl, &why);
+        o->match = o->family == DDI_OS_UNKNOWN ? DDI_OSM_NONE : DDI_OSM_HEURISTIC;
+        snprintf(o->label, sizeof o->label, "%s", o->family == DDI_OS_UNKNOWN ? "unknown" : ddi_os_family_name(o->family));
+        ddi_sb_add(&ev, "; no signature matched; %s%s", why,
+               o->family == DDI_OS_UNKNOWN && strstr(why, "order (") ? " but the initial TTL does not fit" : "");
+    }
+    if (o->family == DDI_OS_WINDOWS)
+        add_windows_version_notes(p, o, &ev);
+    add_behaviour(in, o, &ev);
+}

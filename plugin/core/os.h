@@ -1,0 +1,66 @@
+/* os.h — probable OS of a SYN's sender: the p0f-format match plus what a
+ * darknet adds (retry schedule, source port range, IP-ID behaviour).
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef DDI_OS_H
+#define DDI_OS_H
+
+#include "fingerprint.h"
+#include "ipid.h"
+#include "pkt.h"
+#include "retry.h"
+
+typedef enum ddi_os_family {
+    DDI_OS_UNKNOWN = 0,
+    DDI_OS_WINDOWS,
+    DDI_OS_LINUX,
+    DDI_OS_APPLE,     /* macOS / iOS */
+    DDI_OS_FREEBSD,
+    DDI_OS_OPENBSD,
+    DDI_OS_SOLARIS,
+    DDI_OS_OTHER,     /* a label outside the families above */
+    DDI_OS_TOOL,      /* a userland tool signature (p0f class '!') */
+    DDI_OS__COUNT
+} ddi_os_family;
+
+/* Which Windows generation the evidence points to: it decides the
+ * ephemeral port range (1025-5000 before Vista, 49152-65535 after). */
+typedef enum ddi_win_era { DDI_WIN_ERA_ANY = 0, DDI_WIN_ERA_OLD, DDI_WIN_ERA_NEW } ddi_win_era;
+
+typedef enum ddi_os_match {
+    DDI_OSM_NONE = 0,
+    DDI_OSM_EXACT,
+    DDI_OSM_GENERIC,
+    DDI_OSM_FUZZY,
+    DDI_OSM_HEURISTIC, /* no signature: ddi's own rules (layout + TTL + behaviour) */
+} ddi_os_match;
+
+typedef struct ddi_os_input {
+    const ddi_pkt *p;          /* a SYN (or SYN-ACK) */
+    const ddi_p0fdb *db;       /* may be NULL */
+    uint8_t retry_count;       /* SYNs of this connection before this one */
+    double retry_gap1;         /* first retransmission gap, 0 if none */
+    ddi_ipid_class ipid;       /* class of the source so far */
+} ddi_os_input;
+
+typedef struct ddi_os_result {
+    ddi_os_family family;
+    ddi_win_era era;
+    ddi_os_match match;
+    ddi_fp_result fp;          /* the signature match (kind NONE if none) */
+    char label[96];
+    char evidence[640];
+    char raw_sig[160];
+} ddi_os_result;
+
+void ddi_os_infer(const ddi_os_input *in, ddi_os_result *out);
+
+const char *ddi_os_family_name(ddi_os_family f);
+const char *ddi_os_match_name(ddi_os_match m);
+ddi_os_family ddi_os_family_of_label(const char *cls, const char *name);
+
+/* Default ephemeral port range(s) of a family; returns how many ranges
+ * (0 = none known).  Windows with era ANY gives both of its ranges. */
+int ddi_os_port_ranges(ddi_os_family f, ddi_win_era era, uint16_t lo[2], uint16_t hi[2], const char *name[2]);
+
+#endif

@@ -1,0 +1,60 @@
+/* retry.c — SYN retransmission schedules (os-stack-facts.md §1).
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "retry.h"
+
+#include <math.h>
+#include <stddef.h>
+
+static bool near(double v, double want)
+{
+    double tol = fmax(0.25, want * 0.2);
+    return fabs(v - want) <= tol;
+}
+
+ddi_rto_class ddi_retry_rto_class(double gap1)
+{
+    if (!(gap1 > 0))
+        return DDI_RTO_NONE;
+    if (near(gap1, 3.0)) /* TcpInitialRTT 3 s (MS TechNet); Linux TCP_TIMEOUT_INIT 3*HZ before 3.1 */
+        return DDI_RTO_3S;
+    if (near(gap1, 1.0)) /* RFC 6298 §2; Linux 9ad7c049f0f7; XNU TCPTV_RTOBASE */
+        return DDI_RTO_1S;
+    return DDI_RTO_OTHER;
+}
+
+const char *ddi_retry_rto_text(ddi_rto_class c)
+{
+    switch (c) {
+    case DDI_RTO_3S:
+        return "3 s initial RTO: Windows XP to 8/2012 (TcpInitialRTT), or Linux <= 3.0";
+    case DDI_RTO_1S:
+        return "1 s initial RTO: Linux >= 3.1/Android, newer Windows 10/11, macOS/iOS, FreeBSD >= 13";
+    case DDI_RTO_OTHER:
+        return "initial RTO matches no common OS default (tuned stack, application retry, or packet loss)";
+    default:
+        return "no retransmission";
+    }
+}
+
+const char *ddi_retry_backoff_text(double prev_gap, double gap)
+{
+    if (!(prev_gap > 0) || !(gap > 0))
+        return NULL;
+    double r = gap / prev_gap;
+    if (r > 1.6 && r < 2.5)
+        return "doubling: exponential backoff (Windows, Linux <= 6.4)";
+    if (r > 0.75 && r < 1.33)
+        /* XNU tcp_syn_backoff[] = {1,1,1,1,1,2,4,...}; Linux >= 6.5 tcp_syn_linear_timeouts */
+        return "constant: linear backoff (macOS/iOS, FreeBSD >= 13, Linux >= 6.5)";
+    return "irregular: not an OS backoff (application retries, loss, or several hosts)";
+}
+
+ddi_conficker ddi_retry_conficker(const ddi_syn_history *h, double horizon)
+{
+    if (h->dport != 445 || h->count != 2)
+        return DDI_CONF_NA;
+    if (h->gap1 < DDI_CONFICKER_GAP_MIN || h->gap1 > DDI_CONFICKER_GAP_MAX)
+        return DDI_CONF_NA;
+    return horizon - h->first_ts >= DDI_CONFICKER_QUIET_S ? DDI_CONF_YES : DDI_CONF_UNKNOWN;
+}

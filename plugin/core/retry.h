@@ -1,0 +1,53 @@
+/* retry.h — SYN retransmissions: schedules per OS and the Conficker-style
+ * "one retry at ~3 s, then silence" verdict.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef DDI_RETRY_H
+#define DDI_RETRY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* What the SYNs of one connection (same addresses, ports, ISN) look like. */
+typedef struct ddi_syn_history {
+    uint8_t count;     /* SYNs seen so far, the first one included */
+    double first_ts;
+    double prev_ts;    /* the SYN before the latest one */
+    double last_ts;
+    float gap1;        /* time from the first to the second SYN (0 if none) */
+    uint16_t dport;
+} ddi_syn_history;
+
+typedef enum ddi_rto_class {
+    DDI_RTO_NONE = 0,   /* no retransmission */
+    DDI_RTO_3S,         /* initial RTO 3 s: Windows XP..8/2012, Linux <= 3.0 */
+    DDI_RTO_1S,         /* initial RTO 1 s (RFC 6298): Linux >= 3.1, Windows 10+ later builds, macOS, FreeBSD 13+ */
+    DDI_RTO_OTHER,
+} ddi_rto_class;
+
+/* Class of the first retransmission gap (tolerance +-20 % or 0.25 s,
+ * os-stack-facts.md §9 rule 5). */
+ddi_rto_class ddi_retry_rto_class(double gap1);
+const char *ddi_retry_rto_text(ddi_rto_class c);
+
+/* Describe the backoff between the latest two gaps, e.g. "doubling
+ * (exponential backoff)" or "constant (linear backoff: macOS, FreeBSD >= 13,
+ * Linux >= 6.5)"; NULL when fewer than three SYNs. */
+const char *ddi_retry_backoff_text(double prev_gap, double gap);
+
+typedef enum ddi_conficker {
+    DDI_CONF_NA = 0,       /* not a candidate: no retry, other port, or a 3rd SYN came */
+    DDI_CONF_UNKNOWN,      /* one retry at ~3 s so far, not enough time observed after it */
+    DDI_CONF_YES,          /* exactly one retry at ~3 s, then silence long enough to know */
+} ddi_conficker;
+
+/* Windows would send its second retry 9 s after the first SYN (3 s + 6 s);
+ * allow one more second for jitter before calling the silence real. */
+#define DDI_CONFICKER_QUIET_S 10.0
+#define DDI_CONFICKER_GAP_MIN 2.5
+#define DDI_CONFICKER_GAP_MAX 3.5
+
+/* `horizon` is the latest packet time seen in the capture so far. */
+ddi_conficker ddi_retry_conficker(const ddi_syn_history *h, double horizon);
+
+#endif

@@ -1,0 +1,238 @@
+/* state.c — chunked record arrays and open-addressing index tables.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "state.h"
+
+#include <glib.h>
+#include <string.h>
+
+#define CHUNK_BITS 14 /* 16384 records a chunk: small files stay small */
+#define CHUNK_LEN (1u << CHUNK_BITS)
+
+static void vec_init(ddi_vec *v, size_t elem)
+{
+    memset(v, 0, sizeof *v);
+    v->elem = elem;
+}
+
+static void vec_free(ddi_vec *v)
+{
+    for (uint32_t i = 0; i < v->nchunks; i++)
+        g_free(v->chunks[i]);
+    g_free(v->chunks);
+    v->chunks = NULL;
+    v->nchunks = v->count = 0;
+}
+
+static void *vec_at(const ddi_vec *v, uint32_t i)
+{
+    return (char *)v->chunks[i >> CHUNK_BITS] + (size_t)(i & (CHUNK_LEN - 1)) * v->elem;
+}
+
+/* Make index i addressable (zero-filled); chunks are never moved. */
+static void vec_reserve(ddi_vec *v, uint32_t i)
+{
+    uint32_t need = (i >> CHUNK_BITS) + 1;
+    if (need > v->nchunks) {
+        v->chunks = g_renew(void *, v->chunks, need);
+        for (uint32_t c = v->nchunks; c < need; c++)
+            v->chunks[c] = g_malloc0(CHUNK_LEN * v->elem);
+        v->nchunks = need;
+    }
+    if (i >= v->count)
+        v->count = i + 1;
+}
+
+static uint32_t mix32(uint64_t h)
+{
+    /* splitmix64 finaliser: good spread for sequential addresses */
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+    return (uint32_t)h;
+}
+
+static uint32_t addr_hash(const ddi_addr *a)
+{
+    uint64_t x, y = 0;
+    memcpy(&x, a->a, 8);
+    if (a->family == 6)
+        memcpy(&y, a->a + 8, 8);
+    else
+        x &= 0xffffffffULL;
+    return mix32(x ^ (y * 0x9e3779b97f4a7c15ULL) ^ a->family);
+}
+
+void ddi_state_init(ddi_state *st, uint32_t max_sources, uint32_t max_conns)
+{
+    memset(st, 0, sizeof *st);
+    vec_init(&st->sources, sizeof(ddi_source));
+    vec_init(&st->conns, sizeof(ddi_conn));
+    vec_init(&st->frames, sizeof(ddi_frame_rec));
+    st->max_sources = max_sources;
+    st->max_conns = max_conns;
+}
+
+void ddi_state_free(ddi_state *st)
+{
+    vec_free(&st->sources);
+    vec_free(&st->conns);
+    vec_free(&st->frames);
+    g_free(st->src_slots);
+    g_free(st->conn_slots);
+    memset(st, 0, sizeof *st);
+}
+
+ddi_source *ddi_state_source(const ddi_state *st, uint32_t idx1)
+{
+    return idx1 && idx1 <= st->sources.count ? vec_at(&st->sources, idx1 - 1) : NULL;
+}
+
+ddi_conn *ddi_state_conn(const ddi_state *st, uint32_t idx1)
+{
+    return idx1 && idx1 <= st->conns.count ? vec_at(&st->conns, idx1 - 1) : NULL;
+}
+
+uint32_t ddi_state_source_count(const ddi_state *st) { return st->sources.count; }
+
+/* Grow an index table to keep the load below 1/2 (short probe runs). */
+static void table_grow(uint32_t **slots, uint32_t *mask, uint32_t count, uint32_t (*hash_of)(const ddi_state *, uint32_t),
+                       const ddi_state *st)
+{
+    if (*slots && (uint64_t)(count + 1) * 2 <= (uint64_t)*mask + 1)
+        return;
+    uint32_t cap = *slots ? (*mask + 1) * 2 : 1024;
+    uint32_t *ns = g_new0(uint32_t, cap);
+    if (*slots) {
+        for (uint32_t i = 0; i <= *mask; i++) {
+            uint32_t v = (*slots)[i];
+            if (!v)
+                continue;
+            uint32_t j = hash_of(st, v) & (cap - 1);
+            while (ns[j])
+                j = (j + 1) & (cap - 1);
+            ns[j] = v;
+        }
+        g_free(*slots);
+    }
+    *slots = ns;
+    *mask = cap - 1;
+}
+
+static uint32_t src_hash_of(const ddi_state *st, uint32_t idx1) { return addr_hash(&ddi_state_source(st, idx1)->addr); }
+static uint32_t conn_hash_of(const ddi_state *st, uint32_t idx1) { return mix32(ddi_state_conn(st, idx1)->key); }
+
+uint32_t ddi_state_source_get(ddi_state *st, const ddi_addr *a, bool *created)
+{
+    *created = false;
+    table_grow(&st->src_slots, &st->src_mask, st->sources.count, src_hash_of, st);
+    uint32_t j = addr_hash(a) & st->src_mask;
+    for (;;) {
+        uint32_t v = st->src_slots[j];
+        if (!v)
+            break;
+        if (ddi_addr_eq(&ddi_state_source(st, v)->addr, a))
+            return v;
+        j = (j + 1) & st->src_mask;
+    }
+    if (st->max_sources && st->sources.count >= st->max_sources) {
+        st->src_dropped++;
+        return 0;
+    }
+    uint32_t idx = st->sources.count;
+    vec_reserve(&st->sources, idx);
+    ddi_source *s = vec_at(&st->sources, idx);
+    s->addr = *a;
+    st->src_slots[j] = idx + 1;
+    *created = true;
+    return idx + 1;
+}
+
+uint32_t ddi_state_conn_get(ddi_state *st, uint64_t key, bool *created)
+{
+    *created = false;
+    table_grow(&st->conn_slots, &st->conn_mask, st->conns.count, conn_hash_of, st);
+    uint32_t j = mix32(key) & st->conn_mask;
+    for (;;) {
+        uint32_t v = st->conn_slots[j];
+        if (!v)
+            break;
+        if (ddi_state_conn(st, v)->key == key)
+            return v;
+        j = (j + 1) & st->conn_mask;
+    }
+    if (st->max_conns && st->conns.count >= st->max_conns) {
+        st->conn_dropped++;
+        return 0;
+    }
+    uint32_t idx = st->conns.count;
+    vec_reserve(&st->conns, idx);
+    ddi_conn *c = vec_at(&st->conns, idx);
+    c->key = key;
+    st->conn_slots[j] = idx + 1;
+    *created = true;
+    return idx + 1;
+}
+
+ddi_frame_rec *ddi_state_frame(ddi_state *st, uint32_t num)
+{
+    if (!num)
+        return NULL;
+    vec_reserve(&st->frames, num - 1);
+    return vec_at(&st->frames, num - 1);
+}
+
+const ddi_frame_rec *ddi_state_frame_peek(const ddi_state *st, uint32_t num)
+{
+    if (!num || num > st->frames.count)
+        return NULL;
+    const ddi_frame_rec *r = vec_at(&st->frames, num - 1);
+    return r->src ? r : NULL;
+}
+
+uint64_t ddi_conn_key(const ddi_pkt *p)
+{
+    /* 64-bit hash of the connection identity; a false match needs a 64-bit
+     * collision (~1e-7 for ten million connections) */
+    uint64_t h = 0x243f6a8885a308d3ULL ^ p->ver;
+    const uint8_t *parts[2] = {p->src.a, p->dst.a};
+    size_t alen = p->ver == 4 ? 4 : 16;
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < alen; i += 4) {
+            uint32_t w;
+            memcpy(&w, parts[k] + i, 4);
+            h = (h ^ w) * 0x100000001b3ULL;
+            h ^= h >> 29;
+        }
+    h = (h ^ ((uint64_t)p->tcp.sport << 16 | p->tcp.dport)) * 0x9e3779b97f4a7c15ULL;
+    h ^= h >> 31;
+    h = (h ^ p->tcp.seq) * 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 29;
+    return h;
+}
+
+ddi_syn_history ddi_conn_history(const ddi_conn *c)
+{
+    ddi_syn_history h = {
+        .count = c->count,
+        .first_ts = c->first_ts,
+        .prev_ts = c->first_ts + c->prev_dt,
+        .last_ts = c->first_ts + c->last_dt,
+        .gap1 = c->gap1,
+        .dport = c->dport,
+    };
+    return h;
+}
+
+size_t ddi_state_memory(const ddi_state *st)
+{
+    size_t m = 0;
+    m += (size_t)st->sources.nchunks * CHUNK_LEN * st->sources.elem;
+    m += (size_t)st->conns.nchunks * CHUNK_LEN * st->conns.elem;
+    m += (size_t)st->frames.nchunks * CHUNK_LEN * st->frames.elem;
+    m += st->src_slots ? ((size_t)st->src_mask + 1) * 4 : 0;
+    m += st->conn_slots ? ((size_t)st->conn_mask + 1) * 4 : 0;
+    return m;
+}

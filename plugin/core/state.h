@@ -1,0 +1,101 @@
+/* state.h — per-source and per-connection memory, and the compact per-frame
+ * record that lets any later pass rebuild exactly what the first pass saw.
+ *
+ * Memory is the constraint at telescope scale (millions of sources): records
+ * live in chunked arrays (no realloc copies, stable indices), the hash tables
+ * hold 32-bit indices, and a frame costs 24 bytes.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef DDI_STATE_H
+#define DDI_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipid.h"
+#include "nat.h"
+#include "pkt.h"
+#include "retry.h"
+#include "tools.h"
+
+typedef struct ddi_source {
+    ddi_addr addr;
+    uint8_t tool;          /* last scanner label seen from this source */
+    uint16_t nat_bits;     /* every NAT kind seen so far (for the report) */
+    ddi_ipid_acc ipid;
+    double first_ts, last_ts;
+    uint32_t pkts, syns, retries;
+    ddi_nat_src nat;
+    ddi_tool_ctx tool_ctx;
+} ddi_source;
+
+typedef struct ddi_conn {
+    uint64_t key;          /* hash of (src, dst, sport, dport, ISN) */
+    double first_ts;
+    float prev_dt, last_dt; /* previous / latest SYN, seconds after the first */
+    float gap1;            /* first retransmission gap */
+    uint32_t src;          /* source index + 1 */
+    uint32_t first_frame;
+    uint16_t dport;
+    uint16_t last_ipid;
+    uint8_t count;         /* SYNs seen (saturates at 255) */
+} ddi_conn;
+
+enum {
+    DDI_FR_HAS_GAP = 1 << 0,
+    DDI_FR_FIRST = 1 << 1,      /* first packet of its source */
+    DDI_FR_SRC_FULL = 1 << 2,   /* source table full: not tracked */
+    DDI_FR_CONN_FULL = 1 << 3,  /* connection table full: retries not tracked */
+    DDI_FR_NOT_IN_FRAME = 1 << 4, /* the analysed header is not in the frame's own bytes (glue) */
+};
+
+typedef struct ddi_frame_rec {
+    uint32_t src;          /* source index + 1; 0 = frame not analysed */
+    uint32_t conn;         /* connection index + 1; 0 = none */
+    float ipid_dt;         /* seconds since the source's previous packet */
+    float retry_iv;        /* seconds since the previous SYN of this connection */
+    uint16_t ipid_gap;
+    uint16_t ip_off;       /* offset of the analysed IP header in the frame (set by the glue) */
+    uint8_t nat_bits;      /* NAT kinds evidenced as of this frame */
+    uint8_t tool;          /* ddi_tool as of this frame */
+    uint8_t flags;         /* DDI_FR_* */
+    uint8_t retry_count : 4; /* SYNs of this connection before this one (saturates at 15) */
+    uint8_t ipid_class : 4;  /* class of the source as of this frame */
+} ddi_frame_rec;
+
+typedef struct ddi_vec {
+    void **chunks;
+    uint32_t nchunks, count;
+    size_t elem;
+} ddi_vec;
+
+typedef struct ddi_state {
+    ddi_vec sources, conns, frames;
+    uint32_t *src_slots, src_mask;
+    uint32_t *conn_slots, conn_mask;
+    uint32_t max_sources, max_conns; /* 0 = unlimited */
+    double horizon;        /* latest packet time seen */
+    double first_ts;
+    uint64_t packets, src_dropped, conn_dropped;
+} ddi_state;
+
+void ddi_state_init(ddi_state *st, uint32_t max_sources, uint32_t max_conns);
+void ddi_state_free(ddi_state *st);
+
+ddi_source *ddi_state_source(const ddi_state *st, uint32_t idx1);  /* idx1 = index + 1 */
+ddi_conn *ddi_state_conn(const ddi_state *st, uint32_t idx1);
+/* Find or create; returns index + 1, or 0 when the table is full. */
+uint32_t ddi_state_source_get(ddi_state *st, const ddi_addr *a, bool *created);
+uint32_t ddi_state_conn_get(ddi_state *st, uint64_t key, bool *created);
+uint32_t ddi_state_source_count(const ddi_state *st);
+
+/* The record of frame `num` (1-based), growing the array on demand. */
+ddi_frame_rec *ddi_state_frame(ddi_state *st, uint32_t num);
+const ddi_frame_rec *ddi_state_frame_peek(const ddi_state *st, uint32_t num);
+
+uint64_t ddi_conn_key(const ddi_pkt *p);
+ddi_syn_history ddi_conn_history(const ddi_conn *c);
+size_t ddi_state_memory(const ddi_state *st);
+
+#endif

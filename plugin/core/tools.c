@@ -1,0 +1,848 @@
+/* tools.c — scanner / malware packet fingerprints (scanner-facts §1, §7).
+ *
+ * Order matters.  Backscatter-shaped packets (SYN+ACK, RST) are never a
+ * scanner, except ZMap's SYN-ACK scan module with its fixed IP ID.  Then the
+ * exact relations come first (masscan's IP ID, 2^-16; Mirai's seq, 2^-32;
+ * unicornscan's key over >= 3 packets), then nmap's OS probes (unusual
+ * windows), then the window/option rules, and "crafted SYN" last.
+ *
+ * Every threshold carries a one-line comment naming where the fact comes
+ * from (tool repository + file, or a section of docs/scanner-facts.md).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "tools.h"
+
+#include <string.h>
+
+#include "strbuf.h"
+
+_Static_assert(sizeof(ddi_tool_ctx) <= 24, "ddi_tool_ctx lives in every source record");
+
+/* ---------------------------------------------------------------- helpers */
+
+#define TH_CORE (DDI_TH_FIN | DDI_TH_SYN | DDI_TH_RST | DDI_TH_ACK)
+
+static uint32_t bswap32(uint32_t v)
+{
+    return (v >> 24) | ((v >> 8) & 0xff00u) | ((v << 8) & 0xff0000u) | (v << 24);
+}
+
+static bool is_v4(const ddi_pkt *p) { return p->ver == 4 && p->dst.family == 4; }
+static uint32_t dst4(const ddi_pkt *p) { return ddi_addr_v4(&p->dst); }
+static bool no_opts(const ddi_pkt *p) { return p->tcp.hdr_len == 20; }
+
+/* The option area was fully captured and holds exactly these kinds. */
+static bool layout_is(const ddi_tcp *t, const uint8_t *kinds, size_t n)
+{
+    return t->opts_complete && t->nopt == n && !memcmp(t->olayout, kinds, n);
+}
+
+/* Exactly one option, MSS 1460: nmap's TCP_SYN_PROBE_OPTIONS (nmap.h) and
+ * ZMap 3.0-4.0's set_mss_option() (src/probe_modules/packet.c). */
+static bool mss1460_only(const ddi_pkt *p)
+{
+    static const uint8_t k[] = {DDI_OPT_MSS};
+    return p->tcp.hdr_len == 24 && layout_is(&p->tcp, k, 1) && p->tcp.mss == 1460;
+}
+
+static bool mss_only(const ddi_pkt *p)
+{
+    static const uint8_t k[] = {DDI_OPT_MSS};
+    return p->tcp.hdr_len == 24 && layout_is(&p->tcp, k, 1);
+}
+
+static bool first_opt_ws(const ddi_pkt *p, int shift)
+{
+    return p->tcp.nopt > 0 && p->tcp.olayout[0] == DDI_OPT_WS && p->tcp.has_ws &&
+           (shift < 0 || p->tcp.ws == shift);
+}
+
+/* 16-bit digest of a target (destination address and the two ports); only
+ * equality matters, collisions merely skip one count. */
+static uint16_t target_digest(const ddi_pkt *p, uint16_t a, uint16_t b)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    size_t n = p->dst.family == 6 ? 16 : 4;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p->dst.a[i]) * 16777619u;
+    h = (h ^ a) * 16777619u;
+    h = (h ^ b) * 16777619u;
+    return (uint16_t)(h ^ (h >> 16));
+}
+
+static uint8_t sat_inc(uint8_t v, uint8_t cap) { return v < cap ? (uint8_t)(v + 1) : v; }
+
+uint32_t ddi_tool_unicorn_key(const ddi_pkt *p)
+{
+    /* unicornscan src/scan_progs/tcphash.h TCPHASHTRACK(out, srcip, srcport, dstport, key):
+     * out = key ^ (s_addr ^ ((rport << 16) + lport)), s_addr read as a host-order
+     * u32 on a little-endian sender (= bswap32 of the address), and
+     * send_packet.c passes the remote port first; makepkt.c writes htonl(seq). */
+    uint32_t mix = bswap32(dst4(p)) ^ (((uint32_t)p->tcp.dport << 16) + p->tcp.sport);
+    return p->tcp.seq ^ mix;
+}
+
+/* ------------------------------------------------------------ state rules */
+
+/* The two 4-bit counters share ctx->hits. */
+static uint8_t uni_hits(const ddi_tool_ctx *c) { return c->hits & 0x0f; }
+static uint8_t nmap_hits(const ddi_tool_ctx *c) { return c->hits >> 4; }
+static void set_uni_hits(ddi_tool_ctx *c, unsigned v) { c->hits = (uint8_t)((c->hits & 0xf0) | (v > 15 ? 15 : v)); }
+static void set_nmap_hits(ddi_tool_ctx *c, unsigned v) { c->hits = (uint8_t)((c->hits & 0x0f) | ((v > 15 ? 15 : v) << 4)); }
+
+/* unicornscan: count packets to distinct targets that give the same K.
+ * A repeat to the same target (an OS retransmission has the same seq, dst and
+ * ports, hence the same K) is not counted.  Returns the hit count. */
+static unsigned uni_update(ddi_tool_ctx *c, const ddi_pkt *p)
+{
+    uint32_t k = ddi_tool_unicorn_key(p);
+    uint16_t tgt = target_digest(p, p->tcp.sport, p->tcp.dport);
+    unsigned h = uni_hits(c);
+
+    if (h && k == c->uni_key) {
+        if (tgt != c->uni_tgt) {
+            /* cap 4: a stray packet keeps the lock (4 -> 3), and a new key after a
+             * rerun (new random syn_key) takes over within a few packets */
+            set_uni_hits(c, h < 4 ? h + 1 : 4);
+            c->uni_tgt = tgt;
+        }
+        return uni_hits(c);
+    }
+    /* hysteresis: a locked key survives a few stray packets from the host */
+    if (h > 1) {
+        set_uni_hits(c, h - 1);
+        return 0;
+    }
+    c->uni_key = k;
+    c->uni_tgt = tgt;
+    set_uni_hits(c, 1);
+    return 1;
+}
+
+/* hping3: consecutive +1 steps of the source port, at an unchanged TTL
+ * (hping3 sends every packet with src_ttl; nmap, whose retries also step the
+ * source port, draws a new TTL per packet).  Returns the run length. */
+static uint8_t sport_update(ddi_tool_ctx *c, uint16_t sport, uint8_t ttl)
+{
+    bool seen = c->last_sport || c->last_ttl || c->sport_run;
+    if (seen && sport == (uint16_t)(c->last_sport + 1) && ttl == c->last_ttl)
+        c->sport_run = sat_inc(c->sport_run, 255);
+    else
+        c->sport_run = 0;
+    c->last_sport = sport;
+    c->last_ttl = ttl;
+    return c->sport_run;
+}
+
+static uint8_t ts_update(ddi_tool_ctx *c, const ddi_pkt *p)
+{
+    if (!p->tcp.has_ts)
+        return 0;
+    if (c->ts_hits && p->tcp.tsval == c->tsval)
+        c->ts_hits = sat_inc(c->ts_hits, 255);
+    else {
+        c->tsval = p->tcp.tsval;
+        c->ts_hits = 1;
+    }
+    return c->ts_hits;
+}
+
+/* nmap: every first try of a scan group shares sport = base_port + t and
+ * seq = seqmask ^ ((t<<16)+t) (scan_engine_raw.cc sendIPScanProbe,
+ * seq32_encode/sport_encode), so the same (sport, seq) reaches several
+ * targets.  Returns how many extra targets got it. */
+static unsigned nmap_update(ddi_tool_ctx *c, const ddi_pkt *p)
+{
+    uint16_t tgt = target_digest(p, p->tcp.dport, 0);
+    unsigned h = nmap_hits(c);
+
+    if (h || c->nmap_sport || c->nmap_seq) {
+        if (p->tcp.sport == c->nmap_sport && p->tcp.seq == c->nmap_seq) {
+            if (tgt != c->nmap_tgt) {
+                set_nmap_hits(c, h + 1);
+                c->nmap_tgt = tgt;
+            }
+            return nmap_hits(c);
+        }
+        if (h > 1) { /* a retry (new tryno) in between keeps the lock */
+            set_nmap_hits(c, h - 1);
+            return 0;
+        }
+    }
+    c->nmap_sport = p->tcp.sport;
+    c->nmap_seq = p->tcp.seq;
+    c->nmap_tgt = tgt;
+    set_nmap_hits(c, 0);
+    return 0;
+}
+
+/* ---------------------------------------------------------- single rules */
+
+static void set(ddi_tool_match *m, ddi_tool t, ddi_tool_rule r, uint8_t conf, bool multi, const char *variant)
+{
+    m->tool = t;
+    m->rule = r;
+    m->confidence = conf;
+    m->multi = multi;
+    m->variant = variant;
+}
+
+/* ZMap <= 4.0: make_ip_header() ip_id = htons(54321), ip_off = 0, TTL MAXTTL;
+ * make_tcp_header() th_win = htons(65535), ack 0 (zmap src/probe_modules/packet.c). */
+static bool zmap_old_ip(const ddi_pkt *p) { return is_v4(p) && p->ip_id == 54321 && !p->df; }
+
+/* ZMap default source ports 32768-61000 (scanner-facts §1.1; zmap src/zopt.ggo). */
+static bool zmap_sport(uint16_t s) { return s >= 32768 && s <= 61000; }
+
+static bool rule_zmap_syn(const ddi_pkt *p, ddi_tool_match *m)
+{
+    /* R1: id 54321 && win 65535 && no DF && (doff 5 || exactly MSS 1460).  The
+     * window excludes tutorial raw-socket code that copies id 54321 but sends
+     * window 5840 (scanner-facts §6). */
+    if (!zmap_old_ip(p) || p->tcp.win != 65535 || p->tcp.ack != 0)
+        return false;
+    if (no_opts(p)) /* v1.0.0-v2.1.1 (Debian 12 ships 2.1.1): no options */
+        set(m, DDI_TOOL_ZMAP, DDI_TR_ZMAP_SYN, zmap_sport(p->tcp.sport) ? 3 : 2, false, "ZMap <= 2.1.1 (no options)");
+    else if (mss1460_only(p)) /* 3.0.0-beta1 - 4.0.x: MSS 1460 (zmap commit 6819c65) */
+        set(m, DDI_TOOL_ZMAP, DDI_TR_ZMAP_SYN, zmap_sport(p->tcp.sport) ? 3 : 2, false, "ZMap 3.0 - 4.0 (MSS 1460)");
+    else
+        return false;
+    return true;
+}
+
+/* ZMap >= 4.1 set_tcp_options() layouts (zmap src/probe_modules/module_tcp_synscan.c,
+ * packet.c; scanner-facts §1.2 "--probe-args"). */
+static const uint8_t ZMAP_WIN_OPTS[] = {DDI_OPT_MSS, DDI_OPT_NOP, DDI_OPT_WS, DDI_OPT_NOP, DDI_OPT_NOP, DDI_OPT_SOK};
+static const uint8_t ZMAP_LINUX_OPTS[] = {DDI_OPT_MSS, DDI_OPT_SOK, DDI_OPT_TS, DDI_OPT_NOP, DDI_OPT_WS};
+static const uint8_t ZMAP_BSD_OPTS[] = {DDI_OPT_MSS, DDI_OPT_NOP, DDI_OPT_WS, DDI_OPT_NOP, DDI_OPT_NOP,
+                                        DDI_OPT_TS, DDI_OPT_SOK, DDI_OPT_EOL};
+
+static bool rule_zmap_new(const ddi_pkt *p, ddi_tool_match *m)
+{
+    /* R2: SYN && win 65535 && no DF && option set && TTL_obs <= 64.  TTL 64 is
+     * IPDEFTTL since zmap 5d90505; Windows sends the same options with DF and TTL 128. */
+    if (!is_v4(p) || p->df || p->tcp.win != 65535 || p->ttl > 64 || p->tcp.ack != 0)
+        return false;
+    if (p->tcp.mss != 1460)
+        return false;
+    uint8_t conf = zmap_sport(p->tcp.sport) ? 2 : 1;
+    if (p->tcp.hdr_len == 32 && layout_is(&p->tcp, ZMAP_WIN_OPTS, sizeof ZMAP_WIN_OPTS) && p->tcp.ws == 8) {
+        set(m, DDI_TOOL_ZMAP_NEW, DDI_TR_ZMAP_NEW, conf, false, "ZMap >= 4.1 (default 'windows' options)");
+        return true;
+    }
+    if (p->tcp.hdr_len == 40 && layout_is(&p->tcp, ZMAP_LINUX_OPTS, sizeof ZMAP_LINUX_OPTS) && p->tcp.ws == 7) {
+        set(m, DDI_TOOL_ZMAP_NEW, DDI_TR_ZMAP_NEW_ALT, conf, false, "ZMap >= 4.1 --probe-args=linux");
+        return true;
+    }
+    if (p->tcp.hdr_len == 44 && layout_is(&p->tcp, ZMAP_BSD_OPTS, sizeof ZMAP_BSD_OPTS) && p->tcp.ws == 6) {
+        set(m, DDI_TOOL_ZMAP_NEW, DDI_TR_ZMAP_NEW_ALT, conf, false, "ZMap >= 4.1 --probe-args=bsd");
+        return true;
+    }
+    if (mss1460_only(p) && p->ip_id != 54321) { /* 54321 with MSS-only is <= 4.0, matched earlier */
+        set(m, DDI_TOOL_ZMAP_NEW, DDI_TR_ZMAP_NEW_ALT, 1, false, "ZMap >= 4.1 --probe-args=smallest-probes");
+        return true;
+    }
+    return false;
+}
+
+static bool rule_masscan(const ddi_pkt *p, ddi_tool_match *m)
+{
+    /* R3: masscan src/templ-pkt.c tcp_create_packet(): ip_id = ip_them ^ port_them ^ seqno,
+     * low 16 bits on the wire.  Needs the real destination address (it is
+     * rewritten in anonymised captures, MANIFEST "StopDDoS"). */
+    if (!is_v4(p) || dst4(p) == 0)
+        return false;
+    uint32_t rel = (dst4(p) ^ p->tcp.dport ^ p->tcp.seq) & 0xffffu;
+    if (p->ip_id != rel || p->df)
+        return false;
+    /* default_tcp_template[]: window 1024 (1.0.3 - 1.3.2); HEAD (commit c7801f1) writes 04 01 = 1025 */
+    if (p->tcp.win == 1024 && no_opts(p))
+        set(m, DDI_TOOL_MASSCAN, DDI_TR_MASSCAN, 3, false, "masscan <= 1.3.2 (window 1024, no options)");
+    else if (p->tcp.win == 1025 && mss_only(p))
+        set(m, DDI_TOOL_MASSCAN, DDI_TR_MASSCAN, 3, false, "masscan git HEAD >= 2023-11 (window 1025, MSS)");
+    else if (p->tcp.win == 1024 || p->tcp.win == 1025)
+        set(m, DDI_TOOL_MASSCAN, DDI_TR_MASSCAN, 3, false, "masscan (unusual options)");
+    else
+        return false;
+    return true;
+}
+
+/* Mirai get_random_ip() never produces these destinations (jgamblin/Mirai-Source-Code
+ * mirai/bot/scanner.c): a hit there is a modified variant (scanner-facts R22). */
+static bool mirai_excluded_dst(uint32_t d)
+{
+    uint8_t o1 = (uint8_t)(d >> 24), o2 = (uint8_t)(d >> 16);
+    static const uint8_t dod[] = {0, 3, 6, 7, 10, 11, 15, 16, 21, 22, 26, 28, 29, 30, 33, 55, 56, 127, 214, 215};
+    for (size_t i = 0; i < sizeof dod; i++)
+        if (o1 == dod[i])
+            return true;
+    return o1 >= 224 || (o1 == 192 && o2 == 168) || (o1 == 172 && o2 >= 16 && o2 < 32) ||
+           (o1 == 100 && o2 >= 64 && o2 < 127) || (o1 == 169 && o2 > 254) || (o1 == 198 && o2 >= 18 && o2 < 20);
+}
+
+static bool rule_mirai(const ddi_pkt *p, ddi_tool_match *m)
+{
+    /* R4: Mirai scanner.c: tcph->seq = iph->daddr (same 4 bytes), doff 5. */
+    if (!is_v4(p) || dst4(p) == 0 || p->tcp.seq != dst4(p) || !no_opts(p))
+        return false;
+    uint16_t dp = p->tcp.dport;
+    const char *v;
+    if (mirai_excluded_dst(dst4(p)))
+        v = "Mirai variant (destination is in space original Mirai never scans)";
+    else if (dp == 23 || dp == 2323) /* scanner.c: 2323 when i % 10 == 0, else 23 */
+        v = "Mirai (telnet 23/2323 as in the 2016 source)";
+    else if (dp == 80 || dp == 8080 || dp == 8081 || dp == 8181 || dp == 9000 || dp == 5555 ||
+             dp == 7547 || dp == 8443 || dp == 37215) /* scanner-facts §1.2 variant ports */
+        v = "Mirai variant (known variant port)";
+    else
+        v = "Mirai variant (port not in the 2016 source)";
+    set(m, DDI_TOOL_MIRAI, DDI_TR_MIRAI, 3, false, v);
+    return true;
+}
+
+/* nmap osscan2.cc: prbWindowSz[] = {1, 63, 4, 4, 16, 512, 3, 128, 256, 1024, 31337, 32768, 65535};
+ * prbOpts[7..12] (T2-T7) all start with WScale (10, or 15 for T7). */
+static bool rule_nmap_os_tcp(const ddi_pkt *p, ddi_tool_match *m)
+{
+    uint16_t f = p->tcp.flags & 0xff;
+
+    /* T5: sendT1_7Probe case 4: TH_SYN, prbWindowSz[10] = 31337, no DF, prbOpts[10] (WS 10 first) */
+    if (f == DDI_TH_SYN && p->tcp.win == 31337 && first_opt_ws(p, -1)) {
+        set(m, DDI_TOOL_NMAP_OS, DDI_TR_NMAP_T5, 3, false, "nmap -O T5 (SYN to a closed port)");
+        return true;
+    }
+    /* T6: TH_ACK, prbWindowSz[11] = 32768, df = true, prbOpts[11] */
+    if (f == DDI_TH_ACK && p->tcp.win == 32768 && p->df && first_opt_ws(p, -1)) {
+        set(m, DDI_TOOL_NMAP_OS, DDI_TR_NMAP_T6, 3, false, "nmap -O T6 (ACK to a closed port)");
+        return true;
+    }
+    /* T7: TH_FIN|TH_PUSH|TH_URG, prbWindowSz[12] = 65535, prbOpts[12] starts WS 15 */
+    if (f == (DDI_TH_FIN | DDI_TH_PUSH | DDI_TH_URG) && p->tcp.win == 65535 && first_opt_ws(p, 15)) {
+        set(m, DDI_TOOL_NMAP_OS, DDI_TR_NMAP_T7, 3, false, "nmap -O T7 (FIN/PSH/URG to a closed port)");
+        return true;
+    }
+    /* ECN: sendTEcnProbe: TH_CWR|TH_ECE|TH_SYN, reserved 8, prbWindowSz[6] = 3, urp 63477 */
+    if (f == (DDI_TH_CWR | DDI_TH_ECE | DDI_TH_SYN) && p->tcp.win == 3 && p->tcp.urg == 0xF7F5) {
+        set(m, DDI_TOOL_NMAP_OS, DDI_TR_NMAP_ECN, 3, false, "nmap -O ECN probe (open port)");
+        return true;
+    }
+    return false;
+}
+
+static bool nmap_window(uint16_t w)
+{
+    /* tcpip.cc build_tcp_raw(): window 0 becomes 1024; p0f.fp NMap SYN scan also lists 2048/3072/4096 */
+    return w == 1024 || w == 2048 || w == 3072 || w == 4096;
+}
+
+static bool rule_nmap_syn(ddi_tool_ctx *c, const ddi_pkt *p, ddi_tool_match *m)
+{
+    /* R5: win in {1024..4096} && exactly MSS 1460 && no DF && ack 0 && TTL <= 64
+     * (tcpip.cc: ttl -1 -> 37 + rand % 23; scan_engine_raw.cc: df false). */
+    if (!nmap_window(p->tcp.win) || !mss1460_only(p) || p->df || p->tcp.ack != 0 || p->ttl > 64)
+        return false;
+    unsigned extra = c ? nmap_update(c, p) : 0;
+    if (extra)
+        set(m, DDI_TOOL_NMAP_SYN, DDI_TR_NMAP_SYN, 3, true, "nmap -sS (same sport and seq to several targets)");
+    else
+        set(m, DDI_TOOL_NMAP_SYN, DDI_TR_NMAP_SYN, 2, false, "nmap -sS");
+    return true;
+}
+
+static bool rule_nmap_other(const ddi_pkt *p, ddi_tool_match *m)
+{
+    /* nmap -sN/-sF/-sX/-sA/-sW/-sM: same build_tcp_raw() defaults as -sS (window 1024,
+     * random TTL 37-59, no DF) but no options (scan_engine_raw.cc adds options only to
+     * SYN).  seq32_encode() goes into ack when the probe has ACK, else into seq. */
+    uint16_t f = p->tcp.flags & 0xff;
+    bool ack_probe = f == DDI_TH_ACK || f == (DDI_TH_FIN | DDI_TH_ACK);
+    bool noack_probe = f == 0 || f == DDI_TH_FIN || f == (DDI_TH_FIN | DDI_TH_PUSH | DDI_TH_URG);
+    if (!(ack_probe || noack_probe) || !nmap_window(p->tcp.win) || !no_opts(p) || p->df || p->ttl > 64)
+        return false;
+    if (noack_probe && p->tcp.ack != 0)
+        return false;
+    if (ack_probe && p->tcp.ack == 0)
+        return false;
+    const char *v = f == 0 ? "nmap -sN (NULL)" : f == DDI_TH_FIN ? "nmap -sF (FIN)"
+                  : f == DDI_TH_ACK ? "nmap -sA/-sW (ACK)" : f == (DDI_TH_FIN | DDI_TH_ACK) ? "nmap -sM (Maimon)"
+                  : "nmap -sX (Xmas)";
+    set(m, DDI_TOOL_NMAP_OTHER, DDI_TR_NMAP_OTHER, 2, false, v);
+    return true;
+}
+
+/* unicornscan fingerprint 1 (etc/unicorn.conf.in "fingerprint: 1", init_packet.c):
+ * MSS, NOP, NOP, SACK-perm, NOP, WS 0, NOP, NOP, TS — OpenBSD 3.x's SYN layout. */
+static const uint8_t UNI_FP1_OPTS[] = {DDI_OPT_MSS, DDI_OPT_NOP, DDI_OPT_NOP, DDI_OPT_SOK, DDI_OPT_NOP,
+                                       DDI_OPT_WS, DDI_OPT_NOP, DDI_OPT_NOP, DDI_OPT_TS};
+
+static bool rule_unicorn_fp(const ddi_pkt *p, uint8_t ts_hits, unsigned uni, ddi_tool_match *m)
+{
+    if (!is_v4(p))
+        return false;
+    bool syn = (p->tcp.flags & TH_CORE) == DDI_TH_SYN;
+    /* fp1: window 16384, 24 option bytes, DF, TTL 64 (init_packet.c; MANIFEST unicornscan) */
+    if (p->tcp.win == 16384 && p->tcp.hdr_len == 44 && layout_is(&p->tcp, UNI_FP1_OPTS, sizeof UNI_FP1_OPTS) &&
+        p->tcp.ws == 0 && p->ttl <= 64) {
+        /* the same SYN options on a non-SYN probe: no OS stack does that; on a SYN it
+         * is OpenBSD 3.x's fingerprint, so a second target with the same K (uni >= 2)
+         * or a constant TSval (unicornscan does not advance it) is wanted for "high" */
+        bool multi = uni >= 2 || ts_hits >= 3;
+        set(m, DDI_TOOL_UNICORNSCAN, DDI_TR_UNICORN_FP1, (!syn || multi) ? 3 : 2, multi,
+            syn ? "unicornscan fingerprint 1 (OpenBSD-3-like SYN)" : "unicornscan fingerprint 1 on a non-SYN probe");
+        return true;
+    }
+    /* fp0 (compiled default, -W 0 "cisco"): window 4128, MSS only, TTL 255, no DF
+     * (init_packet.c).  A real Cisco IOS SYN looks the same (zeek mixed-vlan-mpls.pcap:
+     * telnet from a router, 4128/MSS 536/TTL 255), so fp0 needs the key seen on a
+     * second target (2^-32 by chance). */
+    if (p->tcp.win == 4128 && mss_only(p) && !p->df && p->ttl > 128 && uni >= 2) {
+        set(m, DDI_TOOL_UNICORNSCAN, DDI_TR_UNICORN_FP0, 3, true, "unicornscan fingerprint 0 (Cisco-like)");
+        return true;
+    }
+    return false;
+}
+
+static bool rule_hping3(const ddi_pkt *p, uint8_t run, ddi_tool_match *m)
+{
+    /* R8: hping3 main.c src_winsize 512, src_ttl 64; sendtcp.c th_ack = htonl(rand())
+     * even without the ACK flag; sendip.c no DF; doff 5 (no options). */
+    if (!is_v4(p) || p->tcp.win != 512 || !no_opts(p) || p->df || p->ttl > 64)
+        return false;
+    if (p->quirks & DDI_Q_NZ_ACK) {
+        set(m, DDI_TOOL_HPING3, DDI_TR_HPING3, run >= 2 ? 3 : 2, run >= 2, "hping3");
+        return true;
+    }
+    /* sendtcp.c: src_port = (sequence + initsport) % 65536, +1 per packet */
+    if (run >= 2) {
+        set(m, DDI_TOOL_HPING3, DDI_TR_HPING3_SPORT, 2, true, "hping3 (source port +1 per packet)");
+        return true;
+    }
+    return false;
+}
+
+/* ------------------------------------------------------------- per proto */
+
+static void classify_tcp(ddi_tool_ctx *c, const ddi_pkt *p, ddi_tool_match *m)
+{
+    uint16_t core = p->tcp.flags & TH_CORE;
+    bool syn = core == DDI_TH_SYN;
+    /* The SYN scanners set TH_SYN alone (zmap packet.c make_tcp_header, masscan
+     * templ-pkt.c template byte 0x02, Mirai scanner.c tcph->syn, nmap -sS TH_SYN);
+     * ECE/CWR/PSH/URG in a SYN rule them out (e.g. SYN+ECE+CWR floods). */
+    bool pure_syn = (p->tcp.flags & 0x1ff) == DDI_TH_SYN;
+
+    /* Backscatter shapes (corsaro3 libcorsaro_plugin.c: SYN+ACK or RST): never a
+     * scanner, except ZMap's module_tcp_synackscan.c whose SYN-ACK probes carry
+     * the same make_ip_header() id 54321 and make_tcp_header() window 65535. */
+    if (core == (DDI_TH_SYN | DDI_TH_ACK)) {
+        if (zmap_old_ip(p) && p->tcp.win == 65535)
+            set(m, DDI_TOOL_ZMAP, DDI_TR_ZMAP_SYNACK, 3, false, "ZMap tcp_synackscan");
+        return;
+    }
+    if ((core & DDI_TH_RST) && !(core & (DDI_TH_SYN | DDI_TH_FIN)))
+        return;
+
+    /* per-source observations, in capture order */
+    unsigned uni = 0;
+    uint8_t run = 0, ts_hits = 0;
+    if (c) {
+        if (is_v4(p))
+            uni = uni_update(c, p);
+        run = sport_update(c, p->tcp.sport, p->ttl);
+        ts_hits = ts_update(c, p);
+    }
+
+    if (pure_syn && rule_masscan(p, m))
+        return;
+    if (pure_syn && rule_mirai(p, m))
+        return;
+    /* R9: K = seq ^ bswap32(dst) ^ ((dport<<16)+sport) constant over >= 3 targets */
+    if (uni >= 3) {
+        set(m, DDI_TOOL_UNICORNSCAN, DDI_TR_UNICORN_KEY, 3, true, "unicornscan (constant TCPHASHTRACK key)");
+        return;
+    }
+    if (rule_nmap_os_tcp(p, m))
+        return;
+    if (pure_syn && rule_zmap_syn(p, m))
+        return;
+    if (pure_syn && rule_zmap_new(p, m))
+        return;
+    if (pure_syn && rule_nmap_syn(c, p, m))
+        return;
+    if (rule_unicorn_fp(p, ts_hits, uni, m))
+        return;
+    if (rule_hping3(p, run, m))
+        return;
+    if (rule_nmap_other(p, m))
+        return;
+    /* R19: SYN && doff 5 && no DF: real stacks send options and (IPv4) set DF
+     * (scanner-facts §6; NETSCOUT "Decoding TCP SYN") */
+    if (syn && no_opts(p) && !p->df)
+        set(m, DDI_TOOL_CRAFTED, DDI_TR_CRAFTED, 1, false, NULL);
+}
+
+static void classify_udp(ddi_tool_ctx *c, const ddi_pkt *p, ddi_tool_match *m)
+{
+    if (!p->l4_ports)
+        return;
+    uint8_t run = 0;
+    if (c)
+        run = sport_update(c, p->udp_sport, p->ttl);
+    /* U1: osscan2.cc send_closedudp_probe(): ip_id 0x1042, 300 bytes of 'C' -> UDP length 308 */
+    if (is_v4(p) && p->ip_id == 0x1042 && p->udp_len == 308) {
+        set(m, DDI_TOOL_NMAP_OS, DDI_TR_NMAP_U1, 3, false, "nmap -O U1 (UDP to a closed port)");
+        return;
+    }
+    /* hping3 -2: no payload by default (main.c data_size 0), no DF, TTL 64, and the
+     * source port +1 per packet as for TCP (sendudp.c) */
+    if (is_v4(p) && p->udp_len == 8 && !p->df && p->ttl <= 64 && run >= 2)
+        set(m, DDI_TOOL_HPING3, DDI_TR_HPING3_SPORT, 2, true, "hping3 -2 (UDP, source port +1 per packet)");
+}
+
+static void classify_icmp(const ddi_pkt *p, ddi_tool_match *m)
+{
+    if (!is_v4(p) || p->icmp_type != 8)
+        return;
+    /* IE1: osscan2.cc sendTIcmpProbe(0): echo, df = true, code 9, 120 data bytes */
+    if (p->icmp_code == 9 && p->df) {
+        set(m, DDI_TOOL_NMAP_OS, DDI_TR_NMAP_IE1, 3, false, "nmap -O IE1 (echo, code 9)");
+        return;
+    }
+    /* IE2: sendTIcmpProbe(1): TOS IP_TOS_RELIABILITY (0x04), code 0, no DF, 150 bytes -> IP length 178 */
+    if (p->icmp_code == 0 && p->tos == 0x04 && !p->df && p->ip_len == 20 + 8 + 150 && p->ip_opt_len == 0) {
+        set(m, DDI_TOOL_NMAP_OS, DDI_TR_NMAP_IE2, 2, false, "nmap -O IE2 (echo, TOS 0x04)");
+        return;
+    }
+    /* ZMap icmp_echoscan: make_ip_header() id 54321, TTL 255, no DF (zmap src/probe_modules/packet.c).
+     * TTL > 128 keeps ordinary pings (Linux 64 + DF, Windows 128) out of a 2^-16 coincidence. */
+    if (p->ip_id == 54321 && !p->df && p->ttl > 128)
+        set(m, DDI_TOOL_ZMAP, DDI_TR_ZMAP_ICMP, 2, false, "ZMap icmp_echoscan");
+}
+
+ddi_tool ddi_tool_classify_ex(ddi_tool_ctx *ctx, const ddi_pkt *p, ddi_tool_match *out)
+{
+    ddi_tool_match m = {DDI_TOOL_NONE, DDI_TR_NONE, false, 0, NULL};
+
+    if (p && !p->fragment) {
+        if (p->l4 == DDI_L4_TCP && p->l4_complete)
+            classify_tcp(ctx, p, &m);
+        else if (p->l4 == DDI_L4_UDP)
+            classify_udp(ctx, p, &m);
+        else if (p->l4 == DDI_L4_ICMP && p->l4_complete)
+            classify_icmp(p, &m);
+    }
+    if (out)
+        *out = m;
+    return m.tool;
+}
+
+ddi_tool ddi_tool_classify(ddi_tool_ctx *ctx, const ddi_pkt *p)
+{
+    return ddi_tool_classify_ex(ctx, p, NULL);
+}
+
+/* ------------------------------------------------------------------ names */
+
+const char *ddi_tool_name(ddi_tool t)
+{
+    switch (t) {
+    case DDI_TOOL_NONE: return "none";
+    case DDI_TOOL_ZMAP: return "ZMap";
+    case DDI_TOOL_ZMAP_NEW: return "ZMap >= 4.1";
+    case DDI_TOOL_MASSCAN: return "masscan";
+    case DDI_TOOL_MIRAI: return "Mirai";
+    case DDI_TOOL_NMAP_SYN: return "nmap SYN scan";
+    case DDI_TOOL_NMAP_OS: return "nmap OS probe";
+    case DDI_TOOL_UNICORNSCAN: return "unicornscan";
+    case DDI_TOOL_HPING3: return "hping3";
+    case DDI_TOOL_CRAFTED: return "crafted SYN";
+    case DDI_TOOL_NMAP_OTHER: return "nmap FIN/NULL/Xmas/ACK scan";
+    case DDI_TOOL__COUNT: break;
+    }
+    return "?";
+}
+
+const char *ddi_tool_rule_name(ddi_tool_rule r)
+{
+    static const char *const names[DDI_TR__COUNT] = {
+        [DDI_TR_NONE] = "none",
+        [DDI_TR_ZMAP_SYN] = "ZMap SYN (IP ID 54321)",
+        [DDI_TR_ZMAP_SYNACK] = "ZMap SYN-ACK scan (IP ID 54321)",
+        [DDI_TR_ZMAP_ICMP] = "ZMap ICMP echo (IP ID 54321)",
+        [DDI_TR_ZMAP_NEW] = "ZMap >= 4.1 option set",
+        [DDI_TR_ZMAP_NEW_ALT] = "ZMap >= 4.1 alternative option set",
+        [DDI_TR_MASSCAN] = "masscan IP ID relation",
+        [DDI_TR_MIRAI] = "Mirai seq = destination",
+        [DDI_TR_NMAP_SYN] = "nmap SYN probe",
+        [DDI_TR_NMAP_T5] = "nmap OS T5",
+        [DDI_TR_NMAP_T6] = "nmap OS T6",
+        [DDI_TR_NMAP_T7] = "nmap OS T7",
+        [DDI_TR_NMAP_ECN] = "nmap OS ECN",
+        [DDI_TR_NMAP_IE1] = "nmap OS IE1",
+        [DDI_TR_NMAP_IE2] = "nmap OS IE2",
+        [DDI_TR_NMAP_U1] = "nmap OS U1",
+        [DDI_TR_NMAP_OTHER] = "nmap non-SYN scan probe",
+        [DDI_TR_HPING3] = "hping3 ack without ACK flag",
+        [DDI_TR_HPING3_SPORT] = "hping3 source port +1",
+        [DDI_TR_UNICORN_FP0] = "unicornscan fingerprint 0",
+        [DDI_TR_UNICORN_FP1] = "unicornscan fingerprint 1",
+        [DDI_TR_UNICORN_KEY] = "unicornscan key",
+        [DDI_TR_CRAFTED] = "crafted SYN (no options, no DF)",
+    };
+    return (unsigned)r < DDI_TR__COUNT && names[r] ? names[r] : "?";
+}
+
+bool ddi_tool_is_stateless(ddi_tool t)
+{
+    switch (t) {
+    case DDI_TOOL_ZMAP:        /* --probes default 1 (zmap src/zopt.ggo) */
+    case DDI_TOOL_ZMAP_NEW:
+    case DDI_TOOL_MASSCAN:     /* --retries default 0 (masscan src/main.c) */
+    case DDI_TOOL_MIRAI:       /* every SYN to a new random address (scanner.c) */
+    case DDI_TOOL_UNICORNSCAN: /* one send per target unless -R (send_packet.c) */
+    case DDI_TOOL_HPING3:      /* each packet a new sport (sendtcp.c) */
+        return true;
+    default:                   /* nmap retransmits (MAX_RETRANSMISSIONS); crafted: unknown */
+        return false;
+    }
+}
+
+/* --------------------------------------------------------------- evidence */
+
+
+static const char *opt_name(uint8_t k)
+{
+    switch (k) {
+    case DDI_OPT_EOL: return "EOL";
+    case DDI_OPT_NOP: return "NOP";
+    case DDI_OPT_MSS: return "MSS";
+    case DDI_OPT_WS: return "WS";
+    case DDI_OPT_SOK: return "SACK-perm";
+    case DDI_OPT_SACK: return "SACK";
+    case DDI_OPT_TS: return "TS";
+    default: return "opt";
+    }
+}
+
+static void sb_opts(ddi_sb *s, const ddi_pkt *p)
+{
+    if (no_opts(p)) {
+        ddi_sb_add(s, "no TCP options");
+        return;
+    }
+    ddi_sb_add(s, "options ");
+    for (unsigned i = 0; i < p->tcp.nopt; i++) {
+        uint8_t k = p->tcp.olayout[i];
+        ddi_sb_add(s, "%s%s", i ? "," : "", opt_name(k));
+        if (k == DDI_OPT_MSS && p->tcp.has_mss)
+            ddi_sb_add(s, " %u", p->tcp.mss);
+        else if (k == DDI_OPT_WS && p->tcp.has_ws)
+            ddi_sb_add(s, " %u", p->tcp.ws);
+        else if (k > DDI_OPT_TS || k == 6 || k == 7)
+            ddi_sb_add(s, "%u", k);
+    }
+    if (!p->tcp.opts_complete)
+        ddi_sb_add(s, " (incomplete)");
+}
+
+static void sb_addr(ddi_sb *s, const ddi_addr *a)
+{
+    char tmp[64];
+    ddi_sb_add(s, "%s", ddi_addr_str(a, tmp, sizeof tmp));
+}
+
+static void evidence_rule(ddi_tool_rule r, const ddi_pkt *p, ddi_sb *s)
+{
+    const ddi_tcp *t = &p->tcp;
+
+    switch (r) {
+    case DDI_TR_ZMAP_SYN:
+        ddi_sb_add(s, "IP ID %u (fixed 54321); window %u; DF %s; ", p->ip_id, t->win, p->df ? "set" : "clear");
+        sb_opts(s, p);
+        ddi_sb_add(s, "; TTL %u; sport %u (%s ZMap's default 32768-61000) (zmap src/probe_modules/packet.c "
+                  "make_ip_header/make_tcp_header)",
+               p->ttl, t->sport, zmap_sport(t->sport) ? "in" : "outside");
+        break;
+    case DDI_TR_ZMAP_SYNACK:
+        ddi_sb_add(s, "SYN+ACK probe with IP ID %u (fixed 54321), window %u, DF %s, TTL %u: ZMap's SYN-ACK scan "
+                  "module, not backscatter (zmap src/probe_modules/module_tcp_synackscan.c)",
+               p->ip_id, t->win, p->df ? "set" : "clear", p->ttl);
+        break;
+    case DDI_TR_ZMAP_ICMP:
+        ddi_sb_add(s, "ICMP echo request with IP ID %u (fixed 54321), DF %s, TTL %u (zmap src/probe_modules/packet.c "
+                  "make_ip_header, module_icmp_echo.c)",
+               p->ip_id, p->df ? "set" : "clear", p->ttl);
+        break;
+    case DDI_TR_ZMAP_NEW:
+    case DDI_TR_ZMAP_NEW_ALT:
+        sb_opts(s, p);
+        ddi_sb_add(s, "; window %u; DF %s; TTL %u (<= 64); IP ID %u (random since 4.1); sport %u (%s 32768-61000) "
+                  "(zmap src/probe_modules/module_tcp_synscan.c set_tcp_options; src/send.c)",
+               t->win, p->df ? "set" : "clear", p->ttl, p->ip_id, t->sport,
+               zmap_sport(t->sport) ? "in" : "outside");
+        break;
+    case DDI_TR_MASSCAN: {
+        uint32_t rel = (dst4(p) ^ t->dport ^ t->seq) & 0xffffu;
+        ddi_sb_add(s, "IP ID %u %s (dst ^ dport ^ seq) & 0xffff = %u; window %u; DF %s; ", p->ip_id,
+               p->ip_id == rel ? "=" : "!=", rel, t->win, p->df ? "set" : "clear");
+        sb_opts(s, p);
+        ddi_sb_add(s, "; TTL %u (masscan src/templ-pkt.c)", p->ttl);
+        break;
+    }
+    case DDI_TR_MIRAI:
+        ddi_sb_add(s, "TCP seq 0x%08x %s destination ", t->seq, t->seq == dst4(p) ? "=" : "!=");
+        sb_addr(s, &p->dst);
+        ddi_sb_add(s, " (0x%08x); ", dst4(p));
+        sb_opts(s, p);
+        ddi_sb_add(s, "; window %u; DF %s; ack %u; TTL %u; dport %u%s (Mirai mirai/bot/scanner.c)", t->win,
+               p->df ? "set" : "clear", t->ack, p->ttl, t->dport,
+               (t->dport == 23 || t->dport == 2323) ? "" : " (variant port)");
+        break;
+    case DDI_TR_NMAP_SYN:
+        ddi_sb_add(s, "window %u (nmap 1024/2048/3072/4096); ", t->win);
+        sb_opts(s, p);
+        ddi_sb_add(s, "; DF %s; ack %u; TTL %u (nmap draws 37-59) (nmap tcpip.cc build_tcp_raw, scan_engine_raw.cc; "
+                  "p0f.fp 's:!:NMap:SYN scan')",
+               p->df ? "set" : "clear", t->ack, p->ttl);
+        break;
+    case DDI_TR_NMAP_T5:
+        ddi_sb_add(s, "SYN with window %u (nmap T5 31337); ", t->win);
+        sb_opts(s, p);
+        ddi_sb_add(s, " (nmap osscan2.cc prbWindowSz[10], prbOpts[10])");
+        break;
+    case DDI_TR_NMAP_T6:
+        ddi_sb_add(s, "ACK with window %u (nmap T6 32768), DF %s; ", t->win, p->df ? "set" : "clear");
+        sb_opts(s, p);
+        ddi_sb_add(s, " (nmap osscan2.cc sendT1_7Probe, prbWindowSz[11])");
+        break;
+    case DDI_TR_NMAP_T7:
+        ddi_sb_add(s, "FIN+PSH+URG with window %u; ", t->win);
+        sb_opts(s, p);
+        ddi_sb_add(s, " (nmap T7 starts WS 15) (nmap osscan2.cc sendT1_7Probe, prbOpts[12])");
+        break;
+    case DDI_TR_NMAP_ECN:
+        ddi_sb_add(s, "SYN+ECE+CWR with window %u and urgent pointer 0x%04x without URG (nmap ECN probe: 3, 0xF7F5) "
+                  "(nmap osscan2.cc sendTEcnProbe)",
+               t->win, t->urg);
+        break;
+    case DDI_TR_NMAP_IE1:
+        ddi_sb_add(s, "ICMP echo request with code %u (nmap IE1: 9), DF %s, IP length %u (nmap osscan2.cc "
+                  "sendTIcmpProbe)",
+               p->icmp_code, p->df ? "set" : "clear", p->ip_len);
+        break;
+    case DDI_TR_NMAP_IE2:
+        ddi_sb_add(s, "ICMP echo request with TOS 0x%02x, code %u, IP length %u (nmap IE2: TOS 0x04, 150 data bytes) "
+                  "(nmap osscan2.cc sendTIcmpProbe)",
+               p->tos, p->icmp_code, p->ip_len);
+        break;
+    case DDI_TR_NMAP_U1:
+        ddi_sb_add(s, "UDP with IP ID 0x%04x and UDP length %u (nmap U1: 0x1042, 8 + 300 bytes of 'C') "
+                  "(nmap osscan2.cc send_closedudp_probe)",
+               p->ip_id, p->udp_len);
+        break;
+    case DDI_TR_NMAP_OTHER:
+        ddi_sb_add(s, "TCP flags 0x%02x, window %u, ", t->flags & 0xff, t->win);
+        sb_opts(s, p);
+        ddi_sb_add(s, ", DF %s, TTL %u, seq %u, ack %u (nmap scan_engine_raw.cc sendIPScanProbe, tcpip.cc "
+                  "build_tcp_raw)",
+               p->df ? "set" : "clear", p->ttl, t->seq, t->ack);
+        break;
+    case DDI_TR_HPING3:
+        ddi_sb_add(s, "window %u; ", t->win);
+        sb_opts(s, p);
+        ddi_sb_add(s, "; DF %s; ACK flag off but ack number %u != 0; TTL %u; sport %u (hping3 main.c, sendtcp.c)",
+               p->df ? "set" : "clear", t->ack, p->ttl, t->sport);
+        break;
+    case DDI_TR_HPING3_SPORT:
+        if (p->l4 == DDI_L4_UDP)
+            ddi_sb_add(s, "UDP length %u (no payload); DF %s; TTL %u; sport %u = previous + 1 (hping3 sendudp.c)",
+                   p->udp_len, p->df ? "set" : "clear", p->ttl, p->udp_sport);
+        else
+            ddi_sb_add(s, "window %u; %s; DF %s; TTL %u; sport %u = previous + 1 (hping3 sendtcp.c: "
+                      "src_port = sequence + initsport)",
+                   t->win, no_opts(p) ? "no TCP options" : "TCP options", p->df ? "set" : "clear", p->ttl,
+                   t->sport);
+        break;
+    case DDI_TR_UNICORN_FP0:
+        ddi_sb_add(s, "window %u (4128); ", t->win);
+        sb_opts(s, p);
+        ddi_sb_add(s, "; DF %s; TTL %u (255 initial) (unicornscan src/scan_progs/init_packet.c fingerprint 0)",
+               p->df ? "set" : "clear", p->ttl);
+        break;
+    case DDI_TR_UNICORN_FP1:
+        ddi_sb_add(s, "window %u (16384); ", t->win);
+        sb_opts(s, p);
+        ddi_sb_add(s, "; DF %s; TTL %u; TSval %u; K 0x%08x (unicornscan etc/unicorn.conf.in fingerprint 1, "
+                  "src/scan_progs/init_packet.c)",
+               p->df ? "set" : "clear", p->ttl, t->tsval, is_v4(p) ? ddi_tool_unicorn_key(p) : 0);
+        break;
+    case DDI_TR_UNICORN_KEY:
+        ddi_sb_add(s, "K = seq ^ bswap32(dst) ^ ((dport<<16)+sport) = 0x%08x, the same for >= 3 targets of this "
+                  "source (unicornscan src/scan_progs/tcphash.h TCPHASHTRACK)",
+               is_v4(p) ? ddi_tool_unicorn_key(p) : 0);
+        break;
+    case DDI_TR_CRAFTED:
+        ddi_sb_add(s, "SYN with a 20-byte TCP header (no options) and DF %s; window %u; TTL %u: OS stacks send "
+                  "options and set DF (scanner-facts R19; NETSCOUT 'Decoding TCP SYN')",
+               p->df ? "set" : "clear", t->win, p->ttl);
+        break;
+    case DDI_TR_NONE:
+    case DDI_TR__COUNT:
+        ddi_sb_add(s, "no scanner fingerprint matched");
+        break;
+    }
+}
+
+/* Rule to explain when only the tool is known and the stateless rules do not
+ * reach it again: the tool's multi-packet rule, else its main rule. */
+static ddi_tool_rule default_rule(ddi_tool t)
+{
+    switch (t) {
+    case DDI_TOOL_ZMAP: return DDI_TR_ZMAP_SYN;
+    case DDI_TOOL_ZMAP_NEW: return DDI_TR_ZMAP_NEW;
+    case DDI_TOOL_MASSCAN: return DDI_TR_MASSCAN;
+    case DDI_TOOL_MIRAI: return DDI_TR_MIRAI;
+    case DDI_TOOL_NMAP_SYN: return DDI_TR_NMAP_SYN;
+    case DDI_TOOL_NMAP_OS: return DDI_TR_NMAP_T5;
+    case DDI_TOOL_NMAP_OTHER: return DDI_TR_NMAP_OTHER;
+    case DDI_TOOL_UNICORNSCAN: return DDI_TR_UNICORN_KEY;
+    case DDI_TOOL_HPING3: return DDI_TR_HPING3_SPORT;
+    case DDI_TOOL_CRAFTED: return DDI_TR_CRAFTED;
+    default: return DDI_TR_NONE;
+    }
+}
+
+void ddi_tool_evidence(ddi_tool t, const ddi_pkt *p, char *buf, size_t len)
+{
+    if (!buf || !len)
+        return;
+    buf[0] = '\0';
+    if (!p)
+        return;
+    /* re-run the stateless rules: they find the rule (and variant) again for
+     * every verdict except the multi-packet ones */
+    ddi_tool_match m;
+    ddi_tool_classify_ex(NULL, p, &m);
+    if (m.tool == t && t != DDI_TOOL_NONE) {
+        ddi_tool_match_evidence(&m, p, buf, len);
+        return;
+    }
+    ddi_sb s = ddi_sb_on(buf, len);
+    evidence_rule(default_rule(t), p, &s);
+}
+
+void ddi_tool_match_evidence(const ddi_tool_match *m, const ddi_pkt *p, char *buf, size_t len)
+{
+    if (!buf || !len)
+        return;
+    buf[0] = '\0';
+    if (!m || !p)
+        return;
+    ddi_sb s = ddi_sb_on(buf, len);
+    if (m->variant)
+        ddi_sb_add(&s, "%s: ", m->variant);
+    evidence_rule(m->rule, p, &s);
+    if (m->multi && m->rule != DDI_TR_UNICORN_KEY && m->rule != DDI_TR_HPING3_SPORT)
+        ddi_sb_add(&s, "; confirmed by earlier packets of this source");
+}

@@ -1,0 +1,637 @@
+/* packet-ddi.c — Deep Darknet Inspection post-dissector: registration,
+ * extraction of the analysed IP header, and the ddi tree.
+ *
+ * All inference lives in core/; this file only moves bytes in and verdicts
+ * out.  State changes happen on the first pass only; every pass renders the
+ * tree from the frame's stored record, so one-pass tshark, two-pass tshark and
+ * GUI re-dissection agree.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define WS_LOG_DOMAIN "ddi"
+
+#include "config-ddi.h"
+
+#include <string.h>
+
+#include <epan/expert.h>
+#include <epan/packet.h>
+#include <epan/prefs.h>
+#include <epan/tap.h>
+#include <epan/unit_strings.h>
+#include <wsutil/wslog.h>
+
+#include "compat.h"
+#include "packet-ddi.h"
+
+static int proto_ddi = DDI_ID_INIT;
+static int ddi_tap = DDI_ID_INIT;
+static dissector_handle_t ddi_handle;
+
+/* fields read from other dissectors: the source address sits at a fixed
+ * offset in every IPv4 (12) and IPv6 (8) header, so its field_info locates
+ * the raw header bytes.  (ip.version is no tree item in 4.0.) */
+static int hf_ip_src = DDI_ID_INIT;
+static int hf_ipv6_src = DDI_ID_INIT;
+#define IPV4_SRC_OFFSET 12
+#define IPV6_SRC_OFFSET 8
+
+static int hf_verdict = DDI_ID_INIT;
+static int hf_ipid_gap = DDI_ID_INIT;
+static int hf_ipid_dt = DDI_ID_INIT;
+static int hf_ipid_rate = DDI_ID_INIT;
+static int hf_ipid_class = DDI_ID_INIT;
+static int hf_ipid_norate = DDI_ID_INIT;
+static int hf_retry_backoff = DDI_ID_INIT;
+static int hf_conficker_status = DDI_ID_INIT;
+static int hf_retry_count = DDI_ID_INIT;
+static int hf_retry_interval = DDI_ID_INIT;
+static int hf_retry_first_gap = DDI_ID_INIT;
+static int hf_retry_rto = DDI_ID_INIT;
+static int hf_conficker = DDI_ID_INIT;
+static int hf_conficker_observed = DDI_ID_INIT;
+static int hf_os = DDI_ID_INIT;
+static int hf_os_family = DDI_ID_INIT;
+static int hf_os_match = DDI_ID_INIT;
+static int hf_os_sig = DDI_ID_INIT;
+static int hf_os_evidence = DDI_ID_INIT;
+static int hf_ttl_initial = DDI_ID_INIT;
+static int hf_ttl_distance = DDI_ID_INIT;
+static int hf_mss = DDI_ID_INIT;
+static int hf_mss_mtu = DDI_ID_INIT;
+static int hf_mss_link = DDI_ID_INIT;
+static int hf_mss_pppoe = DDI_ID_INIT;
+static int hf_nat = DDI_ID_INIT;
+static int hf_nat_reason = DDI_ID_INIT;
+static int hf_tool = DDI_ID_INIT;
+static int hf_tool_evidence = DDI_ID_INIT;
+static int hf_bs = DDI_ID_INIT;
+static int hf_bs_victim = DDI_ID_INIT;
+static int hf_bs_victim6 = DDI_ID_INIT;
+static int hf_bs_port = DDI_ID_INIT;
+static int hf_bs_evidence = DDI_ID_INIT;
+
+static int ett_ddi = DDI_ID_INIT;
+static int ett_ipid = DDI_ID_INIT;
+static int ett_retry = DDI_ID_INIT;
+static int ett_os = DDI_ID_INIT;
+static int ett_link = DDI_ID_INIT;
+static int ett_nat = DDI_ID_INIT;
+static int ett_tool = DDI_ID_INIT;
+static int ett_bs = DDI_ID_INIT;
+
+static expert_field ei_conficker = EI_INIT;
+static expert_field ei_nat[DDI_NAT__KINDS] = {EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT};
+static expert_field ei_mss = EI_INIT;
+static expert_field ei_ipid_rate = EI_INIT;
+static expert_field ei_retry = EI_INIT;
+static expert_field ei_tool = EI_INIT;
+static expert_field ei_bs = EI_INIT;
+static expert_field ei_state_full = EI_INIT;
+static expert_field ei_sigdb = EI_INIT;
+
+/* preferences */
+static const char *pref_p0f_db = "/etc/p0f/p0f.fp";
+static const char *pref_own_db = DDI_DEFAULT_OWN_DB;
+static guint pref_max_sources = 20000000;
+static guint pref_max_conns = 50000000;
+static const char *pref_horizon = "";
+
+/* one signature database, reloaded when its paths change */
+static ddi_p0fdb *sigdb;
+static char *sigdb_paths;
+static char sigdb_error[512];
+
+/* per-file analysis state (reset by the init routine) */
+static ddi_state state;
+static gboolean state_ready;
+
+const ddi_state *ddi_glue_state(void) { return &state; }
+const ddi_p0fdb *ddi_glue_db(void) { return sigdb; }
+
+double ddi_glue_horizon(void)
+{
+    double h = pref_horizon && *pref_horizon ? g_ascii_strtod(pref_horizon, NULL) : 0;
+    return h > state.horizon ? h : state.horizon;
+}
+
+static void load_one(const char *path)
+{
+    char err[512];
+    if (!path || !*path)
+        return;
+    int n = ddi_p0fdb_load_file(sigdb, path, err, sizeof err);
+    if (err[0]) {
+        /* a plugin must never abort on a bad database (p0f FATALs; we warn and go on) */
+        ws_warning("signature database: %s", err);
+        if (!sigdb_error[0])
+            g_strlcpy(sigdb_error, err, sizeof sigdb_error);
+    }
+    ws_debug("loaded %d signatures from %s", n, path);
+}
+
+static void load_sigdb(void)
+{
+    char *paths = g_strdup_printf("%s\n%s", pref_own_db ? pref_own_db : "", pref_p0f_db ? pref_p0f_db : "");
+    if (sigdb && sigdb_paths && !strcmp(paths, sigdb_paths)) {
+        g_free(paths);
+        return;
+    }
+    ddi_p0fdb_free(sigdb);
+    g_free(sigdb_paths);
+    sigdb_paths = paths;
+    sigdb_error[0] = 0;
+    sigdb = ddi_p0fdb_new();
+    /* ddi's own file first: it corrects stacks p0f gets wrong, and earlier
+     * files win on equal matches */
+    load_one(pref_own_db);
+    load_one(pref_p0f_db);
+}
+
+/* Ask for the fields ddi reads, so tshark builds them even when no filter or
+ * column mentions them.  Set at handoff (tshark decides whether to build
+ * trees before any file opens) and again per file, as TRANSUM does. */
+static void want_fields(void)
+{
+    GArray *wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
+    if (hf_ip_src >= 0)
+        g_array_append_val(wanted, hf_ip_src);
+    if (hf_ipv6_src >= 0)
+        g_array_append_val(wanted, hf_ipv6_src);
+    set_postdissector_wanted_hfids(ddi_handle, wanted);
+}
+
+static void ddi_init(void)
+{
+    want_fields();
+    if (state_ready)
+        ddi_state_free(&state);
+    ddi_state_init(&state, pref_max_sources, pref_max_conns);
+    state_ready = TRUE;
+    load_sigdb();
+}
+
+static void ddi_cleanup(void)
+{
+    if (state_ready)
+        ddi_state_free(&state);
+    state_ready = FALSE;
+}
+
+/* ------------------------------------------------------------------ extraction */
+
+typedef struct ip_hdr_loc {
+    tvbuff_t *ds;
+    gint start;
+} ip_hdr_loc;
+
+static int collect(proto_tree *tree, int hf, gint src_offset, ip_hdr_loc *out, int n, int max)
+{
+    GPtrArray *a = proto_get_finfo_ptr_array(tree, hf);
+    for (guint i = 0; a && i < a->len && n < max; i++) {
+        field_info *fi = (field_info *)a->pdata[i];
+        if (fi && fi->ds_tvb && fi->start >= src_offset) {
+            out[n].ds = fi->ds_tvb;
+            out[n].start = fi->start - src_offset;
+            n++;
+        }
+    }
+    return n;
+}
+
+static double packet_time(const packet_info *pinfo) { return (double)pinfo->abs_ts.secs + pinfo->abs_ts.nsecs / 1e9; }
+
+/* Pick the IP header to analyse: the innermost one of a tunnel, but never
+ * the header quoted inside an ICMP error (that one belongs to the error). */
+static gboolean extract(tvbuff_t *frame_tvb, packet_info *pinfo, proto_tree *tree, ddi_pkt *pkt, ip_hdr_loc *chosen)
+{
+    ip_hdr_loc loc[8];
+    int n = collect(tree, hf_ip_src, IPV4_SRC_OFFSET, loc, 0, 8);
+    n = collect(tree, hf_ipv6_src, IPV6_SRC_OFFSET, loc, n, 8);
+    /* order outer to inner: the frame's own bytes first, then by offset */
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0; j--) {
+            gboolean a_frame = loc[j - 1].ds == frame_tvb, b_frame = loc[j].ds == frame_tvb;
+            gboolean swap = (!a_frame && b_frame) || (a_frame == b_frame && loc[j].start < loc[j - 1].start);
+            if (!swap)
+                break;
+            ip_hdr_loc t = loc[j];
+            loc[j] = loc[j - 1];
+            loc[j - 1] = t;
+        }
+
+    double ts = packet_time(pinfo);
+    gboolean have = FALSE;
+    for (int i = 0; i < n; i++) {
+        gint len = tvb_captured_length_remaining(loc[i].ds, loc[i].start);
+        if (len <= 0)
+            continue;
+        const guint8 *bytes = tvb_get_ptr(loc[i].ds, loc[i].start, len);
+        ddi_pkt cand;
+        if (!bytes || !ddi_pkt_parse(bytes, (size_t)len, ts, &cand))
+            continue;
+        *pkt = cand;
+        *chosen = loc[i];
+        have = TRUE;
+        if (cand.l4 == DDI_L4_ICMP && ddi_pkt_is_icmp_error(cand.ver, cand.icmp_type))
+            break;
+    }
+    pkt->frame = pinfo->num;
+    return have;
+}
+
+/* ------------------------------------------------------------------ tree */
+
+#define GEN(item) proto_item_set_generated(item)
+
+static void add_ipid(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_verdict *v)
+{
+    if (!v->p || v->p->ver != 4)
+        return;
+    proto_item *ti;
+    proto_tree *t = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_ipid, &ti, "IP ID %u: %s", v->p->ip_id,
+                                                  ddi_ipid_class_name(v->ipid_class));
+    GEN(ti);
+    GEN(proto_tree_add_string(t, hf_ipid_class, tvb, 0, 0, ddi_ipid_class_name(v->ipid_class)));
+    if (!v->has_gap) {
+        proto_item_set_text(ti, "IP ID %u: first packet of this source", v->p->ip_id);
+        return;
+    }
+    GEN(proto_tree_add_uint(t, hf_ipid_gap, tvb, 0, 0, v->gap));
+    GEN(proto_tree_add_double(t, hf_ipid_dt, tvb, 0, 0, v->dt));
+    if (v->has_rate) {
+        proto_item *ri = proto_tree_add_double(t, hf_ipid_rate, tvb, 0, 0, v->rate);
+        GEN(ri);
+        expert_add_info_format(pinfo, ri, &ei_ipid_rate,
+                               "IP-ID counter advanced by %u in %.3f s: the sender emitted ~%.1f packets/s in all, "
+                               "%u of them not seen here",
+                               v->rate_gap, v->dt, v->rate, v->rate_gap ? v->rate_gap - 1u : 0u);
+    } else {
+        const char *why = v->dt <= 0                          ? "the two packets have the same time"
+                          : v->ipid_class == DDI_IPID_PER_DEST ? "IDs count per connection (or the host is idle), not per host"
+                          : v->ipid_class == DDI_IPID_RANDOM   ? "IDs are random"
+                          : v->ipid_class == DDI_IPID_ZERO     ? "IDs are zero"
+                          : v->ipid_class == DDI_IPID_CONSTANT ? "IDs are constant (crafted packets)"
+                                                               : "not yet known whether IDs are a counter (one large step)";
+        GEN(proto_tree_add_string(t, hf_ipid_norate, tvb, 0, 0, why));
+    }
+}
+
+static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_verdict *v)
+{
+    if (!v->syn || !v->conn_known)
+        return;
+    proto_item *ti;
+    proto_tree *t;
+    if (!v->retry_count) {
+        t = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_retry, &ti, "SYN: first of its connection");
+        GEN(ti);
+        GEN(proto_tree_add_uint(t, hf_retry_count, tvb, 0, 0, 0));
+    } else {
+        t = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_retry, &ti, "SYN retransmission #%u, %.3f s after the previous SYN",
+                                          v->retry_count, v->retry_iv);
+        GEN(ti);
+        proto_item *ci = proto_tree_add_uint(t, hf_retry_count, tvb, 0, 0, v->retry_count);
+        GEN(ci);
+        expert_add_info_format(pinfo, ci, &ei_retry, "SYN retransmission #%u after %.3f s (same addresses, ports and ISN)",
+                               v->retry_count, v->retry_iv);
+        GEN(proto_tree_add_double(t, hf_retry_interval, tvb, 0, 0, v->retry_iv));
+        GEN(proto_tree_add_double(t, hf_retry_first_gap, tvb, 0, 0, v->retry_gap1));
+        GEN(proto_tree_add_string(t, hf_retry_rto, tvb, 0, 0, ddi_retry_rto_text(ddi_retry_rto_class(v->retry_gap1))));
+        if (v->backoff)
+            GEN(proto_tree_add_string(t, hf_retry_backoff, tvb, 0, 0, v->backoff));
+    }
+    if (v->conn.dport != 445)
+        return;
+    /* whole-capture verdict: only claimed once the silence has been observed */
+    switch (v->conficker) {
+    case DDI_CONF_YES: {
+        proto_item *ci = proto_tree_add_boolean(t, hf_conficker, tvb, 0, 0, TRUE);
+        GEN(ci);
+        expert_add_info_format(pinfo, ci, &ei_conficker,
+                               "Conficker-style SYN retry: exactly one retransmission %.2f s after the first SYN to "
+                               "tcp/445, then silence for %.0f s (Windows would retry again at 9 s)",
+                               v->conn.gap1, v->observed_after);
+        GEN(proto_tree_add_double(t, hf_conficker_observed, tvb, 0, 0, v->observed_after));
+        GEN(proto_tree_add_string(t, hf_conficker_status, tvb, 0, 0, "yes: one retry at ~3 s, then silence"));
+        break;
+    }
+    case DDI_CONF_UNKNOWN:
+        GEN(proto_tree_add_double(t, hf_conficker_observed, tvb, 0, 0, v->observed_after));
+        GEN(proto_tree_add_string_format_value(t, hf_conficker_status, tvb, 0, 0, "not yet known",
+                                               "not yet known (%.2f s observed after the first SYN, %.0f s needed; "
+                                               "open the file in the GUI or use tshark -2)",
+                                               v->observed_after, DDI_CONFICKER_QUIET_S));
+        break;
+    default:
+        if (v->conn.count > 2)
+            GEN(proto_tree_add_string_format_value(t, hf_conficker_status, tvb, 0, 0, "no",
+                                                   "no: %u SYNs (an OS retry schedule)", v->conn.count));
+        break;
+    }
+}
+
+static void add_os(proto_tree *tree, tvbuff_t *tvb, const ddi_verdict *v)
+{
+    if (!v->has_os)
+        return;
+    const ddi_os_result *o = &v->os;
+    proto_item *ti;
+    proto_tree *t = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_os, &ti, "Probable OS: %s (%s)", o->label,
+                                                  ddi_os_match_name(o->match));
+    GEN(ti);
+    GEN(proto_tree_add_string(t, hf_os, tvb, 0, 0, o->label));
+    GEN(proto_tree_add_string(t, hf_os_family, tvb, 0, 0, ddi_os_family_name(o->family)));
+    GEN(proto_tree_add_string(t, hf_os_match, tvb, 0, 0, ddi_os_match_name(o->match)));
+    GEN(proto_tree_add_string(t, hf_os_sig, tvb, 0, 0, o->raw_sig));
+    GEN(proto_tree_add_uint(t, hf_ttl_initial, tvb, 0, 0, o->fp.ittl));
+    GEN(proto_tree_add_int(t, hf_ttl_distance, tvb, 0, 0, o->fp.distance));
+    GEN(proto_tree_add_string(t, hf_os_evidence, tvb, 0, 0, o->evidence));
+}
+
+static void add_link(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_verdict *v)
+{
+    if (!v->has_mss)
+        return;
+    proto_item *ti;
+    proto_tree *t = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_link, &ti, "Link: MSS %u -> MTU %u: %s",
+                                                  v->link.mss, v->link.mtu, v->link.label);
+    GEN(ti);
+    GEN(proto_tree_add_uint(t, hf_mss, tvb, 0, 0, v->link.mss));
+    GEN(proto_tree_add_uint(t, hf_mss_mtu, tvb, 0, 0, v->link.mtu));
+    GEN(proto_tree_add_string_format_value(t, hf_mss_link, tvb, 0, 0, v->link.label, "%s [source: %s]", v->link.label,
+                                           v->link.source));
+    if (v->link.pppoe) {
+        proto_item *pi = proto_tree_add_boolean(t, hf_mss_pppoe, tvb, 0, 0, TRUE);
+        GEN(pi);
+        expert_add_info_format(pinfo, pi, &ei_mss, "MSS %u implies link MTU %u: %s", v->link.mss, v->link.mtu,
+                               v->link.label);
+    }
+}
+
+static void add_nat(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_verdict *v)
+{
+    if (!v->nat_bits)
+        return;
+    proto_item *ti;
+    proto_tree *t = proto_tree_add_subtree(tree, tvb, 0, 0, ett_nat, &ti, "NAT / middle box suspected");
+    GEN(ti);
+    proto_item *ni = proto_tree_add_boolean(t, hf_nat, tvb, 0, 0, TRUE);
+    GEN(ni);
+    GEN(proto_tree_add_string(t, hf_nat_reason, tvb, 0, 0, v->nat_reason));
+    for (unsigned k = 0; k < DDI_NAT__KINDS; k++)
+        if (v->nat_bits & (1u << k)) {
+            char one[512];
+            ddi_nat_reason((uint16_t)(1u << k), v->p, &v->os, v->src ? &v->src->nat : NULL, one, sizeof one);
+            expert_add_info_format(pinfo, ni, &ei_nat[k], "NAT/middle box suspected (%s): %s",
+                                   ddi_nat_kind_name(1u << k), one);
+        }
+}
+
+static void add_tool(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_verdict *v)
+{
+    if (v->tool == DDI_TOOL_NONE)
+        return;
+    proto_item *ti;
+    proto_tree *t = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_tool, &ti, "Scanning tool: %s", ddi_tool_name(v->tool));
+    GEN(ti);
+    proto_item *ni = proto_tree_add_string(t, hf_tool, tvb, 0, 0, ddi_tool_name(v->tool));
+    GEN(ni);
+    GEN(proto_tree_add_string(t, hf_tool_evidence, tvb, 0, 0, v->tool_evidence));
+    expert_add_info_format(pinfo, ni, &ei_tool, "Packet crafted by %s: %s", ddi_tool_name(v->tool), v->tool_evidence);
+}
+
+static void add_bs(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_verdict *v)
+{
+    if (!v->has_bs)
+        return;
+    char a[48];
+    proto_item *ti;
+    proto_tree *t = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_bs, &ti, "Backscatter: %s from %s",
+                                                  ddi_backscatter_name(v->bs.kind), ddi_addr_str(&v->bs.victim, a, sizeof a));
+    GEN(ti);
+    proto_item *ni = proto_tree_add_string(t, hf_bs, tvb, 0, 0, ddi_backscatter_name(v->bs.kind));
+    GEN(ni);
+    if (v->bs.victim.family == 4) {
+        guint32 v4;
+        memcpy(&v4, v->bs.victim.a, 4); /* FT_IPv4 takes network order */
+        GEN(proto_tree_add_ipv4(t, hf_bs_victim, tvb, 0, 0, v4));
+    } else if (v->bs.victim.family == 6) {
+        ws_in6_addr v6;
+        memcpy(v6.bytes, v->bs.victim.a, 16);
+        GEN(proto_tree_add_ipv6(t, hf_bs_victim6, tvb, 0, 0, &v6));
+    }
+    if (v->bs.has_port)
+        GEN(proto_tree_add_uint(t, hf_bs_port, tvb, 0, 0, v->bs.victim_port));
+    GEN(proto_tree_add_string(t, hf_bs_evidence, tvb, 0, 0, v->bs_evidence));
+    expert_add_info_format(pinfo, ni, &ei_bs, "Backscatter (%s): %s is answering spoofed traffic; %s",
+                           ddi_backscatter_name(v->bs.kind), a, v->bs_evidence);
+}
+
+static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_frame_rec *rec, const ddi_verdict *v)
+{
+    proto_item *top = proto_tree_add_item(tree, proto_ddi, tvb, 0, 0, ENC_NA);
+    GEN(top);
+    proto_tree *t = proto_item_add_subtree(top, ett_ddi);
+    if (rec->flags & DDI_FR_SRC_FULL) {
+        proto_item *e = proto_tree_add_string(t, hf_verdict, tvb, 0, 0, "not analysed: source table full");
+        GEN(e);
+        expert_add_info_format(pinfo, e, &ei_state_full, "ddi source table full (%u sources): raise ddi.max_sources",
+                               pref_max_sources);
+        return;
+    }
+    proto_item_append_text(top, ": %s", v->summary);
+    GEN(proto_tree_add_string(t, hf_verdict, tvb, 0, 0, v->summary));
+    if (sigdb_error[0] && v->has_os)
+        expert_add_info_format(pinfo, top, &ei_sigdb, "Signature database problem (OS matching uses what loaded): %s",
+                               sigdb_error);
+    if (rec->flags & DDI_FR_CONN_FULL)
+        expert_add_info_format(pinfo, top, &ei_state_full,
+                               "ddi connection table full (%u): SYN retries of new connections are not tracked",
+                               pref_max_conns);
+    add_tool(t, tvb, pinfo, v);
+    add_bs(t, tvb, pinfo, v);
+    add_os(t, tvb, v);
+    add_link(t, tvb, pinfo, v);
+    add_nat(t, tvb, pinfo, v);
+    add_retry(t, tvb, pinfo, v);
+    add_ipid(t, tvb, pinfo, v);
+}
+
+static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    ddi_pkt pkt;
+    const ddi_frame_rec *rec;
+    if (!state_ready)
+        return 0;
+    if (!PINFO_FD_VISITED(pinfo)) {
+        ip_hdr_loc loc;
+        /* the wanted fields exist only on the first pass (tshark and the GUI
+         * prime them then), so this is where the header is located */
+        if (!tree || !extract(tvb, pinfo, tree, &pkt, &loc))
+            return 0;
+        ddi_frame_rec *r = ddi_state_frame(&state, pinfo->num);
+        if (!r)
+            return 0;
+        ddi_observe(&state, sigdb, &pkt, pinfo->num, r);
+        if (loc.ds == tvb && loc.start <= G_MAXUINT16)
+            r->ip_off = (guint16)loc.start;
+        else
+            r->flags |= DDI_FR_NOT_IN_FRAME;
+        rec = r;
+        if (!r->src && !(r->flags & DDI_FR_SRC_FULL))
+            return 0;
+    } else {
+        /* later passes re-read the header at the offset the first pass found */
+        rec = ddi_state_frame_peek(&state, pinfo->num);
+        if (!rec || (rec->flags & DDI_FR_NOT_IN_FRAME))
+            return 0;
+        gint len = tvb_captured_length_remaining(tvb, rec->ip_off);
+        if (len <= 0 || !ddi_pkt_parse(tvb_get_ptr(tvb, rec->ip_off, len), (size_t)len, packet_time(pinfo), &pkt))
+            return 0;
+        pkt.frame = pinfo->num;
+    }
+    if (!tree && !have_tap_listener(ddi_tap))
+        return 0;
+
+    ddi_verdict *v = wmem_new(pinfo->pool, ddi_verdict);
+    ddi_verdict_build(&state, sigdb, &pkt, rec, v);
+    if (tree)
+        render(tree, tvb, pinfo, rec, v);
+    if (have_tap_listener(ddi_tap)) {
+        ddi_tap_info *ti = wmem_new(pinfo->pool, ddi_tap_info);
+        ti->frame = pinfo->num;
+        ti->conn = rec->conn;
+        ti->v = v;
+        tap_queue_packet(ddi_tap, pinfo, ti);
+    }
+    return tvb_captured_length(tvb);
+}
+
+/* ------------------------------------------------------------------ registration */
+
+void proto_register_ddi(void)
+{
+    static hf_register_info hf[] = {
+        {&hf_verdict, {"Verdict", "ddi.verdict", FT_STRING, BASE_NONE, NULL, 0,
+                       "One line: what ddi concluded about this packet's source", HFILL}},
+        {&hf_ipid_gap, {"IP ID gap", "ddi.ipid.gap", FT_UINT16, BASE_DEC, NULL, 0,
+                        "IP ID minus the previous IP ID of the same source, modulo 65536", HFILL}},
+        {&hf_ipid_dt, {"IP ID time delta", "ddi.ipid.dt", FT_DOUBLE, BASE_NONE | BASE_UNIT_STRING, DDI_UNITS(&units_seconds), 0,
+                       "Seconds since the previous packet of the same source", HFILL}},
+        {&hf_ipid_rate, {"Sender packet rate", "ddi.ipid.rate", FT_DOUBLE, BASE_NONE | BASE_UNIT_STRING,
+                         DDI_UNITS(&units_pkts_per_sec), 0,
+                         "IP ID gap / time delta: packets per second the source sent in all (counter classes only)", HFILL}},
+        {&hf_ipid_class, {"IP ID class", "ddi.ipid.class", FT_STRING, BASE_NONE, NULL, 0,
+                          "How the source sets IP IDs so far: global counter, byte-swapped counter, per-destination, random, "
+                          "zero, constant", HFILL}},
+        {&hf_ipid_norate, {"No rate because", "ddi.ipid.norate", FT_STRING, BASE_NONE, NULL, 0,
+                           "Why no packet rate is derived from the IP ID", HFILL}},
+        {&hf_retry_backoff, {"Retry backoff", "ddi.retry.backoff", FT_STRING, BASE_NONE, NULL, 0,
+                             "How the gaps between retransmissions grow", HFILL}},
+        {&hf_conficker_status, {"Conficker-style check", "ddi.conficker.status", FT_STRING, BASE_NONE, NULL, 0,
+                                "yes / no / not yet known (whole-capture verdict)", HFILL}},
+        {&hf_retry_count, {"SYN retransmission count", "ddi.retry.count", FT_UINT8, BASE_DEC, NULL, 0,
+                           "Earlier SYNs with the same addresses, ports and sequence number", HFILL}},
+        {&hf_retry_interval, {"SYN retransmission interval", "ddi.retry.interval", FT_DOUBLE, BASE_NONE | BASE_UNIT_STRING,
+                              DDI_UNITS(&units_seconds), 0, "Seconds since the previous SYN of this connection", HFILL}},
+        {&hf_retry_first_gap, {"First retransmission gap", "ddi.retry.first_gap", FT_DOUBLE, BASE_NONE | BASE_UNIT_STRING,
+                               DDI_UNITS(&units_seconds), 0, "Seconds from the first SYN to the second: the initial RTO", HFILL}},
+        {&hf_retry_rto, {"Retry schedule", "ddi.retry.schedule", FT_STRING, BASE_NONE, NULL, 0,
+                         "What the retransmission timing says about the stack", HFILL}},
+        {&hf_conficker, {"Conficker-style retry", "ddi.conficker", FT_BOOLEAN, BASE_NONE, NULL, 0,
+                         "Exactly one SYN retransmission ~3 s after the first SYN to tcp/445, then silence (whole-capture "
+                         "verdict: GUI and tshark -2 only)", HFILL}},
+        {&hf_conficker_observed, {"Observed after first SYN", "ddi.conficker.observed", FT_DOUBLE,
+                                  BASE_NONE | BASE_UNIT_STRING, DDI_UNITS(&units_seconds), 0,
+                                  "Capture time available after this connection's first SYN", HFILL}},
+        {&hf_os, {"Probable OS", "ddi.os", FT_STRING, BASE_NONE, NULL, 0, "Best OS label for the sender of this SYN", HFILL}},
+        {&hf_os_family, {"OS family", "ddi.os.family", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
+        {&hf_os_match, {"OS match quality", "ddi.os.match", FT_STRING, BASE_NONE, NULL, 0,
+                        "exact / generic / fuzzy (p0f tiers) or heuristic (ddi rules)", HFILL}},
+        {&hf_os_sig, {"p0f raw signature", "ddi.os.sig", FT_STRING, BASE_NONE, NULL, 0,
+                      "This SYN in p0f v3 raw_sig notation (paste into a .fp file to add a signature)", HFILL}},
+        {&hf_os_evidence, {"OS evidence", "ddi.os.evidence", FT_STRING, BASE_NONE, NULL, 0,
+                           "The facts that led to the OS label, and the ones that point elsewhere", HFILL}},
+        {&hf_ttl_initial, {"Initial TTL", "ddi.ttl.initial", FT_UINT8, BASE_DEC, NULL, 0, NULL, HFILL}},
+        {&hf_ttl_distance, {"Hop distance", "ddi.ttl.distance", FT_INT32, BASE_DEC, NULL, 0,
+                            "Initial TTL minus observed TTL", HFILL}},
+        {&hf_mss, {"MSS", "ddi.mss", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL}},
+        {&hf_mss_mtu, {"Implied link MTU", "ddi.mss.mtu", FT_UINT16, BASE_DEC, NULL, 0,
+                       "MSS + 40 (IPv4) or + 60 (IPv6)", HFILL}},
+        {&hf_mss_link, {"Link type", "ddi.mss.link", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
+        {&hf_mss_pppoe, {"PPPoE-sized MSS", "ddi.mss.pppoe", FT_BOOLEAN, BASE_NONE, NULL, 0,
+                         "The MSS is what a PPPoE access link gives or is clamped to", HFILL}},
+        {&hf_nat, {"NAT / middle box suspected", "ddi.nat", FT_BOOLEAN, BASE_NONE, NULL, 0, NULL, HFILL}},
+        {&hf_nat_reason, {"NAT reason", "ddi.nat.reason", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
+        {&hf_tool, {"Scanning tool", "ddi.tool", FT_STRING, BASE_NONE, NULL, 0,
+                    "Scanner or malware whose packet fingerprint this packet matches", HFILL}},
+        {&hf_tool_evidence, {"Tool evidence", "ddi.tool.evidence", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
+        {&hf_bs, {"Backscatter", "ddi.backscatter", FT_STRING, BASE_NONE, NULL, 0,
+                  "A reply to traffic spoofed from the darknet address", HFILL}},
+        {&hf_bs_victim, {"Victim", "ddi.backscatter.victim", FT_IPv4, BASE_NONE, NULL, 0,
+                         "Host under attack (the replier, or the quoted destination of an ICMP error)", HFILL}},
+        {&hf_bs_victim6, {"Victim (IPv6)", "ddi.backscatter.victim6", FT_IPv6, BASE_NONE, NULL, 0, NULL, HFILL}},
+        {&hf_bs_port, {"Victim port", "ddi.backscatter.port", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL}},
+        {&hf_bs_evidence, {"Backscatter evidence", "ddi.backscatter.evidence", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
+    };
+    static gint *ett[] = {&ett_ddi, &ett_ipid, &ett_retry, &ett_os, &ett_link, &ett_nat, &ett_tool, &ett_bs};
+    static ei_register_info ei[] = {
+        /* no "malware" expert group exists in 4.0: security is the closest */
+        {&ei_conficker, {"ddi.expert.conficker", PI_SECURITY, PI_WARN, "Conficker-style SYN retry", EXPFILL}},
+        {&ei_nat[0], {"ddi.expert.nat.port", PI_PROTOCOL, PI_NOTE, "NAT suspected: source port", EXPFILL}},
+        {&ei_nat[1], {"ddi.expert.nat.ttl", PI_PROTOCOL, PI_NOTE, "NAT suspected: TTL", EXPFILL}},
+        {&ei_nat[2], {"ddi.expert.nat.multi_os", PI_PROTOCOL, PI_NOTE, "NAT suspected: several OS", EXPFILL}},
+        {&ei_nat[3], {"ddi.expert.nat.ipid", PI_PROTOCOL, PI_NOTE, "NAT suspected: IP-ID sequences", EXPFILL}},
+        {&ei_nat[4], {"ddi.expert.nat.mss", PI_PROTOCOL, PI_NOTE, "NAT suspected: MSS clamp", EXPFILL}},
+        {&ei_mss, {"ddi.expert.mss", PI_PROTOCOL, PI_CHAT, "PPPoE or clamped MSS", EXPFILL}},
+        {&ei_ipid_rate, {"ddi.expert.ipid_rate", PI_SEQUENCE, PI_CHAT, "IP-ID counter gap and sender rate", EXPFILL}},
+        {&ei_retry, {"ddi.expert.retry", PI_SEQUENCE, PI_NOTE, "SYN retransmission", EXPFILL}},
+        {&ei_tool, {"ddi.expert.tool", PI_SECURITY, PI_NOTE, "Scanning tool fingerprint", EXPFILL}},
+        {&ei_bs, {"ddi.expert.backscatter", PI_SECURITY, PI_NOTE, "Backscatter from a spoofed attack", EXPFILL}},
+        {&ei_state_full, {"ddi.expert.state_full", PI_DEBUG, PI_WARN, "ddi state table full", EXPFILL}},
+        {&ei_sigdb, {"ddi.expert.sigdb", PI_DEBUG, PI_WARN, "Signature database problem", EXPFILL}},
+    };
+
+    proto_ddi = proto_register_protocol("Deep Darknet Inspection", "DDI", "ddi");
+    proto_register_field_array(proto_ddi, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    expert_module_t *em = expert_register_protocol(proto_ddi);
+    expert_register_field_array(em, ei, array_length(ei));
+
+    module_t *m = prefs_register_protocol(proto_ddi, load_sigdb);
+    prefs_register_filename_preference(m, "p0f_db", "p0f signature database",
+                                       "p0f v3 format file (Debian package p0f: /etc/p0f/p0f.fp). Loaded after ddi's own "
+                                       "file. A missing or malformed file is reported and the rest keeps working.",
+                                       &pref_p0f_db, FALSE);
+    prefs_register_filename_preference(m, "own_db", "ddi signature database",
+                                       "ddi's own signatures in p0f v3 format (stacks p0f lacks or gets wrong); "
+                                       "matched before the p0f database.",
+                                       &pref_own_db, FALSE);
+    prefs_register_uint_preference(m, "max_sources", "Maximum tracked sources",
+                                   "Sources beyond this many are not analysed (memory bound; 0 = no limit)", 10,
+                                   &pref_max_sources);
+    prefs_register_uint_preference(m, "max_connections", "Maximum tracked SYN connections",
+                                   "Connections beyond this many get no retry tracking (memory bound; 0 = no limit)", 10,
+                                   &pref_max_conns);
+    prefs_register_string_preference(m, "capture_end", "Capture end time (epoch seconds)",
+                                     "For whole-capture verdicts on a shard of a larger capture: the end time of the whole "
+                                     "capture. Empty = the last packet seen.",
+                                     &pref_horizon);
+
+    register_init_routine(ddi_init);
+    register_cleanup_routine(ddi_cleanup);
+    ddi_handle = create_dissector_handle(dissect_ddi, proto_ddi);
+    ddi_tap = register_tap("ddi");
+}
+
+void proto_reg_handoff_ddi(void)
+{
+    hf_ip_src = proto_registrar_get_id_byname("ip.src");
+    hf_ipv6_src = proto_registrar_get_id_byname("ipv6.src");
+    if (hf_ip_src < 0 || hf_ipv6_src < 0)
+        ws_warning("ip.src/ipv6.src not registered: ddi will analyse nothing");
+    register_postdissector(ddi_handle);
+    want_fields();
+    ddi_stats_register();
+}
