@@ -55,6 +55,7 @@ static int hf_os_family = DDI_ID_INIT;
 static int hf_os_match = DDI_ID_INIT;
 static int hf_os_sig = DDI_ID_INIT;
 static int hf_os_evidence = DDI_ID_INIT;
+static int hf_clue = DDI_ID_INIT;
 static int hf_ttl_initial = DDI_ID_INIT;
 static int hf_ttl_distance = DDI_ID_INIT;
 static int hf_mss = DDI_ID_INIT;
@@ -79,6 +80,7 @@ static int ett_link = DDI_ID_INIT;
 static int ett_nat = DDI_ID_INIT;
 static int ett_tool = DDI_ID_INIT;
 static int ett_bs = DDI_ID_INIT;
+static int ett_clues = DDI_ID_INIT;
 
 static expert_field ei_conficker = EI_INIT;
 static expert_field ei_nat[DDI_NAT__KINDS] = {EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT};
@@ -244,6 +246,22 @@ static gboolean extract(tvbuff_t *frame_tvb, packet_info *pinfo, proto_tree *tre
 
 #define GEN(item) proto_item_set_generated(item)
 
+/* Evidence strings join clauses with "; ".  Tree labels stop at 240
+ * characters, so each clause also gets its own item under the full string. */
+static void add_clues(proto_item *parent, tvbuff_t *tvb, const char *text)
+{
+    proto_tree *t = proto_item_add_subtree(parent, ett_clues);
+    const char *p = text;
+    while (p && *p) {
+        const char *e = strstr(p, "; ");
+        gsize n = e ? (gsize)(e - p) : strlen(p);
+        char *clause = g_strndup(p, n);
+        GEN(proto_tree_add_string(t, hf_clue, tvb, 0, 0, clause));
+        g_free(clause);
+        p = e ? e + 2 : NULL;
+    }
+}
+
 static void add_ipid(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_verdict *v)
 {
     if (!v->p || v->p->ver != 4)
@@ -346,7 +364,9 @@ static void add_os(proto_tree *tree, tvbuff_t *tvb, const ddi_verdict *v)
     GEN(proto_tree_add_string(t, hf_os_sig, tvb, 0, 0, o->raw_sig));
     GEN(proto_tree_add_uint(t, hf_ttl_initial, tvb, 0, 0, o->fp.ittl));
     GEN(proto_tree_add_int(t, hf_ttl_distance, tvb, 0, 0, o->fp.distance));
-    GEN(proto_tree_add_string(t, hf_os_evidence, tvb, 0, 0, o->evidence));
+    proto_item *ev = proto_tree_add_string(t, hf_os_evidence, tvb, 0, 0, o->evidence);
+    GEN(ev);
+    add_clues(ev, tvb, o->evidence);
 }
 
 static void add_link(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_verdict *v)
@@ -378,7 +398,9 @@ static void add_nat(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const d
     GEN(ti);
     proto_item *ni = proto_tree_add_boolean(t, hf_nat, tvb, 0, 0, TRUE);
     GEN(ni);
-    GEN(proto_tree_add_string(t, hf_nat_reason, tvb, 0, 0, v->nat_reason));
+    proto_item *ri = proto_tree_add_string(t, hf_nat_reason, tvb, 0, 0, v->nat_reason);
+    GEN(ri);
+    add_clues(ri, tvb, v->nat_reason);
     for (unsigned k = 0; k < DDI_NAT__KINDS; k++)
         if (v->nat_bits & (1u << k)) {
             char one[512];
@@ -553,6 +575,8 @@ void proto_register_ddi(void)
                       "This SYN in p0f v3 raw_sig notation (paste into a .fp file to add a signature)", HFILL}},
         {&hf_os_evidence, {"OS evidence", "ddi.os.evidence", FT_STRING, BASE_NONE, NULL, 0,
                            "The facts that led to the OS label, and the ones that point elsewhere", HFILL}},
+        {&hf_clue, {"Clue", "ddi.clue", FT_STRING, BASE_NONE, NULL, 0,
+                    "One piece of evidence, as a separate item (tree labels are cut at 240 characters)", HFILL}},
         {&hf_ttl_initial, {"Initial TTL", "ddi.ttl.initial", FT_UINT8, BASE_DEC, NULL, 0, NULL, HFILL}},
         {&hf_ttl_distance, {"Hop distance", "ddi.ttl.distance", FT_INT32, BASE_DEC, NULL, 0,
                             "Initial TTL minus observed TTL", HFILL}},
@@ -575,7 +599,7 @@ void proto_register_ddi(void)
         {&hf_bs_port, {"Victim port", "ddi.backscatter.port", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL}},
         {&hf_bs_evidence, {"Backscatter evidence", "ddi.backscatter.evidence", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
     };
-    static gint *ett[] = {&ett_ddi, &ett_ipid, &ett_retry, &ett_os, &ett_link, &ett_nat, &ett_tool, &ett_bs};
+    static gint *ett[] = {&ett_ddi, &ett_ipid, &ett_retry, &ett_os, &ett_link, &ett_nat, &ett_tool, &ett_bs, &ett_clues};
     static ei_register_info ei[] = {
         /* no "malware" expert group exists in 4.0: security is the closest */
         {&ei_conficker, {"ddi.expert.conficker", PI_SECURITY, PI_WARN, "Conficker-style SYN retry", EXPFILL}},

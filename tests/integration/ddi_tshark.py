@@ -33,6 +33,12 @@ def _base_cmd():
 
 def tshark(args, own_db=OWN_DB, check=True, extra_opts=()):
     """Run tshark; returns (stdout, stderr)."""
+    if args and args[0] == "-G":  # -G must come first and takes no other options
+        cmd = _base_cmd() + ["tshark"] + list(args)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        if check and p.returncode != 0:
+            raise AssertionError("tshark failed (%d): %s\n%s" % (p.returncode, " ".join(cmd), p.stderr))
+        return p.stdout, p.stderr
     cmd = _base_cmd() + ["tshark", "-n"]
     if own_db is not None:
         cmd += ["-o", "ddi.own_db:" + own_db]
