@@ -427,23 +427,27 @@ static void add_bs(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
 {
     if (!v->has_bs)
         return;
-    char a[48];
+    char a[48] = "an unknown host";
+    if (v->bs.victim_known)
+        ddi_addr_str(&v->bs.victim, a, sizeof a);
     proto_item *ti;
     proto_tree *t = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_bs, &ti, "Backscatter: %s from %s",
-                                                  ddi_backscatter_name(v->bs.kind), ddi_addr_str(&v->bs.victim, a, sizeof a));
+                                                  ddi_backscatter_name(v->bs.kind), a);
     GEN(ti);
     proto_item *ni = proto_tree_add_string(t, hf_bs, tvb, 0, 0, ddi_backscatter_name(v->bs.kind));
     GEN(ni);
-    if (v->bs.victim.family == 4) {
+    /* an ICMP error whose quote is missing or was not sent from this address
+     * names no victim: the outer source is only a router */
+    if (v->bs.victim_known && v->bs.victim.family == 4) {
         guint32 v4;
         memcpy(&v4, v->bs.victim.a, 4); /* FT_IPv4 takes network order */
         GEN(proto_tree_add_ipv4(t, hf_bs_victim, tvb, 0, 0, v4));
-    } else if (v->bs.victim.family == 6) {
+    } else if (v->bs.victim_known && v->bs.victim.family == 6) {
         ws_in6_addr v6;
         memcpy(v6.bytes, v->bs.victim.a, 16);
         GEN(proto_tree_add_ipv6(t, hf_bs_victim6, tvb, 0, 0, &v6));
     }
-    if (v->bs.has_port)
+    if (v->bs.victim_known && v->bs.has_port)
         GEN(proto_tree_add_uint(t, hf_bs_port, tvb, 0, 0, v->bs.victim_port));
     GEN(proto_tree_add_string(t, hf_bs_evidence, tvb, 0, 0, v->bs_evidence));
     expert_add_info_format(pinfo, ni, &ei_bs, "Backscatter (%s): %s is answering spoofed traffic; %s",

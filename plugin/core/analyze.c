@@ -130,10 +130,12 @@ static void build_summary(ddi_verdict *v)
         ddi_sb_clause(&b, "%s", ddi_tool_name(v->tool));
     if (v->has_bs) {
         char a[48];
-        ddi_sb_clause(&b, "backscatter (%s) from victim %s", ddi_backscatter_name(v->bs.kind),
-                      ddi_addr_str(&v->bs.victim, a, sizeof a));
-        if (v->bs.has_port)
-            ddi_sb_add(&b, " port %u", v->bs.victim_port);
+        ddi_sb_clause(&b, "backscatter (%s)", ddi_backscatter_name(v->bs.kind));
+        if (v->bs.victim_known) {
+            ddi_sb_add(&b, " from victim %s", ddi_addr_str(&v->bs.victim, a, sizeof a));
+            if (v->bs.has_port)
+                ddi_sb_add(&b, " port %u", v->bs.victim_port);
+        }
     }
     if (v->has_os && v->os.family != DDI_OS_UNKNOWN) {
         ddi_sb_clause(&b, "%s", v->os.label);

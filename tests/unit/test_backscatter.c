@@ -1,0 +1,421 @@
+/* test_backscatter.c — backscatter classes and victims (plugin/core/backscatter.c).
+ *
+ * Packets are built as raw bytes and parsed with ddi_pkt_parse(), including
+ * ICMP errors that quote the packet forged with the darknet address.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
+#include <glib.h>
+#include <string.h>
+
+#include "backscatter.h"
+#include "pkt.h"
+
+#define DARK "192.0.2.77"     /* the darknet address */
+#define VICTIM "203.0.113.80" /* the host under attack */
+#define ROUTER "198.51.100.1"
+#define DARK6 "2001:db8:dead::77"
+#define VICTIM6 "2001:db8:beef::80"
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+static bool is6(const char *a) { return strchr(a, ':') != NULL; }
+
+static size_t put_ip(uint8_t *b, const char *src, const char *dst, uint8_t proto, size_t l4len, uint8_t ttl)
+{
+    if (is6(src)) {
+        memset(b, 0, 40);
+        b[0] = 0x60;
+        put16(b + 4, (uint16_t)l4len);
+        b[6] = proto;
+        b[7] = ttl;
+        g_assert_cmpint(inet_pton(AF_INET6, src, b + 8), ==, 1);
+        g_assert_cmpint(inet_pton(AF_INET6, dst, b + 24), ==, 1);
+        return 40;
+    }
+    memset(b, 0, 20);
+    b[0] = 0x45;
+    put16(b + 2, (uint16_t)(20 + l4len));
+    put16(b + 4, 0x4d2);
+    b[8] = ttl;
+    b[9] = proto;
+    g_assert_cmpint(inet_pton(AF_INET, src, b + 12), ==, 1);
+    g_assert_cmpint(inet_pton(AF_INET, dst, b + 16), ==, 1);
+    return 20;
+}
+
+/* 20-byte TCP header (no options) */
+static size_t put_tcp(uint8_t *t, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+    memset(t, 0, 20);
+    put16(t, sport);
+    put16(t + 2, dport);
+    put32(t + 4, seq);
+    put32(t + 8, ack);
+    t[12] = 5 << 4;
+    t[13] = flags;
+    put16(t + 14, 29200);
+    return 20;
+}
+
+static ddi_pkt mk_tcp(const char *src, const char *dst, uint16_t sport, uint16_t dport, uint8_t flags)
+{
+    uint8_t b[80];
+    size_t h = put_ip(b, src, dst, 6, 20, 50);
+    put_tcp(b + h, sport, dport, 0x11111111, flags & DDI_TH_ACK ? 0x22222222 : 0, flags);
+    ddi_pkt p;
+    g_assert_true(ddi_pkt_parse(b, h + 20, 0, &p));
+    return p;
+}
+
+/* ICMP (or ICMPv6) message of `type`/`code` from `src` to `dst`.  For errors,
+ * `qproto` != 0 adds a quoted packet qsrc:qsport -> qdst:qdport of that
+ * protocol, with `qlen` bytes of it after its IP header (RFC 792: 8). */
+static ddi_pkt mk_icmp(const char *src, const char *dst, uint8_t type, uint8_t code, uint8_t qproto,
+                       const char *qsrc, const char *qdst, uint16_t qsport, uint16_t qdport, size_t qlen)
+{
+    uint8_t b[256], q[128];
+    size_t qn = 0;
+    if (qproto) {
+        size_t qh = put_ip(q, qsrc, qdst, qproto, 20, 240);
+        uint8_t l4[20];
+        memset(l4, 0, sizeof l4);
+        if (qproto == 6) {
+            put_tcp(l4, qsport, qdport, 0xc0ffee00, 0, DDI_TH_SYN);
+        } else if (qproto == 17) {
+            put16(l4, qsport);
+            put16(l4 + 2, qdport);
+            put16(l4 + 4, 20);
+        } else { /* an echo request */
+            l4[0] = is6(qsrc) ? 128 : 8;
+            put16(l4 + 4, 0x4242);
+        }
+        memcpy(q + qh, l4, qlen);
+        qn = qh + qlen;
+    }
+    size_t h = put_ip(b, src, dst, is6(src) ? 58 : 1, 8 + qn, 60);
+    memset(b + h, 0, 8);
+    b[h] = type;
+    b[h + 1] = code;
+    memcpy(b + h + 8, q, qn);
+    ddi_pkt p;
+    g_assert_true(ddi_pkt_parse(b, h + 8 + qn, 0, &p));
+    return p;
+}
+
+static void assert_ev(const ddi_bs_result *r, const ddi_pkt *p, const char *n1, const char *n2)
+{
+    char buf[512];
+    ddi_backscatter_evidence(r, p, buf, sizeof buf);
+    if (n1 && !strstr(buf, n1))
+        g_error("evidence '%s' lacks '%s'", buf, n1);
+    if (n2 && !strstr(buf, n2))
+        g_error("evidence '%s' lacks '%s'", buf, n2);
+}
+
+static void assert_victim(const ddi_bs_result *r, const char *addr)
+{
+    char a[64];
+    g_assert_true(r->victim_known);
+    g_assert_cmpstr(ddi_addr_str(&r->victim, a, sizeof a), ==, addr);
+}
+
+/* ----------------------------------------------------------------- names */
+
+static void test_names(void)
+{
+    g_assert_cmpstr(ddi_backscatter_name(DDI_BS_SYNACK), ==, "SYN-ACK");
+    g_assert_cmpstr(ddi_backscatter_name(DDI_BS_RST), ==, "RST");
+    g_assert_cmpstr(ddi_backscatter_name(DDI_BS_RSTACK), ==, "RST-ACK");
+    g_assert_cmpstr(ddi_backscatter_name(DDI_BS_ICMP_UNREACH), ==, "ICMP unreachable");
+    g_assert_cmpstr(ddi_backscatter_name(DDI_BS_ICMP_TIMEX), ==, "ICMP time exceeded");
+    for (int k = 0; k < DDI_BS__COUNT; k++)
+        g_assert_cmpstr(ddi_backscatter_name((ddi_bs_kind)k), !=, "?");
+}
+
+/* ------------------------------------------------------------------ TCP */
+
+static void test_tcp(void)
+{
+    ddi_bs_result r;
+    ddi_pkt p = mk_tcp(VICTIM, DARK, 80, 51234, DDI_TH_SYN | DDI_TH_ACK);
+    g_assert_true(ddi_backscatter_classify(&p, &r));
+    g_assert_cmpint(r.kind, ==, DDI_BS_SYNACK);
+    assert_victim(&r, VICTIM);
+    g_assert_true(r.has_port);
+    g_assert_cmpuint(r.victim_port, ==, 80);
+    g_assert_true(r.has_spoofed_port);
+    g_assert_cmpuint(r.spoofed_port, ==, 51234);
+    g_assert_cmpuint(r.proto, ==, 6);
+    g_assert_false(r.from_quote);
+    assert_ev(&r, &p, "SYN-ACK from 203.0.113.80:80 to darknet port 51234", "corsaro");
+
+    p = mk_tcp(VICTIM, DARK, 443, 4000, DDI_TH_RST);
+    g_assert_true(ddi_backscatter_classify(&p, &r));
+    g_assert_cmpint(r.kind, ==, DDI_BS_RST);
+    g_assert_cmpuint(r.victim_port, ==, 443);
+    assert_ev(&r, &p, "refused", NULL);
+
+    p = mk_tcp(VICTIM, DARK, 22, 4001, DDI_TH_RST | DDI_TH_ACK);
+    g_assert_true(ddi_backscatter_classify(&p, &r));
+    g_assert_cmpint(r.kind, ==, DDI_BS_RSTACK);
+
+    /* PSH / URG / ECE alongside are still replies */
+    p = mk_tcp(VICTIM, DARK, 80, 4002, DDI_TH_SYN | DDI_TH_ACK | DDI_TH_ECE);
+    g_assert_true(ddi_backscatter_classify(&p, &r));
+    g_assert_cmpint(r.kind, ==, DDI_BS_SYNACK);
+
+    /* IPv6 SYN-ACK */
+    p = mk_tcp(VICTIM6, DARK6, 443, 40000, DDI_TH_SYN | DDI_TH_ACK);
+    g_assert_true(ddi_backscatter_classify(&p, &r));
+    assert_victim(&r, VICTIM6);
+    assert_ev(&r, &p, "[2001:db8:beef::80]:443", NULL);
+}
+
+static void test_tcp_not_backscatter(void)
+{
+    ddi_bs_result r;
+    static const uint8_t not_bs[] = {
+        DDI_TH_SYN,                              /* a probe */
+        DDI_TH_ACK,                              /* nmap -sA, T6 */
+        DDI_TH_FIN,
+        0,                                       /* NULL scan */
+        DDI_TH_FIN | DDI_TH_PUSH | DDI_TH_URG,   /* Xmas */
+        0xff,                                    /* all eight flags (tcpdump robustness capture) */
+        0x3f,                                    /* unicornscan -mTFSRPAU */
+        DDI_TH_SYN | DDI_TH_FIN,
+        DDI_TH_SYN | DDI_TH_FIN | DDI_TH_ACK,
+        DDI_TH_SYN | DDI_TH_RST,
+        DDI_TH_SYN | DDI_TH_RST | DDI_TH_ACK,
+        DDI_TH_RST | DDI_TH_FIN,
+    };
+    for (size_t i = 0; i < sizeof not_bs; i++) {
+        ddi_pkt p = mk_tcp(VICTIM, DARK, 80, 5000, not_bs[i]);
+        if (ddi_backscatter_classify(&p, &r))
+            g_error("flags 0x%02x taken as backscatter", not_bs[i]);
+        g_assert_cmpint(r.kind, ==, DDI_BS_NONE);
+        g_assert_false(r.victim_known);
+    }
+
+    /* a TCP header cut after 8 bytes: no flags, no verdict */
+    uint8_t b[28];
+    size_t h = put_ip(b, VICTIM, DARK, 6, 20, 50);
+    put16(b + h, 80);
+    put16(b + h + 2, 5000);
+    put32(b + h + 4, 1);
+    ddi_pkt p;
+    g_assert_true(ddi_pkt_parse(b, h + 8, 0, &p));
+    g_assert_false(ddi_backscatter_classify(&p, &r));
+
+    /* UDP is never backscatter (not even from port 53) */
+    uint8_t u[40];
+    h = put_ip(u, VICTIM, DARK, 17, 8, 50);
+    put16(u + h, 53);
+    put16(u + h + 2, 33333);
+    put16(u + h + 4, 8);
+    put16(u + h + 6, 0);
+    g_assert_true(ddi_pkt_parse(u, h + 8, 0, &p));
+    g_assert_false(ddi_backscatter_classify(&p, &r));
+
+    /* NULL input */
+    g_assert_false(ddi_backscatter_classify(NULL, &r));
+    g_assert_false(ddi_backscatter_classify(NULL, NULL));
+}
+
+/* ---------------------------------------------------------------- ICMP */
+
+static void test_icmp_error_quoting_tcp(void)
+{
+    ddi_bs_result r;
+    /* port 443 filtered: the router answers the SYN that was forged with our address */
+    ddi_pkt p = mk_icmp(ROUTER, DARK, 3, 10, 6, DARK, VICTIM, 4211, 443, 8);
+    g_assert_true(p.has_quote);
+    g_assert_true(ddi_backscatter_classify(&p, &r));
+    g_assert_cmpint(r.kind, ==, DDI_BS_ICMP_UNREACH);
+    assert_victim(&r, VICTIM);
+    g_assert_true(r.from_quote);
+    g_assert_false(r.quote_mismatch);
+    g_assert_true(r.has_port);
+    g_assert_cmpuint(r.victim_port, ==, 443);
+    g_assert_cmpuint(r.spoofed_port, ==, 4211);
+    g_assert_cmpuint(r.proto, ==, 6);
+    char a[64];
+    g_assert_cmpstr(ddi_addr_str(&r.responder, a, sizeof a), ==, ROUTER);
+    assert_ev(&r, &p, "quoting TCP 192.0.2.77:4211 -> 203.0.113.80:443", "victim is 203.0.113.80 port 443");
+    assert_ev(&r, &p, "type 3 code 10", "process_icmp_packet");
+
+    /* the full quoted TCP header (20 bytes) gives the same answer */
+    p = mk_icmp(ROUTER, DARK, 3, 13, 6, DARK, VICTIM, 4211, 80, 20);
+    g_assert_true(ddi_backscatter_classify(&p, &r));
+    g_assert_cmpuint(r.victim_port, ==, 80);
+
+    /* time exceeded quoting UDP */
+    p = mk_icmp(ROUTER, DARK, 11, 0, 17, DARK, VICTIM, 1024, 53, 8);
+    g_assert_true(ddi_backscatter_classify(&p, &r));
+    g_assert_cmpint(r.kind, ==, DDI_BS_ICMP_TIMEX);
+    assert_victim(&r, VICTIM);
+    g_assert_cmpuint(r.victim_port, ==, 53);
+    g_assert_cmpuint(r.proto, ==, 17);
+
+    /* an error quoting an echo request: victim known, no port */
+    p = mk_icmp(ROUTER, DARK, 3, 1, 1, DARK, VICTIM, 0, 0, 8);
+    g_assert_true(ddi_backscatter_classify(&p, &r));
+    assert_victim(&r, VICTIM);
+    g_assert_false(r.has_port);
+    g_assert_cmpuint(r.proto, ==, 1);
+
+    /* other ICMPv4 errors: source quench 4, redirect 5, parameter problem 12 */
+    static const uint8_t other[] = {4, 5, 12};
+    for (size_t i = 0; i < sizeof other; i++) {
+        p = mk_icmp(ROUTER, DARK, other[i], 0, 6, DARK, VICTIM, 4000, 25, 8);
+        g_assert_true(ddi_backscatter_classify(&p, &r));
+        g_assert_cmpint(r.kind, ==, DDI_BS_ICMP_OTHER_ERR);
+        g_assert_cmpuint(r.victim_port, ==, 25);
+    }
+}
+
+static void test_icmp_error_not_ours(void)
+{
+    ddi_bs_result r;
+    /* the quoted packet came from another address: classify, but claim no victim */
+    ddi_pkt p = mk_icmp(ROUTER, DARK, 3, 3, 6, "192.0.2.99", VICTIM, 4211, 443, 8);
+    g_assert_true(ddi_backscatter_classify(&p, &r));
+    g_assert_cmpint(r.kind, ==, DDI_BS_ICMP_UNREACH);
+    g_assert_true(r.quote_mismatch);
+    g_assert_false(r.victim_known);
+    g_assert_cmpint(r.victim.family, ==, 0);
+    g_assert_false(r.has_port);
+    g_assert_cmpuint(r.proto, ==, 6);
+    char a[64];
+    g_assert_cmpstr(ddi_addr_str(&r.quoted_dst, a, sizeof a), ==, VICTIM);
+    assert_ev(&r, &p, "not this packet's destination 192.0.2.77", "no victim claimed");
+
+    /* no quoted header at all (an 8-byte ICMP error) */
+    p = mk_icmp(ROUTER, DARK, 11, 0, 0, NULL, NULL, 0, 0, 0);
+    g_assert_false(p.has_quote);
+    g_assert_true(ddi_backscatter_classify(&p, &r));
+    g_assert_cmpint(r.kind, ==, DDI_BS_ICMP_TIMEX);
+    g_assert_true(r.no_quote);
+    g_assert_false(r.victim_known);
+    assert_ev(&r, &p, "without a quoted header", NULL);
+
+    /* a quote cut inside the IP header */
+    uint8_t b[64];
+    size_t h = put_ip(b, ROUTER, DARK, 1, 8 + 12, 60);
+    memset(b + h, 0, 20);
+    b[h] = 3;
+    b[h + 1] = 1;
+    b[h + 8] = 0x45;
+    g_assert_true(ddi_pkt_parse(b, h + 20, 0, &p));
+    g_assert_true(ddi_backscatter_classify(&p, &r));
+    g_assert_true(r.no_quote);
+}
+
+static void test_icmp_replies(void)
+{
+    ddi_bs_result r;
+    ddi_pkt p = mk_icmp(VICTIM, DARK, 0, 0, 0, NULL, NULL, 0, 0, 0);
+    g_assert_true(ddi_backscatter_classify(&p, &r));
+    g_assert_cmpint(r.kind, ==, DDI_BS_ECHO_REPLY);
+    assert_victim(&r, VICTIM);
+    g_assert_false(r.has_port);
+    g_assert_cmpuint(r.proto, ==, 1);
+    assert_ev(&r, &p, "ICMP echo reply (type 0) from 203.0.113.80", NULL);
+
+    static const uint8_t replies[] = {14, 16, 18};
+    static const char *names[] = {"timestamp reply", "information reply", "address-mask reply"};
+    for (size_t i = 0; i < sizeof replies; i++) {
+        p = mk_icmp(VICTIM, DARK, replies[i], 0, 0, NULL, NULL, 0, 0, 0);
+        g_assert_true(ddi_backscatter_classify(&p, &r));
+        g_assert_cmpint(r.kind, ==, DDI_BS_ICMP_OTHER_REPLY);
+        assert_victim(&r, VICTIM);
+        assert_ev(&r, &p, names[i], NULL);
+    }
+
+    /* requests and other types are not replies */
+    static const uint8_t not_bs[] = {8, 13, 15, 17, 9, 10, 30};
+    for (size_t i = 0; i < sizeof not_bs; i++) {
+        p = mk_icmp(VICTIM, DARK, not_bs[i], 0, 0, NULL, NULL, 0, 0, 0);
+        if (ddi_backscatter_classify(&p, &r))
+            g_error("ICMP type %u taken as backscatter", not_bs[i]);
+    }
+}
+
+static void test_icmpv6(void)
+{
+    ddi_bs_result r;
+    /* destination unreachable (1) quoting a TCP SYN forged from our v6 address */
+    ddi_pkt p = mk_icmp(VICTIM6, DARK6, 1, 4, 6, DARK6, VICTIM6, 40000, 443, 8);
+    g_assert_true(p.has_quote);
+    g_assert_true(ddi_backscatter_classify(&p, &r));
+    g_assert_cmpint(r.kind, ==, DDI_BS_ICMP_UNREACH);
+    assert_victim(&r, VICTIM6);
+    g_assert_cmpuint(r.victim_port, ==, 443);
+    assert_ev(&r, &p, "ICMPv6 type 1 code 4", "victim is [2001:db8:beef::80] port 443");
+
+    p = mk_icmp("2001:db8:1::1", DARK6, 3, 0, 17, DARK6, VICTIM6, 5353, 53, 8);
+    g_assert_true(ddi_backscatter_classify(&p, &r));
+    g_assert_cmpint(r.kind, ==, DDI_BS_ICMP_TIMEX);
+    g_assert_cmpuint(r.victim_port, ==, 53);
+
+    p = mk_icmp("2001:db8:1::1", DARK6, 2, 0, 6, DARK6, VICTIM6, 5353, 80, 8);
+    g_assert_true(ddi_backscatter_classify(&p, &r));
+    g_assert_cmpint(r.kind, ==, DDI_BS_ICMP_OTHER_ERR);
+
+    /* quoted source differs: mismatch */
+    p = mk_icmp(VICTIM6, DARK6, 1, 4, 6, "2001:db8:dead::78", VICTIM6, 40000, 443, 8);
+    g_assert_true(ddi_backscatter_classify(&p, &r));
+    g_assert_true(r.quote_mismatch);
+    g_assert_false(r.victim_known);
+
+    p = mk_icmp(VICTIM6, DARK6, 129, 0, 0, NULL, NULL, 0, 0, 0);
+    g_assert_true(ddi_backscatter_classify(&p, &r));
+    g_assert_cmpint(r.kind, ==, DDI_BS_ECHO_REPLY);
+    g_assert_cmpuint(r.proto, ==, 58);
+    assert_ev(&r, &p, "ICMPv6 echo reply", NULL);
+
+    /* echo request 128, neighbour solicitation 135, router advertisement 134: not backscatter */
+    static const uint8_t not_bs[] = {128, 133, 134, 135, 136, 0};
+    for (size_t i = 0; i < sizeof not_bs; i++) {
+        p = mk_icmp(VICTIM6, DARK6, not_bs[i], 0, 0, NULL, NULL, 0, 0, 0);
+        if (ddi_backscatter_classify(&p, &r))
+            g_error("ICMPv6 type %u taken as backscatter", not_bs[i]);
+    }
+}
+
+static void test_evidence_edges(void)
+{
+    ddi_bs_result r;
+    ddi_pkt p = mk_tcp(VICTIM, DARK, 80, 51234, DDI_TH_SYN | DDI_TH_ACK);
+    g_assert_true(ddi_backscatter_classify(&p, &r));
+    char tiny[6];
+    ddi_backscatter_evidence(&r, &p, tiny, sizeof tiny);
+    g_assert_cmpuint(strlen(tiny), ==, sizeof tiny - 1);
+    ddi_backscatter_evidence(&r, &p, NULL, 0);
+    ddi_backscatter_evidence(NULL, &p, tiny, sizeof tiny);
+    g_assert_cmpstr(tiny, ==, "");
+    p = mk_tcp(VICTIM, DARK, 80, 51234, DDI_TH_SYN);
+    g_assert_false(ddi_backscatter_classify(&p, &r));
+    char buf[64];
+    ddi_backscatter_evidence(&r, &p, buf, sizeof buf);
+    g_assert_cmpstr(buf, ==, "not backscatter");
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/backscatter/names", test_names);
+    g_test_add_func("/backscatter/tcp", test_tcp);
+    g_test_add_func("/backscatter/tcp-not", test_tcp_not_backscatter);
+    g_test_add_func("/backscatter/icmp/error-quoting-tcp", test_icmp_error_quoting_tcp);
+    g_test_add_func("/backscatter/icmp/error-not-ours", test_icmp_error_not_ours);
+    g_test_add_func("/backscatter/icmp/replies", test_icmp_replies);
+    g_test_add_func("/backscatter/icmpv6", test_icmpv6);
+    g_test_add_func("/backscatter/evidence", test_evidence_edges);
+    return g_test_run();
+}
