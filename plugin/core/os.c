@@ -91,33 +91,38 @@ static bool layout_is(const ddi_tcp *t, const uint8_t *k, size_t n)
 enum { M = DDI_OPT_MSS, N = DDI_OPT_NOP, W = DDI_OPT_WS, S = DDI_OPT_SOK, T = DDI_OPT_TS, E = DDI_OPT_EOL };
 
 /* ddi's rules for SYNs no signature covers: option order + initial TTL
- * (os-stack-facts.md §4 and §9 rule 4). */
-static ddi_os_family heuristic_family(const ddi_pkt *p, uint8_t ittl, const char **why)
+ * (os-stack-facts.md §4 and §9 rule 4).  The Unix orders are distinctive
+ * enough to name the family even when the TTL is unusual (iOS on cellular
+ * uses hop limit 255 in arkime gtp-iphone.pcap); the Windows orders are
+ * shared with embedded stacks, so there the TTL must fit too. */
+static ddi_os_family heuristic_family(const ddi_pkt *p, uint8_t ittl, const char **why, uint8_t *want_ittl)
 {
     const ddi_tcp *t = &p->tcp;
-    bool win_order = LAYOUT(t, M, N, N, S) || LAYOUT(t, M, N, W, N, N, S) || LAYOUT(t, M, N, W, S, T) ||
-                     LAYOUT(t, M, N, W, N, N, T, N, N, S);
-    if (win_order) {
+    *want_ittl = 64;
+    if (LAYOUT(t, M, N, N, S) || LAYOUT(t, M, N, W, N, N, S) || LAYOUT(t, M, N, W, S, T) ||
+        LAYOUT(t, M, N, W, N, N, T, N, N, S)) {
         *why = "Windows option order";
+        *want_ittl = 128;
         return ittl == 128 ? DDI_OS_WINDOWS : DDI_OS_UNKNOWN;
     }
     if (LAYOUT(t, M, S, T, N, W) || LAYOUT(t, M, N, N, S, N, W)) {
         *why = "Linux option order (mss,sok,ts,nop,ws / mss,nop,nop,sok,nop,ws)";
-        return ittl == 64 ? DDI_OS_LINUX : DDI_OS_UNKNOWN;
+        return DDI_OS_LINUX;
     }
     if (LAYOUT(t, M, N, W, N, N, T, S)) {
         *why = "Apple option order (mss,nop,ws,nop,nop,ts,sok,eol)";
-        return ittl == 64 ? DDI_OS_APPLE : DDI_OS_UNKNOWN;
+        return DDI_OS_APPLE;
     }
     if (LAYOUT(t, M, N, W, S, T)) {
         *why = "FreeBSD option order (mss,nop,ws,sok,ts)";
-        return ittl == 64 ? DDI_OS_FREEBSD : DDI_OS_UNKNOWN;
+        return DDI_OS_FREEBSD;
     }
     if (LAYOUT(t, M, N, N, S, N, W, N, N, T)) {
         *why = "OpenBSD option order";
-        return ittl == 64 ? DDI_OS_OPENBSD : DDI_OS_UNKNOWN;
+        return DDI_OS_OPENBSD;
     }
     *why = "option order matches no known stack";
+    *want_ittl = 0;
     return DDI_OS_UNKNOWN;
 }
 
@@ -223,11 +228,14 @@ void ddi_os_infer(const ddi_os_input *in, ddi_os_result *o)
                o->fp.sig ? o->fp.sig : "");
     } else {
         const char *why = "";
-        o->family = heuristic_family(p, ittl, &why);
+        uint8_t want = 0;
+        o->family = heuristic_family(p, ittl, &why, &want);
         o->match = o->family == DDI_OS_UNKNOWN ? DDI_OSM_NONE : DDI_OSM_HEURISTIC;
         snprintf(o->label, sizeof o->label, "%s", o->family == DDI_OS_UNKNOWN ? "unknown" : ddi_os_family_name(o->family));
-        ddi_sb_add(&ev, "; no signature matched; %s%s", why,
-               o->family == DDI_OS_UNKNOWN && strstr(why, "order (") ? " but the initial TTL does not fit" : "");
+        ddi_sb_add(&ev, "; no signature matched; %s", why);
+        if (want && want != ittl)
+            ddi_sb_add(&ev, "; initial TTL %u, not the %u this order comes with%s", ittl, want,
+                       o->family == DDI_OS_UNKNOWN ? ": not named" : "");
     }
     if (o->family == DDI_OS_WINDOWS)
         add_windows_version_notes(p, o, &ev);
