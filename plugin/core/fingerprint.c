@@ -120,9 +120,9 @@ static bool window_ok(const ddi_tcp_sig *s, const observed *o, int multi, bool u
     case DDI_WIN_MTU:
         return use_mtu && multi == s->win;
     case DDI_WIN_ANY:
-    default:
-        return true;
+        break;
     }
+    return true;
 }
 
 static bool ttl_explains(const ddi_tcp_sig *s, uint8_t ttl)

@@ -50,7 +50,7 @@ typedef struct ddi_os_result {
     ddi_fp_result fp;          /* the signature match (kind NONE if none) */
     char label[96];
     char evidence[640];
-    char raw_sig[160];
+    char raw_sig[DDI_FP_RAW_SIG_MAX];
 } ddi_os_result;
 
 void ddi_os_infer(const ddi_os_input *in, ddi_os_result *out);

@@ -187,8 +187,10 @@ static bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
 static span sp_trim(span s)
 {
-    while (s.n && is_blank(s.p[0]))
-        s.p++, s.n--;
+    while (s.n && is_blank(s.p[0])) {
+        s.p++;
+        s.n--;
+    }
     while (s.n && (is_blank(s.p[s.n - 1]) || s.p[s.n - 1] == '\r' || s.p[s.n - 1] == '\v' ||
                    s.p[s.n - 1] == '\f'))
         s.n--;
@@ -238,7 +240,7 @@ static const char *quote(span s, char *buf, size_t len)
     size_t o = 0;
     for (size_t i = 0; i < n && o + 1 < len; i++)
         buf[o++] = (s.p[i] >= 0x20 && s.p[i] < 0x7f) ? s.p[i] : '?';
-    if (n < s.n && o + 4 < len) {
+    if (n < s.n && o + 3 < len) {
         memcpy(buf + o, "...", 3);
         o += 3;
     }
@@ -305,10 +307,10 @@ static outcome bad(parser *ps, const char *fmt, ...)
     return LINE_BAD;
 }
 
-static const char *intern(parser *ps, span s)
+static char *intern(parser *ps, span s)
 {
     char *tmp = g_strndup(s.p, s.n);
-    const char *r = g_string_chunk_insert_const(ps->db->str, tmp);
+    char *r = g_string_chunk_insert_const(ps->db->str, tmp);
     g_free(tmp);
     return r;
 }
@@ -374,7 +376,7 @@ static outcome parse_classes(parser *ps, span v)
     while (rest.n) {
         span c = sp_trim(sp_take(&rest, ','));
         if (c.n && !find_class(ps->db, c))
-            g_ptr_array_add(ps->db->classes, (gpointer)intern(ps, c));
+            g_ptr_array_add(ps->db->classes, intern(ps, c));
     }
     return LINE_OK;
 }
