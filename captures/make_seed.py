@@ -192,12 +192,12 @@ def _block(btype, body):
     return struct.pack("<II", btype, total) + body + struct.pack("<I", total)
 
 
-def pcapng_bytes(pkts):
+def pcapng_bytes(pkts, creator=b"captures/make_seed.py"):
     out = bytearray()
     shb = struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)
-    shb += _opt(1, b"Crafted by captures/make_seed.py (ddi project, "
+    shb += _opt(1, b"Crafted by " + creator + b" (ddi project, "
                    b"GPL-2.0-or-later); not a live recording.")  # shb_comment
-    shb += _opt(4, b"ddi captures/make_seed.py")                  # shb_userappl
+    shb += _opt(4, b"ddi " + creator)                             # shb_userappl
     shb += _opt_end()
     out += _block(0x0A0D0D0A, shb)
 

@@ -98,12 +98,15 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, uint32_t 
 
     uint16_t nat = 0;
     if (p->ver == 4) {
-        if (s->ipid.seen) {
+        bool atomic_zero = ddi_ipid_atomic_zero(p->df, p->ip_id);
+        if (s->ipid.seen && !atomic_zero) {
             rec->flags |= DDI_FR_HAS_GAP;
             rec->ipid_gap = ddi_ipid_gap(s->ipid.last, p->ip_id);
-            rec->ipid_dt = (float)(p->ts - s->last_ts);
+            rec->ipid_dt = (float)(p->ts - s->ipid_ts);
         }
-        ddi_ipid_add(&s->ipid, p->ip_id, s->ipid.seen ? p->ts - s->last_ts : 0, retrans_plus1);
+        ddi_ipid_add(&s->ipid, p->ip_id, p->df, s->ipid.seen ? p->ts - s->ipid_ts : 0, retrans_plus1);
+        if (!atomic_zero)
+            s->ipid_ts = p->ts;
         ddi_ipid_class cls = ddi_ipid_classify(&s->ipid);
         rec->ipid_class = (uint8_t)cls;
         if (!retrans && !tool_is_crafted(tool) && p->ip_id && cls != DDI_IPID_CONSTANT)

@@ -26,8 +26,15 @@ enum {
  * they imply agree within this factor (random IDs imply erratic rates) */
 #define DDI_IPID_RATE_SPREAD 4.0f
 
-void ddi_ipid_add(ddi_ipid_acc *a, uint16_t id, double dt, bool same_conn_plus1)
+void ddi_ipid_add(ddi_ipid_acc *a, uint16_t id, bool df, double dt, bool same_conn_plus1)
 {
+    if (ddi_ipid_atomic_zero(df, id)) {
+        if (a->df_zero < UINT8_MAX)
+            a->df_zero++;
+        return;
+    }
+    if (df)
+        a->df_nonzero = 1;
     if (id)
         a->flags |= DDI_IPA_NONZERO_ID;
     if (a->seen) {
@@ -58,6 +65,11 @@ void ddi_ipid_add(ddi_ipid_acc *a, uint16_t id, double dt, bool same_conn_plus1)
 
 ddi_ipid_class ddi_ipid_classify(const ddi_ipid_acc *a)
 {
+    /* every DF packet carried ID 0 and such packets are most of what the
+     * source sent (an iPhone: TCP all zero, a few random non-DF UDP IDs);
+     * a few zero-ID kernel RSTs of a crafting host (hping3) are not */
+    if (a->df_zero >= 2 && !a->df_nonzero && a->df_zero > a->ndiffs + 1u)
+        return DDI_IPID_ZERO;
     if (!a->seen || !a->ndiffs)
         return DDI_IPID_UNKNOWN;
     if (!(a->flags & DDI_IPA_NONZERO_ID))

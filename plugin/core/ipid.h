@@ -25,6 +25,8 @@ typedef struct ddi_ipid_acc {
     uint16_t ndiffs;       /* saturates */
     uint8_t seen;          /* at least one ID recorded */
     uint8_t flags;         /* DDI_IPA_* (ipid.c) */
+    uint8_t df_zero;       /* DF packets with ID 0 (saturates) */
+    uint8_t df_nonzero;    /* some DF packet had a non-zero ID */
     float min_rate, max_rate; /* of steps above DDI_IPID_SMALL_STEP, per second */
 } ddi_ipid_acc;
 
@@ -32,10 +34,15 @@ typedef struct ddi_ipid_acc {
 static inline uint16_t ddi_ipid_gap(uint16_t prev, uint16_t cur) { return (uint16_t)(cur - prev); }
 static inline uint16_t ddi_bswap16(uint16_t v) { return (uint16_t)((v << 8) | (v >> 8)); }
 
-/* Add the next ID of a source, `dt` seconds after its previous packet;
- * `same_conn_plus1` is true when this packet retransmits a SYN whose previous
- * copy had ID id-1 (the per-socket +1 of Linux). */
-void ddi_ipid_add(ddi_ipid_acc *a, uint16_t id, double dt, bool same_conn_plus1);
+/* RFC 6864 §4.1: the ID of an atomic datagram (DF set) has no meaning, and
+ * macOS/iOS, FreeBSD >= 12 and Linux (for socket-less packets) send 0 there.
+ * Such packets are counted apart and never enter the counter sequence. */
+static inline bool ddi_ipid_atomic_zero(bool df, uint16_t id) { return df && !id; }
+
+/* Add the next ID of a source, `dt` seconds after its previous counted
+ * packet; `same_conn_plus1` is true when this packet retransmits a SYN whose
+ * previous copy had ID id-1 (the per-socket +1 of Linux). */
+void ddi_ipid_add(ddi_ipid_acc *a, uint16_t id, bool df, double dt, bool same_conn_plus1);
 ddi_ipid_class ddi_ipid_classify(const ddi_ipid_acc *a);
 
 /* Packets per second the sender emitted between two IDs of a counter

@@ -25,6 +25,7 @@ typedef struct ddi_source {
     uint16_t nat_bits;     /* every NAT kind seen so far (for the report) */
     ddi_ipid_acc ipid;
     double first_ts, last_ts;
+    double ipid_ts;        /* time of the last packet that entered the IP-ID sequence */
     uint32_t pkts, syns, retries;
     ddi_nat_src nat;
     ddi_tool_ctx tool_ctx;

@@ -502,8 +502,26 @@ static void classify_udp(ddi_tool_ctx *c, const ddi_pkt *p, ddi_tool_match *m)
 
 static void classify_icmp(const ddi_pkt *p, ddi_tool_match *m)
 {
-    if (!is_v4(p) || p->icmp_type != 8)
+    if (!is_v4(p))
         return;
+    /* nmap host discovery (-sn, and before every scan as root): nmap.h
+     * DEFAULT_IPV4_PING_TYPES = echo + SYN/443 + ACK/80 + timestamp; the ICMP
+     * probes carry no data unless --data-length (scan_engine_raw.cc
+     * sendPingProbe -> build_icmp_raw with o.extra_payload), no DF, and the
+     * random TTL 37-59 of tcpip.cc build_ip_raw.  OS ping tools always send
+     * data (Linux/macOS 56 bytes, Windows 32); captures/netns-scanners.pcapng
+     * source 203.0.113.26 shows the probes. */
+    bool nmap_ttl = p->ttl <= 59 && !p->df && p->icmp_code == 0;
+    if (p->icmp_type == 13 && nmap_ttl && p->ip_len == 20 + 20) {
+        set(m, DDI_TOOL_NMAP_PING, DDI_TR_NMAP_PING_TS, 2, false, "nmap host discovery (ICMP timestamp request)");
+        return;
+    }
+    if (p->icmp_type != 8)
+        return;
+    if (nmap_ttl && p->ip_len == 20 + 8 && p->ip_opt_len == 0) {
+        set(m, DDI_TOOL_NMAP_PING, DDI_TR_NMAP_PING_ECHO, 2, false, "nmap host discovery (echo request without data)");
+        return;
+    }
     /* IE1: osscan2.cc sendTIcmpProbe(0): echo, df = true, code 9, 120 data bytes */
     if (p->icmp_code == 9 && p->df) {
         set(m, DDI_TOOL_NMAP_OS, DDI_TR_NMAP_IE1, 3, false, "nmap -O IE1 (echo, code 9)");
@@ -558,6 +576,7 @@ const char *ddi_tool_name(ddi_tool t)
     case DDI_TOOL_HPING3: return "hping3";
     case DDI_TOOL_CRAFTED: return "crafted SYN";
     case DDI_TOOL_NMAP_OTHER: return "nmap FIN/NULL/Xmas/ACK scan";
+    case DDI_TOOL_NMAP_PING: return "nmap host discovery";
     case DDI_TOOL__COUNT: break;
     }
     return "?";
@@ -589,6 +608,8 @@ const char *ddi_tool_rule_name(ddi_tool_rule r)
         [DDI_TR_UNICORN_FP1] = "unicornscan fingerprint 1",
         [DDI_TR_UNICORN_KEY] = "unicornscan key",
         [DDI_TR_CRAFTED] = "crafted SYN (no options, no DF)",
+        [DDI_TR_NMAP_PING_ECHO] = "nmap ping: echo without data",
+        [DDI_TR_NMAP_PING_TS] = "nmap ping: timestamp request",
     };
     return (unsigned)r < DDI_TR__COUNT && names[r] ? names[r] : "?";
 }
@@ -668,6 +689,12 @@ static void evidence_rule(ddi_tool_rule r, const ddi_pkt *p, ddi_sb *s)
         ddi_sb_add(s, "SYN+ACK probe with IP ID %u (fixed 54321), window %u, DF %s, TTL %u: ZMap's SYN-ACK scan "
                   "module, not backscatter (zmap src/probe_modules/module_tcp_synackscan.c)",
                p->ip_id, t->win, p->df ? "set" : "clear", p->ttl);
+        break;
+    case DDI_TR_NMAP_PING_ECHO:
+    case DDI_TR_NMAP_PING_TS:
+        ddi_sb_add(s, "ICMP %s request, IP length %u (no data), DF %s, TTL %u (nmap sends 37-59): nmap host discovery "
+                      "(nmap.h DEFAULT_IPV4_PING_TYPES; scan_engine_raw.cc sendPingProbe; tcpip.cc build_ip_raw)",
+                   p->icmp_type == 13 ? "timestamp" : "echo", p->ip_len, p->df ? "set" : "clear", p->ttl);
         break;
     case DDI_TR_ZMAP_ICMP:
         ddi_sb_add(s, "ICMP echo request with IP ID %u (fixed 54321), DF %s, TTL %u (zmap src/probe_modules/packet.c "

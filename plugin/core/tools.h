@@ -29,6 +29,7 @@ typedef enum ddi_tool {
     DDI_TOOL_HPING3,
     DDI_TOOL_CRAFTED,     /* generic raw-socket SYN: doff 5, no DF */
     DDI_TOOL_NMAP_OTHER,  /* nmap -sN/-sF/-sX/-sA/-sW/-sM probes (not SYN) */
+    DDI_TOOL_NMAP_PING,   /* nmap host discovery: payload-less ICMP echo, ICMP timestamp */
     DDI_TOOL__COUNT
 } ddi_tool;
 
@@ -77,6 +78,8 @@ typedef enum ddi_tool_rule {
     DDI_TR_UNICORN_FP1,     /* R9 shipped unicorn.conf fingerprint (OpenBSD-like) */
     DDI_TR_UNICORN_KEY,     /* R9 constant K across >= 3 packets */
     DDI_TR_CRAFTED,         /* R19 */
+    DDI_TR_NMAP_PING_ECHO,  /* R7: echo request without payload */
+    DDI_TR_NMAP_PING_TS,    /* R7: timestamp request */
     DDI_TR__COUNT
 } ddi_tool_rule;
 
