@@ -8,8 +8,10 @@
 ; knows macOS and FreeBSD only from before they stopped setting an IP ID on
 ; DF packets, so today's Apple and FreeBSD SYNs match it only fuzzily.
 ;
-; Load this file AFTER p0f.fp: p0f.fp's exact matches keep precedence, and an
-; exact (s:) match here still beats a generic or fuzzy match there.
+; ddi loads this file BEFORE p0f.fp (preference ddi.own_db): where both hold
+; an exact (s:) match, the newer label here wins; p0f's tiers still hold
+; across files, so a generic or fuzzy match here never beats an exact one
+; there.
 ;
 ; Every entry cites its source.  Keys:
 ;   P0F      p0f 3.09b p0f.fp (= Debian /etc/p0f/p0f.fp), Lnnn = line

@@ -80,8 +80,13 @@ ddi_ipid_class ddi_ipid_classify(const ddi_ipid_acc *a)
      * at a random value (tcp_v4_connect get_random_u16) */
     if (!(a->flags & DDI_IPA_OTHER_STEP))
         return DDI_IPID_PER_DEST;
+    /* +1 on a retransmission but a jump between connections: one counter per
+     * connection, however small the jump happened to be (a random start is
+     * below 20000 a third of the time) */
+    if ((a->flags & DDI_IPA_PLUS1_CONN) && (a->flags & (DDI_IPA_BIG_DIFF | DDI_IPA_LARGE_DIFF)))
+        return DDI_IPID_PER_DEST;
     if (a->flags & DDI_IPA_BIG_DIFF)
-        return (a->flags & DDI_IPA_PLUS1_CONN) ? DDI_IPID_PER_DEST : DDI_IPID_RANDOM;
+        return DDI_IPID_RANDOM;
     if (a->flags & DDI_IPA_ZERO_DIFF)
         /* a counter never repeats between two packets; repeats mixed with
          * jumps are something else (several hosts, or crafted) */

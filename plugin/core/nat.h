@@ -25,7 +25,7 @@ typedef struct ddi_nat_src {
     uint8_t first_family;  /* ddi_os_family of the first fingerprinted SYN */
     uint8_t first_ittl;
     uint8_t last_ttl;      /* of the last SYN with the same fingerprint */
-    uint8_t seq_cnt[4];    /* members of each IP-ID sequence */
+    uint8_t seq_cnt[4];    /* times the IDs came back to each sequence after another one */
     uint16_t seq_head[4];  /* last ID of each sequence */
     uint32_t fp_hash;      /* layout/window/ittl hash of the first SYN */
 } ddi_nat_src;

@@ -16,18 +16,23 @@ static uint32_t rd32(const uint8_t *p)
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
-void ddi_tcp_parse_options(const uint8_t *opt, size_t len, bool syn, ddi_tcp *t, uint32_t *quirks)
+/* `len` is the option area the data offset declares, `cap` <= len the part
+ * of it that was captured.  An option that runs past `len` is malformed
+ * (quirk "bad"); one that runs only past `cap` was cut by the capture, which
+ * says nothing about the sender: parsing stops without "bad" and
+ * opts_complete stays false (fingerprint.c relies on that distinction). */
+static void parse_options(const uint8_t *opt, size_t len, size_t cap, bool syn, ddi_tcp *t, uint32_t *quirks)
 {
     size_t i = 0;
 
-    while (i < len && t->nopt < DDI_MAX_OPTS) {
+    while (i < cap && t->nopt < DDI_MAX_OPTS) {
         uint8_t kind = opt[i];
 
         if (kind == DDI_OPT_EOL) {
             t->olayout[t->nopt++] = kind;
             /* p0f records how many bytes follow EOL and flags non-zero ones */
             t->eol_pad = (uint8_t)(len - i - 1);
-            for (size_t j = i + 1; j < len; j++)
+            for (size_t j = i + 1; j < cap; j++)
                 if (opt[j]) {
                     *quirks |= DDI_Q_OPT_EOL_NZ;
                     break;
@@ -39,8 +44,9 @@ void ddi_tcp_parse_options(const uint8_t *opt, size_t len, bool syn, ddi_tcp *t,
             i++;
             continue;
         }
-        if (i + 1 >= len) { /* kind byte without a length byte */
-            *quirks |= DDI_Q_OPT_BAD;
+        if (i + 1 >= cap) { /* kind byte without a length byte */
+            if (i + 1 >= len)
+                *quirks |= DDI_Q_OPT_BAD;
             return;
         }
         uint8_t olen = opt[i + 1];
@@ -48,6 +54,8 @@ void ddi_tcp_parse_options(const uint8_t *opt, size_t len, bool syn, ddi_tcp *t,
             *quirks |= DDI_Q_OPT_BAD;
             return;
         }
+        if (i + olen > cap) /* cut by the capture */
+            return;
         const uint8_t *v = opt + i + 2;
         switch (kind) {
         case DDI_OPT_MSS:
@@ -103,6 +111,11 @@ void ddi_tcp_parse_options(const uint8_t *opt, size_t len, bool syn, ddi_tcp *t,
     }
 }
 
+void ddi_tcp_parse_options(const uint8_t *opt, size_t len, bool syn, ddi_tcp *t, uint32_t *quirks)
+{
+    parse_options(opt, len, len, syn, t, quirks);
+}
+
 static void parse_tcp(const uint8_t *b, size_t cap, uint32_t claimed, ddi_pkt *p)
 {
     ddi_tcp *t = &p->tcp;
@@ -140,7 +153,7 @@ static void parse_tcp(const uint8_t *b, size_t cap, uint32_t claimed, ddi_pkt *p
         size_t olen = t->hdr_len - 20u;
         size_t have = cap - 20 < olen ? cap - 20 : olen;
         bool syn = (t->flags & (DDI_TH_SYN | DDI_TH_ACK)) == DDI_TH_SYN;
-        ddi_tcp_parse_options(b + 20, have, syn, t, &q);
+        parse_options(b + 20, olen, have, syn, t, &q);
         t->opts_complete = have == olen && !(q & DDI_Q_OPT_BAD);
     }
     p->quirks |= q;

@@ -57,11 +57,16 @@ static uint32_t mix32(uint64_t h)
 static uint32_t addr_hash(const ddi_addr *a)
 {
     uint64_t x, y = 0;
-    memcpy(&x, a->a, 8);
-    if (a->family == 6)
+    if (a->family == 6) {
+        memcpy(&x, a->a, 8);
         memcpy(&y, a->a + 8, 8);
-    else
-        x &= 0xffffffffULL;
+    } else {
+        /* only a[0..3]: masking an 8-byte load kept a[4..7] (always 0) on
+         * big-endian hosts, so every IPv4 source hashed alike there */
+        uint32_t w;
+        memcpy(&w, a->a, 4);
+        x = w;
+    }
     return mix32(x ^ (y * 0x9e3779b97f4a7c15ULL) ^ a->family);
 }
 

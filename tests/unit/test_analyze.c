@@ -1,0 +1,839 @@
+/* test_analyze.c — end to end through the core: raw bytes -> ddi_pkt_parse
+ * -> ddi_observe (first pass, capture order) -> ddi_verdict_build (any pass)
+ * (plugin/core/analyze.c with os.c, ipid.c, retry.c, nat.c, mss.c, state.c).
+ *
+ * The seed is the published two-SYN analysis (Team Cymru, "Deep Darknet
+ * Inspection" part 1; captures/make_seed.py): 114.124.162.72 -> port 445,
+ * sport 21269, IP IDs 32569 / 32638 2.968866 s apart, MSS 1410, TTL 113.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "analyze.h"
+#include "p0fdb.h"
+#include "pktbuild.h"
+
+#define T0 1271757600.0 /* 2010-04-20 10:00:00 UTC, the seed's first SYN */
+#define SEED_DT 2.968866
+#define SEED_SRC "114.124.162.72"
+#define SEED_ISN 0x5eed1234u
+#define P0F_FP "/etc/p0f/p0f.fp"
+#define OWN_FP DDI_SOURCE_DIR "/signatures/ddi.fp"
+
+/* ------------------------------------------------------------ a capture */
+
+#define MAXPKT 4096
+
+typedef struct capture {
+    ddi_state st;
+    ddi_p0fdb *db;
+    uint32_t n;
+    ddi_pkt pkts[MAXPKT];
+    ddi_verdict first_pass[MAXPKT]; /* built right after each packet (one-pass tshark) */
+} capture;
+
+typedef enum { DB_NONE, DB_OWN, DB_BOTH } db_mode;
+
+static capture *cap_new(db_mode m, uint32_t max_sources, uint32_t max_conns)
+{
+    capture *c = g_new0(capture, 1);
+    ddi_state_init(&c->st, max_sources, max_conns);
+    if (m != DB_NONE) {
+        char err[512];
+        c->db = ddi_p0fdb_new();
+        /* the plugin's order (packet-ddi.c load_sigdb): ddi's own file first */
+        g_assert_cmpint(ddi_p0fdb_load_file(c->db, OWN_FP, err, sizeof err), >, 0);
+        if (m == DB_BOTH)
+            g_assert_cmpint(ddi_p0fdb_load_file(c->db, P0F_FP, err, sizeof err), >, 0);
+    }
+    return c;
+}
+
+static void cap_free(capture *c)
+{
+    ddi_state_free(&c->st);
+    ddi_p0fdb_free(c->db);
+    g_free(c);
+}
+
+/* Feed one packet; returns its frame number. */
+static uint32_t feed_bytes(capture *c, const uint8_t *b, size_t len, double ts)
+{
+    g_assert_cmpuint(c->n, <, MAXPKT);
+    uint32_t frame = ++c->n;
+    ddi_pkt *p = &c->pkts[frame - 1];
+    pb_parse_exact(b, len, ts, p);
+    p->frame = frame;
+    ddi_frame_rec *rec = ddi_state_frame(&c->st, frame);
+    ddi_observe(&c->st, c->db, p, frame, rec);
+    ddi_verdict_build(&c->st, c->db, p, rec, &c->first_pass[frame - 1]);
+    return frame;
+}
+
+static uint32_t feed_tcp(capture *c, const pb_ip *ip, const pb_tcp *t, double ts)
+{
+    uint8_t b[PB_MAX];
+    size_t n = pb_tcp_pkt(b, ip, t);
+    return feed_bytes(c, b, n, ts);
+}
+
+static const ddi_frame_rec *rec_of(const capture *c, uint32_t frame)
+{
+    const ddi_frame_rec *r = ddi_state_frame_peek(&c->st, frame);
+    g_assert_nonnull(r);
+    return r;
+}
+
+/* The verdict of a frame as a later pass (or the GUI) builds it. */
+static void verdict(const capture *c, uint32_t frame, ddi_verdict *v)
+{
+    ddi_verdict_build(&c->st, c->db, &c->pkts[frame - 1], rec_of(c, frame), v);
+}
+
+/* Everything that must not depend on when the verdict is built. */
+static void assert_same_point_in_time(const ddi_verdict *a, const ddi_verdict *b)
+{
+    g_assert_true(a->p == b->p);
+    g_assert_true(a->src == b->src);
+    g_assert_cmpint(a->syn, ==, b->syn);
+    g_assert_cmpint(a->has_gap, ==, b->has_gap);
+    g_assert_cmpint(a->has_rate, ==, b->has_rate);
+    g_assert_cmpuint(a->gap, ==, b->gap);
+    g_assert_cmpuint(a->rate_gap, ==, b->rate_gap);
+    g_assert_cmpfloat(a->dt, ==, b->dt);
+    g_assert_cmpfloat(a->rate, ==, b->rate);
+    g_assert_cmpint(a->ipid_class, ==, b->ipid_class);
+    g_assert_cmpuint(a->retry_count, ==, b->retry_count);
+    g_assert_cmpfloat(a->retry_iv, ==, b->retry_iv);
+    g_assert_cmpfloat(a->retry_gap1, ==, b->retry_gap1);
+    g_assert_cmpstr(a->backoff, ==, b->backoff);
+    g_assert_cmpint(a->has_os, ==, b->has_os);
+    g_assert_cmpint(a->os.family, ==, b->os.family);
+    g_assert_cmpint(a->os.era, ==, b->os.era);
+    g_assert_cmpint(a->os.match, ==, b->os.match);
+    g_assert_cmpint(a->os.fp.kind, ==, b->os.fp.kind);
+    g_assert_cmpuint(a->os.fp.ittl, ==, b->os.fp.ittl);
+    g_assert_cmpint(a->os.fp.distance, ==, b->os.fp.distance);
+    g_assert_cmpstr(a->os.label, ==, b->os.label);
+    g_assert_cmpstr(a->os.evidence, ==, b->os.evidence);
+    g_assert_cmpstr(a->os.raw_sig, ==, b->os.raw_sig);
+    g_assert_cmpint(a->has_mss, ==, b->has_mss);
+    g_assert_cmpuint(a->link.mtu, ==, b->link.mtu);
+    g_assert_cmpstr(a->link.label, ==, b->link.label);
+    g_assert_cmpint(a->link.pppoe, ==, b->link.pppoe);
+    g_assert_cmpuint(a->nat_bits, ==, b->nat_bits);
+    g_assert_cmpstr(a->nat_reason, ==, b->nat_reason);
+    g_assert_cmpint(a->tool, ==, b->tool);
+    g_assert_cmpstr(a->tool_evidence, ==, b->tool_evidence);
+    g_assert_cmpint(a->has_bs, ==, b->has_bs);
+    g_assert_cmpstr(a->bs_evidence, ==, b->bs_evidence);
+}
+
+static void assert_same_verdict(const ddi_verdict *a, const ddi_verdict *b)
+{
+    assert_same_point_in_time(a, b);
+    g_assert_cmpint(a->conn_known, ==, b->conn_known);
+    g_assert_cmpuint(a->conn.count, ==, b->conn.count);
+    g_assert_cmpint(a->conficker, ==, b->conficker);
+    g_assert_cmpfloat(a->observed_after, ==, b->observed_after);
+    g_assert_cmpstr(a->summary, ==, b->summary);
+}
+
+static bool skip_without(db_mode m)
+{
+    if (m == DB_BOTH && !g_file_test(P0F_FP, G_FILE_TEST_IS_REGULAR)) {
+        g_test_skip(P0F_FP " not installed (Debian package p0f)");
+        return true;
+    }
+    return false;
+}
+
+/* ------------------------------------------------------------ packets */
+
+#define SEED_OPTS PB_OPTS(PB_MSS(1410), PB_NOP, PB_WS(0), PB_NOP, PB_NOP, PB_TS(0, 0), PB_NOP, PB_NOP, PB_SOK)
+
+static uint32_t feed_seed(capture *c, uint16_t id, double ts)
+{
+    pb_ip ip = {.src = SEED_SRC, .dst = "198.51.100.23", .ttl = 113, .df = true, .id = id};
+    pb_tcp t = {.sport = 21269, .dport = 445, .seq = SEED_ISN, .flags = DDI_TH_SYN, .win = 65535, SEED_OPTS};
+    return feed_tcp(c, &ip, &t, ts);
+}
+
+/* Linux >= 4.20 SYN: mss,sok,ts,nop,ws, window 64240, scale 7 */
+static uint32_t feed_linux(capture *c, const char *src, const char *dst, uint16_t sport, uint16_t dport,
+                           uint32_t isn, uint16_t id, uint32_t tsval, double ts)
+{
+    pb_ip ip = {.src = src, .dst = dst, .ttl = 52, .df = true, .id = id};
+    pb_tcp t = {.sport = sport, .dport = dport, .seq = isn, .flags = DDI_TH_SYN, .win = 64240,
+                PB_OPTS(PB_MSS(1460), PB_SOK, PB_TS(tsval, 0), PB_NOP, PB_WS(7))};
+    return feed_tcp(c, &ip, &t, ts);
+}
+
+/* Windows XP SP2-like SYN: mss,nop,nop,sok, window 65535 */
+static uint32_t feed_xp(capture *c, const char *src, const char *dst, uint16_t sport, uint16_t dport, uint32_t isn,
+                        uint16_t id, double ts)
+{
+    pb_ip ip = {.src = src, .dst = dst, .ttl = 117, .df = true, .id = id};
+    pb_tcp t = {.sport = sport, .dport = dport, .seq = isn, .flags = DDI_TH_SYN, .win = 65535,
+                PB_OPTS(PB_MSS(1460), PB_NOP, PB_NOP, PB_SOK)};
+    return feed_tcp(c, &ip, &t, ts);
+}
+
+/* ------------------------------------------------------------- the seed */
+
+static void check_seed_second(const ddi_verdict *v)
+{
+    g_assert_true(v->syn);
+    g_assert_nonnull(v->src);
+    g_assert_true(v->has_gap);
+    g_assert_cmpuint(v->gap, ==, 69);
+    g_assert_cmpfloat_with_epsilon(v->dt, SEED_DT, 1e-5);
+    g_assert_cmpint(v->ipid_class, ==, DDI_IPID_GLOBAL);
+    g_assert_true(v->has_rate);
+    g_assert_cmpuint(v->rate_gap, ==, 69);
+    g_assert_cmpfloat_with_epsilon(v->rate, 69 / SEED_DT, 1e-3); /* ~23.24 packets/s */
+    g_assert_cmpfloat_with_epsilon(v->rate, 23.24, 0.005);
+
+    g_assert_cmpuint(v->retry_count, ==, 1);
+    g_assert_cmpfloat_with_epsilon(v->retry_iv, SEED_DT, 1e-4);
+    g_assert_cmpfloat_with_epsilon(v->retry_gap1, SEED_DT, 1e-4);
+    g_assert_null(v->backoff); /* needs three SYNs */
+    g_assert_true(v->conn_known);
+    g_assert_cmpuint(v->conn.count, ==, 2);
+    g_assert_cmpuint(v->conn.dport, ==, 445);
+    g_assert_cmpfloat_with_epsilon(v->conn.gap1, SEED_DT, 1e-4);
+
+    g_assert_true(v->has_mss);
+    g_assert_cmpuint(v->link.mss, ==, 1410);
+    g_assert_cmpuint(v->link.mtu, ==, 1450);
+    g_assert_true(v->link.pppoe);
+
+    g_assert_true(v->has_os);
+    g_assert_cmpint(v->os.family, ==, DDI_OS_WINDOWS);
+    g_assert_cmpuint(v->os.fp.ittl, ==, 128);
+    g_assert_cmpint(v->os.fp.distance, ==, 15);
+    g_assert_nonnull(strstr(v->os.evidence, "TSval 0"));
+    g_assert_nonnull(strstr(v->os.evidence, "retry after 2.97 s"));
+
+    g_assert_true(v->nat_bits & DDI_NAT_PORT);
+    g_assert_false(v->nat_bits & DDI_NAT_MSS); /* 65535 is no multiple of 1460 */
+    g_assert_nonnull(strstr(v->nat_reason, "source port 21269"));
+    g_assert_nonnull(strstr(v->nat_reason, "1025-5000"));
+    g_assert_nonnull(strstr(v->nat_reason, "49152-65535"));
+
+    g_assert_cmpint(v->tool, ==, DDI_TOOL_NONE);
+    g_assert_false(v->has_bs);
+
+    g_assert_nonnull(strstr(v->summary, "link MTU 1450"));
+    g_assert_nonnull(strstr(v->summary, "middle box/NAT suspected (source port"));
+    g_assert_nonnull(strstr(v->summary, "IP-ID counter: ~23.2 packets/s sent in all (69 in 2.97 s)"));
+    g_assert_nonnull(strstr(v->summary, "SYN retry #1 after 2.97 s"));
+}
+
+static void test_seed(gconstpointer data)
+{
+    db_mode m = (db_mode)GPOINTER_TO_INT(data);
+    if (skip_without(m))
+        return;
+    capture *c = cap_new(m, 0, 0);
+    uint32_t f1 = feed_seed(c, 32569, T0);
+    uint32_t f2 = feed_seed(c, 32638, T0 + SEED_DT);
+    g_assert_cmpuint(ddi_state_source_count(&c->st), ==, 1);
+    g_assert_cmpfloat(c->st.horizon, ==, T0 + SEED_DT);
+    g_assert_cmpfloat(c->st.first_ts, ==, T0);
+
+    const ddi_frame_rec *r1 = rec_of(c, f1), *r2 = rec_of(c, f2);
+    g_assert_true(r1->flags & DDI_FR_FIRST);
+    g_assert_false(r1->flags & DDI_FR_HAS_GAP);
+    g_assert_false(r2->flags & DDI_FR_FIRST);
+    g_assert_true(r2->flags & DDI_FR_HAS_GAP);
+    g_assert_cmpuint(r1->src, ==, r2->src);
+    g_assert_cmpuint(r1->conn, ==, r2->conn);
+    g_assert_cmpuint(r1->retry_count, ==, 0);
+
+    /* the first packet of a source: no gap, no rate, class not yet known */
+    ddi_verdict *v1 = g_new0(ddi_verdict, 1), *v2 = g_new0(ddi_verdict, 1), *again = g_new0(ddi_verdict, 1);
+    verdict(c, f1, v1);
+    g_assert_false(v1->has_gap);
+    g_assert_false(v1->has_rate);
+    g_assert_cmpuint(v1->gap, ==, 0);
+    g_assert_cmpint(v1->ipid_class, ==, DDI_IPID_UNKNOWN);
+    g_assert_cmpuint(v1->retry_count, ==, 0);
+    g_assert_cmpfloat(v1->retry_gap1, ==, 0);
+    g_assert_cmpint(v1->os.family, ==, DDI_OS_WINDOWS);
+    g_assert_true(v1->nat_bits & DDI_NAT_PORT);
+    g_assert_true(v1->link.pppoe);
+    g_assert_null(strstr(v1->summary, "retry"));
+    g_assert_null(strstr(v1->os.evidence, "retry after"));
+
+    verdict(c, f2, v2);
+    check_seed_second(v2);
+    /* 2.97 s after the first SYN nobody can know that no third SYN comes */
+    g_assert_cmpint(v1->conficker, ==, DDI_CONF_UNKNOWN);
+    g_assert_cmpint(v2->conficker, ==, DDI_CONF_UNKNOWN);
+    g_assert_cmpfloat_with_epsilon(v2->observed_after, SEED_DT, 1e-6);
+    g_assert_null(strstr(v2->summary, "Conficker"));
+
+    /* idempotent */
+    verdict(c, f2, again);
+    assert_same_verdict(v2, again);
+    verdict(c, f1, again);
+    assert_same_verdict(v1, again);
+    /* the one-pass verdict built at observe time is the same too */
+    assert_same_verdict(&c->first_pass[f2 - 1], v2);
+
+    /* a packet of another source 35 s later moves the horizon past 10 s */
+    feed_xp(c, "203.0.113.20", "198.51.100.77", 1090, 139, 777, 2817, T0 + 35.0);
+    g_assert_cmpfloat(c->st.horizon, ==, T0 + 35.0);
+    verdict(c, f2, again);
+    assert_same_point_in_time(v2, again);
+    g_assert_cmpint(again->conficker, ==, DDI_CONF_YES);
+    g_assert_cmpfloat_with_epsilon(again->observed_after, 35.0, 1e-6);
+    g_assert_nonnull(strstr(again->summary, "Conficker-style: one SYN retry at ~3 s to tcp/445, then silence"));
+    verdict(c, f1, again);
+    assert_same_point_in_time(v1, again);
+    g_assert_cmpint(again->conficker, ==, DDI_CONF_YES);
+
+    g_free(v1);
+    g_free(v2);
+    g_free(again);
+    cap_free(c);
+}
+
+static void test_seed_horizon_edge(void)
+{
+    capture *c = cap_new(DB_OWN, 0, 0);
+    feed_seed(c, 32569, T0);
+    uint32_t f2 = feed_seed(c, 32638, T0 + SEED_DT);
+    ddi_verdict *v = g_new0(ddi_verdict, 1);
+    feed_xp(c, "203.0.113.20", "198.51.100.77", 1090, 139, 777, 2817, T0 + 9.9);
+    verdict(c, f2, v);
+    g_assert_cmpint(v->conficker, ==, DDI_CONF_UNKNOWN);
+    /* an older packet does not move the horizon back */
+    feed_xp(c, "203.0.113.21", "198.51.100.77", 1090, 139, 778, 2817, T0 + 1.0);
+    g_assert_cmpfloat(c->st.horizon, ==, T0 + 9.9);
+    feed_xp(c, "203.0.113.20", "198.51.100.78", 1091, 139, 779, 2820, T0 + 10.0);
+    verdict(c, f2, v);
+    g_assert_cmpint(v->conficker, ==, DDI_CONF_YES);
+
+    /* a third SYN of the same connection ends it: not Conficker-like */
+    uint32_t f3 = feed_seed(c, 32700, T0 + 9.0);
+    verdict(c, f3, v);
+    g_assert_cmpuint(v->retry_count, ==, 2);
+    g_assert_cmpint(v->conficker, ==, DDI_CONF_NA);
+    g_assert_nonnull(v->backoff);
+    g_assert_true(g_str_has_prefix(v->backoff, "doubling")); /* 2.97 then 6.03 */
+    verdict(c, f2, v);
+    g_assert_cmpint(v->conficker, ==, DDI_CONF_NA); /* the whole-capture verdict changed for every frame */
+    g_assert_cmpuint(v->retry_count, ==, 1);         /* the point-in-time one did not */
+    g_free(v);
+    cap_free(c);
+}
+
+/* --------------------------------------------------------------- Linux */
+
+static void test_linux_retries(gconstpointer data)
+{
+    db_mode m = (db_mode)GPOINTER_TO_INT(data);
+    if (skip_without(m))
+        return;
+    capture *c = cap_new(m, 0, 0);
+    const double off[] = {0, 1.021412, 3.058103, 7.131977};
+    const double t = T0 + 21.517336;
+    uint32_t f[4];
+    for (int i = 0; i < 4; i++)
+        f[i] = feed_linux(c, "203.0.113.10", "198.51.100.40", 40002, 22, 0xabcdef01u, (uint16_t)(51000 + i),
+                          1000000u + (uint32_t)(off[i] * 1000), t + off[i]);
+    ddi_verdict *v = g_new0(ddi_verdict, 1);
+    for (int i = 0; i < 4; i++) {
+        verdict(c, f[i], v);
+        g_assert_cmpuint(v->retry_count, ==, i);
+        g_assert_false(v->has_rate);
+        g_assert_cmpint(v->os.family, ==, DDI_OS_LINUX);
+        g_assert_cmpuint(v->os.fp.ittl, ==, 64);
+        g_assert_cmpuint(v->nat_bits, ==, 0); /* port 40002 is in the Linux range */
+        g_assert_cmpint(v->conficker, ==, DDI_CONF_NA);
+        g_assert_false(v->link.pppoe);
+        g_assert_cmpuint(v->link.mtu, ==, 1500);
+        if (!i) {
+            g_assert_false(v->has_gap);
+            continue;
+        }
+        g_assert_true(v->has_gap);
+        g_assert_cmpuint(v->gap, ==, 1);
+        g_assert_cmpint(v->ipid_class, ==, DDI_IPID_PER_DEST);
+        g_assert_cmpfloat_with_epsilon(v->retry_iv, off[i] - off[i - 1], 1e-4);
+        g_assert_cmpfloat_with_epsilon(v->retry_gap1, off[1], 1e-4);
+        g_assert_nonnull(strstr(v->os.evidence, "1 s initial RTO"));
+        g_assert_nonnull(strstr(v->os.evidence, "IP ID per connection"));
+        g_assert_cmpint(v->conn.count, ==, 4);
+        if (i == 2) {
+            g_assert_nonnull(v->backoff);
+            g_assert_true(g_str_has_prefix(v->backoff, "doubling"));
+        } else {
+            g_assert_null(v->backoff);
+        }
+    }
+    g_assert_cmpuint(ddi_state_source(&c->st, rec_of(c, f[0])->src)->retries, ==, 3);
+    g_assert_cmpuint(ddi_state_source(&c->st, rec_of(c, f[0])->src)->syns, ==, 4);
+    g_free(v);
+    cap_free(c);
+}
+
+/* --------------------------------------------- XP host: global counter */
+
+static void test_xp_three_syns(void)
+{
+    capture *c = cap_new(DB_OWN, 0, 0);
+    /* captures/make_seed.py (b): three connections, each 0, +3, +9 s */
+    const struct {
+        uint16_t sport;
+        const char *dst;
+        uint16_t dport;
+        double first;
+        uint16_t ids[3];
+    } xp[] = {
+        {1090, "198.51.100.77", 445, 4.871203, {2817, 2821, 2830}},
+        {1091, "198.51.100.78", 139, 10.203377, {2826, 2828, 2835}},
+        {1092, "198.51.100.79", 445, 26.014522, {2842, 2844, 2849}},
+    };
+    const double retx[] = {0, 3.000481, 9.000935};
+    uint32_t frames[3][3];
+    /* in capture order */
+    typedef struct ev {
+        double ts;
+        int k, i;
+    } ev;
+    ev evs[9];
+    int ne = 0;
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < 3; i++)
+            evs[ne++] = (ev){xp[k].first + retx[i], k, i};
+    for (int a = 0; a < ne; a++)
+        for (int b = a + 1; b < ne; b++)
+            if (evs[b].ts < evs[a].ts) {
+                ev tmp = evs[a];
+                evs[a] = evs[b];
+                evs[b] = tmp;
+            }
+    for (int e = 0; e < ne; e++) {
+        int k = evs[e].k, i = evs[e].i;
+        frames[k][i] = feed_xp(c, "203.0.113.20", xp[k].dst, xp[k].sport, xp[k].dport, 1000u + (uint32_t)k,
+                               xp[k].ids[i], T0 + evs[e].ts);
+    }
+    ddi_verdict *v = g_new0(ddi_verdict, 1);
+    for (int k = 0; k < 3; k++) {
+        for (int i = 0; i < 3; i++) {
+            verdict(c, frames[k][i], v);
+            g_assert_cmpuint(v->retry_count, ==, i);
+            g_assert_cmpint(v->conficker, ==, DDI_CONF_NA);
+            g_assert_cmpint(v->os.family, ==, DDI_OS_WINDOWS);
+            g_assert_false(v->nat_bits & DDI_NAT_PORT); /* 1090.. is in the XP range */
+            if (i)
+                g_assert_cmpfloat_with_epsilon(v->retry_gap1, 3.000481, 1e-4);
+            if (i == 2)
+                g_assert_true(g_str_has_prefix(v->backoff, "doubling"));
+        }
+    }
+    /* the counter is global: by the last packet the class is known */
+    verdict(c, frames[2][2], v);
+    g_assert_cmpint(v->ipid_class, ==, DDI_IPID_GLOBAL);
+    g_assert_true(v->has_rate);
+    g_assert_nonnull(strstr(v->os.evidence, "3 s initial RTO"));
+    g_assert_cmpuint(v->nat_bits & DDI_NAT_IPID, ==, 0);
+    g_free(v);
+    cap_free(c);
+}
+
+/* ------------------------------------------- other sources do not leak */
+
+static void test_other_sources_do_not_change_verdicts(void)
+{
+    capture *c = cap_new(DB_OWN, 0, 0);
+    uint32_t f1 = feed_seed(c, 32569, T0);
+    uint32_t f2 = feed_seed(c, 32638, T0 + SEED_DT);
+    ddi_verdict *before1 = g_new0(ddi_verdict, 1), *before2 = g_new0(ddi_verdict, 1), *v = g_new0(ddi_verdict, 1);
+    verdict(c, f1, before1);
+    verdict(c, f2, before2);
+
+    /* 300 packets of other sources: SYNs, UDP, ICMP, some to port 445 */
+    GRand *r = g_rand_new_with_seed(11);
+    for (int i = 0; i < 300; i++) {
+        char src[32];
+        g_snprintf(src, sizeof src, "203.0.113.%d", 1 + g_rand_int_range(r, 0, 50));
+        double ts = T0 + SEED_DT + 0.01 * (i + 1); /* stays below the 10 s horizon */
+        uint8_t b[PB_MAX];
+        pb_ip ip = {.src = src, .dst = "198.51.100.23", .ttl = 50, .df = true,
+                    .id = (uint16_t)g_rand_int(r)};
+        size_t n;
+        switch (i % 3) {
+        case 0:
+            feed_linux(c, src, "198.51.100.23", (uint16_t)g_rand_int_range(r, 32768, 61000), 445,
+                       g_rand_int(r), ip.id, 5, ts);
+            continue;
+        case 1:
+            n = pb_udp_pkt(b, &ip, 5000, 53, 10);
+            break;
+        default:
+            n = pb_icmp_pkt(b, &ip, 8, 0, 1, (uint16_t)i, NULL, 0);
+            break;
+        }
+        feed_bytes(c, b, n, ts);
+    }
+    g_rand_free(r);
+    g_assert_cmpfloat(c->st.horizon, <, T0 + 10.0);
+
+    /* point-in-time fields unchanged; the whole-capture ones (observed_after)
+     * follow the horizon, the Conficker verdict is still open at < 10 s */
+    verdict(c, f1, v);
+    assert_same_point_in_time(before1, v);
+    g_assert_cmpint(v->conficker, ==, DDI_CONF_UNKNOWN);
+    verdict(c, f2, v);
+    assert_same_point_in_time(before2, v);
+    g_assert_cmpint(v->conficker, ==, DDI_CONF_UNKNOWN);
+    g_assert_cmpfloat_with_epsilon(v->observed_after, c->st.horizon - T0, 1e-9);
+    g_assert_cmpstr(v->summary, ==, before2->summary);
+    check_seed_second(v);
+    g_free(before1);
+    g_free(before2);
+    g_free(v);
+    cap_free(c);
+}
+
+/* ---------------------------------------------- one pass vs. two passes */
+
+static void test_first_pass_equals_second_pass(void)
+{
+    capture *c = cap_new(DB_OWN, 0, 0);
+    GRand *r = g_rand_new_with_seed(3);
+    feed_seed(c, 32569, T0);
+    for (int i = 0; i < 200; i++) {
+        double ts = T0 + 0.2 * (i + 1);
+        if (i == 10)
+            feed_seed(c, 32638, T0 + SEED_DT);
+        else if (i % 4 == 0)
+            feed_linux(c, "203.0.113.10", "198.51.100.40", 40002, 22, 7u + (uint32_t)(i / 40), (uint16_t)(i / 4),
+                       (uint32_t)i, ts);
+        else if (i % 4 == 1)
+            feed_xp(c, "203.0.113.20", "198.51.100.77", (uint16_t)(1100 + i), 445, (uint32_t)i,
+                    (uint16_t)(3000 + i * 3), ts);
+        else
+            feed_linux(c, "203.0.113.30", "198.51.100.99", (uint16_t)g_rand_int_range(r, 32768, 61000), 80,
+                       g_rand_int(r), (uint16_t)g_rand_int(r), 1, ts);
+    }
+    g_rand_free(r);
+    ddi_verdict *v = g_new0(ddi_verdict, 1);
+    for (uint32_t f = 1; f <= c->n; f++) {
+        verdict(c, f, v);
+        assert_same_point_in_time(&c->first_pass[f - 1], v);
+    }
+    g_free(v);
+    cap_free(c);
+}
+
+/* -------------------------------------------------- NAT over a capture */
+
+static void test_nat_ipid_interleaved(void)
+{
+    capture *c = cap_new(DB_OWN, 0, 0);
+    /* two XP hosts behind one address: counters near 1000 and 30000, each
+     * SYN a new connection */
+    uint16_t a = 1000, b = 30000;
+    uint32_t flagged_at = 0;
+    ddi_verdict *v = g_new0(ddi_verdict, 1);
+    for (int i = 0; i < 40; i++) {
+        uint16_t id = i % 2 ? (b += 3) : (a += 2);
+        uint32_t f = feed_xp(c, "192.0.2.77", "198.51.100.5", (uint16_t)(1100 + i), 445, (uint32_t)i, id,
+                             T0 + i * 0.5);
+        bool has = rec_of(c, f)->nat_bits & DDI_NAT_IPID;
+        if (has && !flagged_at)
+            flagged_at = f;
+        if (flagged_at)
+            g_assert_true(has); /* sticky for the rest of the source */
+    }
+    g_assert_cmpuint(flagged_at, >, 4);
+    g_assert_cmpuint(flagged_at, <=, 12);
+    verdict(c, c->n, v);
+    g_assert_nonnull(strstr(v->nat_reason, "Bellovin"));
+    g_assert_nonnull(strstr(v->summary, "IP-ID sequences"));
+    /* the frames before stay without it */
+    verdict(c, flagged_at - 1, v);
+    g_assert_false(v->nat_bits & DDI_NAT_IPID);
+    g_free(v);
+    cap_free(c);
+}
+
+static void test_nat_ipid_random_source(void)
+{
+    capture *c = cap_new(DB_OWN, 0, 0);
+    /* a Linux host opening 500 connections: a random IP ID for each */
+    GRand *r = g_rand_new_with_seed(500);
+    for (int i = 0; i < 500; i++) {
+        char dst[32];
+        g_snprintf(dst, sizeof dst, "198.51.100.%d", i % 250 + 1);
+        uint32_t f = feed_linux(c, "203.0.113.99", dst, (uint16_t)g_rand_int_range(r, 32768, 61000), 80,
+                                g_rand_int(r), (uint16_t)g_rand_int_range(r, 1, 65536), (uint32_t)i, T0 + i);
+        g_assert_cmpuint(rec_of(c, f)->nat_bits & DDI_NAT_IPID, ==, 0);
+    }
+    g_rand_free(r);
+    ddi_verdict *v = g_new0(ddi_verdict, 1);
+    verdict(c, c->n, v);
+    g_assert_cmpint(v->ipid_class, ==, DDI_IPID_RANDOM);
+    g_assert_false(v->has_rate);
+    g_free(v);
+    cap_free(c);
+}
+
+static void test_nat_mss_clamp(void)
+{
+    capture *c = cap_new(DB_OWN, 0, 0);
+    /* Windows 10 (64240 = 44 x 1460, scale 8) behind a PPPoE router clamping to 1452 */
+    pb_ip ip = {.src = "192.0.2.10", .dst = "198.51.100.5", .ttl = 116, .df = true, .id = 100};
+    pb_tcp t = {.sport = 50123, .dport = 445, .seq = 5, .flags = DDI_TH_SYN, .win = 64240,
+                PB_OPTS(PB_MSS(1452), PB_NOP, PB_WS(8), PB_NOP, PB_NOP, PB_SOK)};
+    uint32_t f = feed_tcp(c, &ip, &t, T0);
+    ddi_verdict *v = g_new0(ddi_verdict, 1);
+    verdict(c, f, v);
+    g_assert_cmpint(v->os.family, ==, DDI_OS_WINDOWS);
+    g_assert_true(v->nat_bits & DDI_NAT_MSS);
+    g_assert_false(v->nat_bits & DDI_NAT_PORT);
+    g_assert_nonnull(strstr(v->nat_reason, "window 64240 = 44 x 1460 but MSS is 1452"));
+    g_assert_true(v->link.pppoe);
+    g_assert_cmpuint(v->link.mtu, ==, 1492);
+    g_free(v);
+    cap_free(c);
+}
+
+static void test_multi_os_one_address(void)
+{
+    capture *c = cap_new(DB_OWN, 0, 0);
+    feed_xp(c, "192.0.2.200", "198.51.100.5", 1100, 445, 1, 500, T0);
+    uint32_t f2 = feed_linux(c, "192.0.2.200", "198.51.100.6", 40000, 22, 2, 9000, 1, T0 + 1);
+    uint32_t f3 = feed_xp(c, "192.0.2.200", "198.51.100.7", 1101, 445, 3, 505, T0 + 2);
+    ddi_verdict *v = g_new0(ddi_verdict, 1);
+    verdict(c, f2, v);
+    g_assert_cmpint(v->os.family, ==, DDI_OS_LINUX);
+    g_assert_true(v->nat_bits & DDI_NAT_MULTI_OS);
+    g_assert_nonnull(strstr(v->nat_reason, "also sent Windows SYNs"));
+    verdict(c, f3, v); /* sticky */
+    g_assert_true(v->nat_bits & DDI_NAT_MULTI_OS);
+    verdict(c, 1, v);
+    g_assert_false(v->nat_bits & DDI_NAT_MULTI_OS);
+    g_free(v);
+    cap_free(c);
+}
+
+/* ------------------------------------------- text or no text, same values */
+
+static void test_explain_levels(void)
+{
+    capture *c = cap_new(DB_OWN, 0, 0);
+    feed_seed(c, 32569, T0);
+    uint32_t f2 = feed_seed(c, 32638, T0 + SEED_DT);
+    ddi_verdict *all = g_new0(ddi_verdict, 1), *v = g_new0(ddi_verdict, 1);
+    verdict(c, f2, all);
+    static const unsigned levels[] = {0, DDI_EXPLAIN_SUMMARY, DDI_EXPLAIN_EVIDENCE};
+    for (size_t i = 0; i < G_N_ELEMENTS(levels); i++) {
+        ddi_verdict_build_ex(&c->st, c->db, &c->pkts[f2 - 1], rec_of(c, f2), levels[i], v);
+        /* the values never depend on which text is wanted */
+        g_assert_cmpint(v->has_gap, ==, all->has_gap);
+        g_assert_cmpuint(v->gap, ==, all->gap);
+        g_assert_cmpfloat(v->rate, ==, all->rate);
+        g_assert_cmpint(v->ipid_class, ==, all->ipid_class);
+        g_assert_cmpuint(v->retry_count, ==, all->retry_count);
+        g_assert_cmpint(v->os.family, ==, all->os.family);
+        g_assert_cmpint(v->os.era, ==, all->os.era);
+        g_assert_cmpint(v->os.match, ==, all->os.match);
+        g_assert_cmpuint(v->os.fp.ittl, ==, all->os.fp.ittl);
+        g_assert_cmpuint(v->link.mtu, ==, all->link.mtu);
+        g_assert_cmpuint(v->nat_bits, ==, all->nat_bits);
+        g_assert_cmpint(v->conficker, ==, all->conficker);
+        if (levels[i] & DDI_EXPLAIN_EVIDENCE)
+            g_assert_cmpstr(v->nat_reason, ==, all->nat_reason);
+        else
+            g_assert_cmpstr(v->nat_reason, ==, "");
+        if (levels[i] & DDI_EXPLAIN_SUMMARY)
+            g_assert_cmpstr(v->summary, ==, all->summary);
+        else
+            g_assert_cmpstr(v->summary, ==, "");
+    }
+    g_free(all);
+    g_free(v);
+    cap_free(c);
+}
+
+/* ------------------------------------------ RFC 6864 atomic datagrams */
+
+static void test_atomic_zero_ids(void)
+{
+    capture *c = cap_new(DB_OWN, 0, 0);
+    /* macOS-like: DF and IP ID 0 on every SYN */
+    pb_ip ip = {.src = "192.0.2.30", .dst = "198.51.100.8", .ttl = 64, .df = true, .id = 0};
+    pb_tcp t = {.sport = 50001, .dport = 443, .seq = 9, .flags = DDI_TH_SYN, .win = 65535,
+                PB_OPTS(PB_MSS(1460), PB_NOP, PB_WS(6), PB_NOP, PB_NOP, PB_TS(100, 0), PB_SOK, PB_EOL, PB_EOL)};
+    uint32_t f[3];
+    for (int i = 0; i < 3; i++)
+        f[i] = feed_tcp(c, &ip, &t, T0 + i);
+    ddi_verdict *v = g_new0(ddi_verdict, 1);
+    verdict(c, f[0], v);
+    g_assert_false(v->has_gap);
+    verdict(c, f[2], v);
+    g_assert_false(v->has_gap); /* an ID of 0 with DF says nothing: no gap */
+    g_assert_false(v->has_rate);
+    g_assert_cmpint(v->ipid_class, ==, DDI_IPID_ZERO);
+    g_assert_cmpuint(v->retry_count, ==, 2);
+
+    /* a global counter with a zero-ID DF packet in between: the gap and its
+     * time are measured from the last packet that carried a counter value */
+    uint32_t a = feed_xp(c, "203.0.113.40", "198.51.100.9", 1200, 445, 1, 5000, T0 + 10);
+    pb_ip rst_ip = {.src = "203.0.113.40", .dst = "198.51.100.9", .ttl = 117, .df = true, .id = 0};
+    pb_tcp rst = {.sport = 1200, .dport = 445, .seq = 2, .flags = DDI_TH_RST, .win = 0};
+    uint32_t r = feed_tcp(c, &rst_ip, &rst, T0 + 11);
+    uint32_t b = feed_xp(c, "203.0.113.40", "198.51.100.10", 1201, 445, 3, 5010, T0 + 12);
+    verdict(c, r, v);
+    g_assert_false(v->has_gap);
+    verdict(c, b, v);
+    g_assert_true(v->has_gap);
+    g_assert_cmpuint(v->gap, ==, 10);
+    g_assert_cmpfloat_with_epsilon(v->dt, 2.0, 1e-6);
+    g_assert_cmpint(v->ipid_class, ==, DDI_IPID_GLOBAL);
+    g_assert_true(v->has_rate);
+    g_assert_cmpfloat_with_epsilon(v->rate, 5.0, 1e-5);
+    (void)a;
+    g_free(v);
+    cap_free(c);
+}
+
+/* ----------------------------------------------------- odd inputs, limits */
+
+static void test_unparsable_and_other_l4(void)
+{
+    capture *c = cap_new(DB_NONE, 0, 0);
+    static const uint8_t junk[] = {0x55, 1, 2, 3};
+    uint32_t f = feed_bytes(c, junk, sizeof junk, T0);
+    g_assert_null(ddi_state_frame_peek(&c->st, f)); /* not analysed */
+    g_assert_cmpuint(c->st.packets, ==, 0);
+    g_assert_cmpuint(ddi_state_source_count(&c->st), ==, 0);
+
+    /* UDP then ICMP from one source: IP-ID gap across protocols, no SYN fields */
+    uint8_t b[PB_MAX];
+    pb_ip ip = {.src = "192.0.2.5", .dst = "198.51.100.5", .ttl = 60, .id = 100};
+    size_t n = pb_udp_pkt(b, &ip, 1, 2, 0);
+    uint32_t fu = feed_bytes(c, b, n, T0 + 1);
+    ip.id = 110;
+    n = pb_icmp_pkt(b, &ip, 8, 0, 1, 1, NULL, 0);
+    uint32_t fi = feed_bytes(c, b, n, T0 + 2);
+    ddi_verdict *v = g_new0(ddi_verdict, 1);
+    verdict(c, fu, v);
+    g_assert_false(v->has_gap);
+    g_assert_false(v->syn);
+    g_assert_false(v->has_os);
+    g_assert_false(v->has_mss);
+    g_assert_false(v->conn_known);
+    verdict(c, fi, v);
+    g_assert_true(v->has_gap);
+    g_assert_cmpuint(v->gap, ==, 10);
+    g_assert_cmpfloat_with_epsilon(v->dt, 1.0, 1e-6);
+    g_assert_false(v->conn_known);
+    g_assert_cmpuint(v->retry_count, ==, 0);
+
+    /* IPv6: no IP ID, no gap */
+    pb_ip ip6 = {.src = "2001:db8::5", .dst = "2001:db8::6", .ttl = 64};
+    pb_tcp t = {.sport = 40000, .dport = 22, .seq = 9, .flags = DDI_TH_SYN, .win = 64800,
+                PB_OPTS(PB_MSS(1440), PB_SOK, PB_TS(5, 0), PB_NOP, PB_WS(7))};
+    uint32_t f6a = feed_tcp(c, &ip6, &t, T0 + 3);
+    uint32_t f6b = feed_tcp(c, &ip6, &t, T0 + 4);
+    verdict(c, f6b, v);
+    g_assert_false(v->has_gap);
+    g_assert_cmpuint(v->retry_count, ==, 1);
+    g_assert_cmpuint(v->link.mtu, ==, 1500);
+    g_assert_cmpint(v->os.family, ==, DDI_OS_LINUX);
+    verdict(c, f6a, v);
+    g_assert_cmpuint(v->retry_count, ==, 0);
+    g_free(v);
+    cap_free(c);
+}
+
+static void test_limits(void)
+{
+    capture *c = cap_new(DB_NONE, 1, 1);
+    uint32_t f1 = feed_seed(c, 32569, T0);
+    /* a second source: table full */
+    uint32_t fx = feed_xp(c, "203.0.113.20", "198.51.100.77", 1090, 445, 1, 2817, T0 + 1);
+    ddi_frame_rec *rx = ddi_state_frame(&c->st, fx);
+    g_assert_cmpuint(rx->src, ==, 0);
+    g_assert_true(rx->flags & DDI_FR_SRC_FULL);
+    g_assert_cmpuint(c->st.src_dropped, ==, 1);
+    ddi_verdict *v = g_new0(ddi_verdict, 1);
+    ddi_verdict_build(&c->st, c->db, &c->pkts[fx - 1], rx, v); /* must not crash */
+    g_assert_null(v->src);
+    g_assert_false(v->has_gap);
+    g_assert_false(v->conn_known);
+    g_assert_cmpint(v->os.family, ==, DDI_OS_WINDOWS); /* the packet alone still says this */
+
+    /* a second connection of the known source: connection table full */
+    pb_ip ip = {.src = SEED_SRC, .dst = "198.51.100.24", .ttl = 113, .df = true, .id = 32600};
+    pb_tcp t = {.sport = 21270, .dport = 445, .seq = 1, .flags = DDI_TH_SYN, .win = 65535, SEED_OPTS};
+    uint32_t fc = feed_tcp(c, &ip, &t, T0 + 2);
+    const ddi_frame_rec *rc = rec_of(c, fc);
+    g_assert_true(rc->flags & DDI_FR_CONN_FULL);
+    g_assert_cmpuint(rc->conn, ==, 0);
+    g_assert_true(rc->flags & DDI_FR_HAS_GAP); /* the source is still tracked */
+    g_assert_cmpuint(c->st.conn_dropped, ==, 1);
+    verdict(c, fc, v);
+    g_assert_false(v->conn_known);
+    g_assert_cmpuint(v->gap, ==, 31);
+    /* the first connection still counts its retry */
+    uint32_t f2 = feed_seed(c, 32638, T0 + SEED_DT);
+    verdict(c, f2, v);
+    g_assert_cmpuint(v->retry_count, ==, 1);
+    g_assert_true(v->conn_known);
+    verdict(c, f1, v);
+    g_assert_cmpuint(v->retry_count, ==, 0);
+    g_free(v);
+    cap_free(c);
+}
+
+static void test_retry_count_saturates(void)
+{
+    capture *c = cap_new(DB_NONE, 0, 0);
+    uint32_t last = 0;
+    for (int i = 0; i < 20; i++)
+        last = feed_xp(c, "203.0.113.20", "198.51.100.77", 1090, 445, 1, (uint16_t)(100 + i * 7), T0 + i);
+    ddi_verdict *v = g_new0(ddi_verdict, 1);
+    verdict(c, last, v);
+    g_assert_cmpuint(v->retry_count, ==, 15);
+    g_assert_cmpuint(v->conn.count, ==, 20);
+    verdict(c, 15, v);
+    g_assert_cmpuint(v->retry_count, ==, 14);
+    g_free(v);
+    cap_free(c);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_data_func("/analyze/seed/no-db", GINT_TO_POINTER(DB_NONE), test_seed);
+    g_test_add_data_func("/analyze/seed/ddi-fp", GINT_TO_POINTER(DB_OWN), test_seed);
+    g_test_add_data_func("/analyze/seed/ddi-fp+p0f-fp", GINT_TO_POINTER(DB_BOTH), test_seed);
+    g_test_add_func("/analyze/seed/horizon-edge", test_seed_horizon_edge);
+    g_test_add_data_func("/analyze/linux-retries/no-db", GINT_TO_POINTER(DB_NONE), test_linux_retries);
+    g_test_add_data_func("/analyze/linux-retries/ddi-fp+p0f-fp", GINT_TO_POINTER(DB_BOTH), test_linux_retries);
+    g_test_add_func("/analyze/xp-three-syns", test_xp_three_syns);
+    g_test_add_func("/analyze/other-sources-do-not-change-verdicts", test_other_sources_do_not_change_verdicts);
+    g_test_add_func("/analyze/first-pass-equals-second-pass", test_first_pass_equals_second_pass);
+    g_test_add_func("/analyze/nat/ipid-interleaved", test_nat_ipid_interleaved);
+    g_test_add_func("/analyze/nat/ipid-random-source", test_nat_ipid_random_source);
+    g_test_add_func("/analyze/nat/mss-clamp", test_nat_mss_clamp);
+    g_test_add_func("/analyze/nat/multi-os", test_multi_os_one_address);
+    g_test_add_func("/analyze/ipid/atomic-zero", test_atomic_zero_ids);
+    g_test_add_func("/analyze/explain-levels", test_explain_levels);
+    g_test_add_func("/analyze/unparsable-and-other-l4", test_unparsable_and_other_l4);
+    g_test_add_func("/analyze/limits", test_limits);
+    g_test_add_func("/analyze/retry-count-saturates", test_retry_count_saturates);
+    return g_test_run();
+}
