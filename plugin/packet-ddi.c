@@ -12,6 +12,7 @@
 
 #include "config-ddi.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 #include <epan/expert.h>
@@ -98,6 +99,13 @@ static const char *pref_own_db = DDI_DEFAULT_OWN_DB;
 static guint pref_max_sources = 20000000;
 static guint pref_max_conns = 50000000;
 static const char *pref_horizon = "";
+
+/* Who reads the output of this packet?  Formatting evidence and expert
+ * summaries costs more than the inference itself, so a batch run that asks
+ * for a few values gets the values only (same values, no text). */
+static int expert_tap_id = DDI_ID_INIT;
+static int hf_ws_expert = DDI_ID_INIT;
+static gboolean experts_on; /* set per packet before the tree is built */
 
 /* one signature database, reloaded when its paths change */
 static ddi_p0fdb *sigdb;
@@ -245,11 +253,54 @@ static gboolean extract(tvbuff_t *frame_tvb, packet_info *pinfo, proto_tree *tre
 /* ------------------------------------------------------------------ tree */
 
 #define GEN(item) proto_item_set_generated(item)
+#define DDI_EXPERT(pinfo, item, ei, ...)                                                                         \
+    do {                                                                                                         \
+        if (experts_on)                                                                                          \
+            expert_add_info_format(pinfo, item, ei, __VA_ARGS__);                                                \
+    } while (0)
+
+static gboolean tree_visible(proto_tree *tree) { return tree && PTREE_DATA(tree)->visible; }
+
+/* A filter, column or -e names this field.  (proto_field_is_referenced() also
+ * says yes for every FT_PROTOCOL field, such as _ws.expert, whenever tshark
+ * turns protocol faking off, which -T fields does.) */
+static gboolean field_wanted(proto_tree *tree, int hf)
+{
+    if (tree_visible(tree))
+        return TRUE;
+    return hf >= 0 && proto_registrar_get_nth((guint)hf)->ref_type != HF_REF_TYPE_NONE;
+}
+
+static gboolean any_wanted(proto_tree *tree, int *const *hfs, gsize n)
+{
+    for (gsize i = 0; i < n; i++)
+        if (field_wanted(tree, *hfs[i]))
+            return TRUE;
+    return FALSE;
+}
+
+/* Subtrees only help a reader of the details pane; in a batch run each one
+ * costs a formatted label for nothing, so the fields go straight under ddi. */
+G_GNUC_PRINTF(5, 6)
+static proto_tree *subtree(proto_tree *t, tvbuff_t *tvb, int ett, proto_item **ti, const char *fmt, ...)
+{
+    *ti = NULL;
+    if (!tree_visible(t))
+        return t;
+    char label[ITEM_LABEL_LENGTH];
+    va_list ap;
+    va_start(ap, fmt);
+    g_vsnprintf(label, sizeof label, fmt, ap);
+    va_end(ap);
+    return proto_tree_add_subtree(t, tvb, 0, 0, ett, ti, label);
+}
 
 /* Evidence strings join clauses with "; ".  Tree labels stop at 240
  * characters, so each clause also gets its own item under the full string. */
 static void add_clues(proto_item *parent, tvbuff_t *tvb, const char *text)
 {
+    if (!field_wanted(proto_item_get_parent(parent), hf_clue))
+        return;
     proto_tree *t = proto_item_add_subtree(parent, ett_clues);
     const char *p = text;
     while (p && *p) {
@@ -267,7 +318,7 @@ static void add_ipid(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const 
     if (!v->p || v->p->ver != 4)
         return;
     proto_item *ti;
-    proto_tree *t = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_ipid, &ti, "IP ID %u: %s", v->p->ip_id,
+    proto_tree *t = subtree(tree, tvb, ett_ipid, &ti, "IP ID %u: %s", v->p->ip_id,
                                                   ddi_ipid_class_name(v->ipid_class));
     GEN(ti);
     GEN(proto_tree_add_string(t, hf_ipid_class, tvb, 0, 0, ddi_ipid_class_name(v->ipid_class)));
@@ -280,7 +331,7 @@ static void add_ipid(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const 
     if (v->has_rate) {
         proto_item *ri = proto_tree_add_double(t, hf_ipid_rate, tvb, 0, 0, v->rate);
         GEN(ri);
-        expert_add_info_format(pinfo, ri, &ei_ipid_rate,
+        DDI_EXPERT(pinfo, ri, &ei_ipid_rate,
                                "IP-ID counter advanced by %u in %.3f s: the sender emitted ~%.1f packets/s in all, "
                                "%u of them not seen here",
                                v->rate_gap, v->dt, v->rate, v->rate_gap ? v->rate_gap - 1u : 0u);
@@ -302,16 +353,16 @@ static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
     proto_item *ti;
     proto_tree *t;
     if (!v->retry_count) {
-        t = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_retry, &ti, "SYN: first of its connection");
+        t = subtree(tree, tvb, ett_retry, &ti, "SYN: first of its connection");
         GEN(ti);
         GEN(proto_tree_add_uint(t, hf_retry_count, tvb, 0, 0, 0));
     } else {
-        t = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_retry, &ti, "SYN retransmission #%u, %.3f s after the previous SYN",
+        t = subtree(tree, tvb, ett_retry, &ti, "SYN retransmission #%u, %.3f s after the previous SYN",
                                           v->retry_count, v->retry_iv);
         GEN(ti);
         proto_item *ci = proto_tree_add_uint(t, hf_retry_count, tvb, 0, 0, v->retry_count);
         GEN(ci);
-        expert_add_info_format(pinfo, ci, &ei_retry, "SYN retransmission #%u after %.3f s (same addresses, ports and ISN)",
+        DDI_EXPERT(pinfo, ci, &ei_retry, "SYN retransmission #%u after %.3f s (same addresses, ports and ISN)",
                                v->retry_count, v->retry_iv);
         GEN(proto_tree_add_double(t, hf_retry_interval, tvb, 0, 0, v->retry_iv));
         GEN(proto_tree_add_double(t, hf_retry_first_gap, tvb, 0, 0, v->retry_gap1));
@@ -326,7 +377,7 @@ static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
     case DDI_CONF_YES: {
         proto_item *ci = proto_tree_add_boolean(t, hf_conficker, tvb, 0, 0, TRUE);
         GEN(ci);
-        expert_add_info_format(pinfo, ci, &ei_conficker,
+        DDI_EXPERT(pinfo, ci, &ei_conficker,
                                "Conficker-style SYN retry: exactly one retransmission %.2f s after the first SYN to "
                                "tcp/445, then silence for %.0f s (Windows would retry again at 9 s)",
                                v->conn.gap1, v->observed_after);
@@ -355,7 +406,7 @@ static void add_os(proto_tree *tree, tvbuff_t *tvb, const ddi_verdict *v)
         return;
     const ddi_os_result *o = &v->os;
     proto_item *ti;
-    proto_tree *t = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_os, &ti, "Probable OS: %s (%s)", o->label,
+    proto_tree *t = subtree(tree, tvb, ett_os, &ti, "Probable OS: %s (%s)", o->label,
                                                   ddi_os_match_name(o->match));
     GEN(ti);
     GEN(proto_tree_add_string(t, hf_os, tvb, 0, 0, o->label));
@@ -374,7 +425,7 @@ static void add_link(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const 
     if (!v->has_mss)
         return;
     proto_item *ti;
-    proto_tree *t = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_link, &ti, "Link: MSS %u -> MTU %u: %s",
+    proto_tree *t = subtree(tree, tvb, ett_link, &ti, "Link: MSS %u -> MTU %u: %s",
                                                   v->link.mss, v->link.mtu, v->link.label);
     GEN(ti);
     GEN(proto_tree_add_uint(t, hf_mss, tvb, 0, 0, v->link.mss));
@@ -384,7 +435,7 @@ static void add_link(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const 
     if (v->link.pppoe) {
         proto_item *pi = proto_tree_add_boolean(t, hf_mss_pppoe, tvb, 0, 0, TRUE);
         GEN(pi);
-        expert_add_info_format(pinfo, pi, &ei_mss, "MSS %u implies link MTU %u: %s", v->link.mss, v->link.mtu,
+        DDI_EXPERT(pinfo, pi, &ei_mss, "MSS %u implies link MTU %u: %s", v->link.mss, v->link.mtu,
                                v->link.label);
     }
 }
@@ -394,7 +445,7 @@ static void add_nat(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const d
     if (!v->nat_bits)
         return;
     proto_item *ti;
-    proto_tree *t = proto_tree_add_subtree(tree, tvb, 0, 0, ett_nat, &ti, "NAT / middle box suspected");
+    proto_tree *t = subtree(tree, tvb, ett_nat, &ti, "NAT / middle box suspected");
     GEN(ti);
     proto_item *ni = proto_tree_add_boolean(t, hf_nat, tvb, 0, 0, TRUE);
     GEN(ni);
@@ -405,7 +456,7 @@ static void add_nat(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const d
         if (v->nat_bits & (1u << k)) {
             char one[512];
             ddi_nat_reason((uint16_t)(1u << k), v->p, &v->os, v->src ? &v->src->nat : NULL, one, sizeof one);
-            expert_add_info_format(pinfo, ni, &ei_nat[k], "NAT/middle box suspected (%s): %s",
+            DDI_EXPERT(pinfo, ni, &ei_nat[k], "NAT/middle box suspected (%s): %s",
                                    ddi_nat_kind_name(1u << k), one);
         }
 }
@@ -415,12 +466,12 @@ static void add_tool(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const 
     if (v->tool == DDI_TOOL_NONE)
         return;
     proto_item *ti;
-    proto_tree *t = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_tool, &ti, "Scanning tool: %s", ddi_tool_name(v->tool));
+    proto_tree *t = subtree(tree, tvb, ett_tool, &ti, "Scanning tool: %s", ddi_tool_name(v->tool));
     GEN(ti);
     proto_item *ni = proto_tree_add_string(t, hf_tool, tvb, 0, 0, ddi_tool_name(v->tool));
     GEN(ni);
     GEN(proto_tree_add_string(t, hf_tool_evidence, tvb, 0, 0, v->tool_evidence));
-    expert_add_info_format(pinfo, ni, &ei_tool, "Packet crafted by %s: %s", ddi_tool_name(v->tool), v->tool_evidence);
+    DDI_EXPERT(pinfo, ni, &ei_tool, "Packet crafted by %s: %s", ddi_tool_name(v->tool), v->tool_evidence);
 }
 
 static void add_bs(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_verdict *v)
@@ -431,7 +482,7 @@ static void add_bs(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
     if (v->bs.victim_known)
         ddi_addr_str(&v->bs.victim, a, sizeof a);
     proto_item *ti;
-    proto_tree *t = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_bs, &ti, "Backscatter: %s from %s",
+    proto_tree *t = subtree(tree, tvb, ett_bs, &ti, "Backscatter: %s from %s",
                                                   ddi_backscatter_name(v->bs.kind), a);
     GEN(ti);
     proto_item *ni = proto_tree_add_string(t, hf_bs, tvb, 0, 0, ddi_backscatter_name(v->bs.kind));
@@ -450,7 +501,7 @@ static void add_bs(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
     if (v->bs.victim_known && v->bs.has_port)
         GEN(proto_tree_add_uint(t, hf_bs_port, tvb, 0, 0, v->bs.victim_port));
     GEN(proto_tree_add_string(t, hf_bs_evidence, tvb, 0, 0, v->bs_evidence));
-    expert_add_info_format(pinfo, ni, &ei_bs, "Backscatter (%s): %s is answering spoofed traffic; %s",
+    DDI_EXPERT(pinfo, ni, &ei_bs, "Backscatter (%s): %s is answering spoofed traffic; %s",
                            ddi_backscatter_name(v->bs.kind), a, v->bs_evidence);
 }
 
@@ -462,17 +513,17 @@ static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
     if (rec->flags & DDI_FR_SRC_FULL) {
         proto_item *e = proto_tree_add_string(t, hf_verdict, tvb, 0, 0, "not analysed: source table full");
         GEN(e);
-        expert_add_info_format(pinfo, e, &ei_state_full, "ddi source table full (%u sources): raise ddi.max_sources",
+        DDI_EXPERT(pinfo, e, &ei_state_full, "ddi source table full (%u sources): raise ddi.max_sources",
                                pref_max_sources);
         return;
     }
     proto_item_append_text(top, ": %s", v->summary);
     GEN(proto_tree_add_string(t, hf_verdict, tvb, 0, 0, v->summary));
     if (sigdb_error[0] && v->has_os)
-        expert_add_info_format(pinfo, top, &ei_sigdb, "Signature database problem (OS matching uses what loaded): %s",
+        DDI_EXPERT(pinfo, top, &ei_sigdb, "Signature database problem (OS matching uses what loaded): %s",
                                sigdb_error);
     if (rec->flags & DDI_FR_CONN_FULL)
-        expert_add_info_format(pinfo, top, &ei_state_full,
+        DDI_EXPERT(pinfo, top, &ei_state_full,
                                "ddi connection table full (%u): SYN retries of new connections are not tracked",
                                pref_max_conns);
     add_tool(t, tvb, pinfo, v);
@@ -482,6 +533,33 @@ static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
     add_nat(t, tvb, pinfo, v);
     add_retry(t, tvb, pinfo, v);
     add_ipid(t, tvb, pinfo, v);
+}
+
+/* Text is built only when a visible tree, a filter, a column or -e asks for
+ * it, or a tap listener (the per-source report) reads it. */
+static unsigned wanted_text(proto_tree *tree)
+{
+    static int *const evidence_hfs[] = {&hf_os_evidence, &hf_os_sig, &hf_nat_reason, &hf_tool_evidence,
+                                        &hf_bs_evidence, &hf_clue};
+    if (have_tap_listener(ddi_tap))
+        return DDI_EXPLAIN_ALL;
+    unsigned w = 0;
+    if (field_wanted(tree, hf_verdict))
+        w |= DDI_EXPLAIN_SUMMARY;
+    if (any_wanted(tree, evidence_hfs, G_N_ELEMENTS(evidence_hfs)))
+        w |= DDI_EXPLAIN_EVIDENCE;
+    return w;
+}
+
+static gboolean wants_experts(proto_tree *tree)
+{
+    static int *const expert_hfs[] = {&hf_ws_expert,       &ei_conficker.hf, &ei_nat[0].hf, &ei_nat[1].hf,
+                                      &ei_nat[2].hf,       &ei_nat[3].hf,    &ei_nat[4].hf, &ei_mss.hf,
+                                      &ei_ipid_rate.hf,    &ei_retry.hf,     &ei_tool.hf,   &ei_bs.hf,
+                                      &ei_state_full.hf,   &ei_sigdb.hf};
+    if (expert_tap_id >= 0 && have_tap_listener(expert_tap_id))
+        return TRUE;
+    return any_wanted(tree, expert_hfs, G_N_ELEMENTS(expert_hfs));
 }
 
 static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
@@ -521,7 +599,8 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         return 0;
 
     ddi_verdict *v = wmem_new(pinfo->pool, ddi_verdict);
-    ddi_verdict_build(&state, sigdb, &pkt, rec, v);
+    ddi_verdict_build_ex(&state, sigdb, &pkt, rec, wanted_text(tree), v);
+    experts_on = wants_experts(tree);
     if (tree)
         render(tree, tvb, pinfo, rec, v);
     if (have_tap_listener(ddi_tap)) {
@@ -660,6 +739,8 @@ void proto_reg_handoff_ddi(void)
     if (hf_ip_src < 0 || hf_ipv6_src < 0)
         ws_warning("ip.src/ipv6.src not registered: ddi will analyse nothing");
     register_postdissector(ddi_handle);
+    expert_tap_id = find_tap_id("expert");
+    hf_ws_expert = proto_registrar_get_id_byname("_ws.expert");
     want_fields();
     ddi_stats_register();
 }

@@ -13,8 +13,9 @@
 static bool tool_is_crafted(ddi_tool t) { return t != DDI_TOOL_NONE; }
 
 static void os_input(const ddi_pkt *p, const ddi_p0fdb *db, const ddi_frame_rec *rec, const ddi_conn *c,
-                     ddi_os_input *in)
+                     bool explain, ddi_os_input *in)
 {
+    in->explain = explain;
     in->p = p;
     in->db = db;
     in->retry_count = rec->retry_count;
@@ -116,7 +117,7 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, uint32_t 
     if (wants_os(p, tool)) {
         ddi_os_input in;
         ddi_os_result os;
-        os_input(p, db, rec, c, &in);
+        os_input(p, db, rec, c, false, &in);
         ddi_os_infer(&in, &os);
         nat |= ddi_nat_packet(p, &os) | ddi_nat_source_syn(&s->nat, p, &os);
     }
@@ -170,6 +171,13 @@ static void build_summary(ddi_verdict *v)
 void ddi_verdict_build(const ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, const ddi_frame_rec *rec,
                        ddi_verdict *v)
 {
+    ddi_verdict_build_ex(st, db, p, rec, DDI_EXPLAIN_ALL, v);
+}
+
+void ddi_verdict_build_ex(const ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, const ddi_frame_rec *rec,
+                          unsigned explain, ddi_verdict *v)
+{
+    bool evidence = explain & DDI_EXPLAIN_EVIDENCE;
     memset(v, 0, sizeof *v);
     v->p = p;
     v->src = ddi_state_source(st, rec->src);
@@ -202,7 +210,7 @@ void ddi_verdict_build(const ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *
 
     if (wants_os(p, v->tool)) {
         ddi_os_input in;
-        os_input(p, db, rec, c, &in);
+        os_input(p, db, rec, c, evidence, &in);
         ddi_os_infer(&in, &v->os);
         v->has_os = true;
     }
@@ -210,13 +218,14 @@ void ddi_verdict_build(const ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *
         v->has_mss = ddi_mss_link(p->ver, p->tcp.mss, &v->link);
 
     v->nat_bits = rec->nat_bits;
-    if (v->nat_bits)
+    if (v->nat_bits && evidence)
         ddi_nat_reason(v->nat_bits, p, &v->os, v->src ? &v->src->nat : NULL, v->nat_reason, sizeof v->nat_reason);
 
-    if (v->tool != DDI_TOOL_NONE)
+    if (v->tool != DDI_TOOL_NONE && evidence)
         ddi_tool_evidence(v->tool, p, v->tool_evidence, sizeof v->tool_evidence);
     v->has_bs = ddi_backscatter_classify(p, &v->bs);
-    if (v->has_bs)
+    if (v->has_bs && evidence)
         ddi_backscatter_evidence(&v->bs, p, v->bs_evidence, sizeof v->bs_evidence);
-    build_summary(v);
+    if (explain & DDI_EXPLAIN_SUMMARY)
+        build_summary(v);
 }

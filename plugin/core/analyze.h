@@ -58,5 +58,14 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, uint32_t 
  * answer is the same in one-pass tshark, two-pass tshark and the GUI. */
 void ddi_verdict_build(const ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, const ddi_frame_rec *rec,
                        ddi_verdict *v);
+/* What text to build: the values are the same either way; text that
+ * nobody reads (a batch run asking for a few fields) is skipped. */
+enum {
+    DDI_EXPLAIN_SUMMARY = 1 << 0,  /* the one-line summary (ddi.verdict) */
+    DDI_EXPLAIN_EVIDENCE = 1 << 1, /* OS evidence, raw signature, NAT reason, tool/backscatter evidence */
+    DDI_EXPLAIN_ALL = DDI_EXPLAIN_SUMMARY | DDI_EXPLAIN_EVIDENCE,
+};
+void ddi_verdict_build_ex(const ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, const ddi_frame_rec *rec,
+                          unsigned explain, ddi_verdict *v);
 
 #endif

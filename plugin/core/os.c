@@ -199,8 +199,11 @@ void ddi_os_infer(const ddi_os_input *in, ddi_os_result *o)
 {
     const ddi_pkt *p = in->p;
     memset(o, 0, sizeof *o);
-    ddi_sb ev = ddi_sb_on(o->evidence, sizeof o->evidence);
-    ddi_fp_raw_sig(p, o->raw_sig, sizeof o->raw_sig);
+    /* a zero-capacity buffer turns every clause below into a no-op: the
+     * first pass and batch runs that read no text skip the formatting */
+    ddi_sb ev = ddi_sb_on(o->evidence, in->explain ? sizeof o->evidence : 0);
+    if (in->explain)
+        ddi_fp_raw_sig(p, o->raw_sig, sizeof o->raw_sig);
     bool matched = ddi_fp_match(in->db, p, &o->fp);
     uint8_t ittl = o->fp.ittl;
 

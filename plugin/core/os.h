@@ -41,6 +41,7 @@ typedef struct ddi_os_input {
     uint8_t retry_count;       /* SYNs of this connection before this one */
     double retry_gap1;         /* first retransmission gap, 0 if none */
     ddi_ipid_class ipid;       /* class of the source so far */
+    bool explain;              /* build the evidence text and raw signature */
 } ddi_os_input;
 
 typedef struct ddi_os_result {
