@@ -74,11 +74,15 @@ static void tick_dim(stats_tree *st, int d, const char *value, const char *src)
         return;
     tick_stat_node(st, dims[d], st_pkts, TRUE);
     tick_stat_node(st, value, st_dim_pkts[d], FALSE);
-    char *key = g_strdup_printf("%d|%s|%s", d, value, src);
-    if (g_hash_table_add(st_seen, key)) {
+    /* the dimension's node under "ddi sources" counts distinct sources (a
+     * source can show several values of one dimension, e.g. first SYN and
+     * retry), so that its share of "ddi sources" never exceeds 100% */
+    char *dkey = g_strdup_printf("dim|%d|%s", d, src);
+    if (g_hash_table_add(st_seen, dkey))
         tick_stat_node(st, dims[d], st_srcs, TRUE);
+    char *key = g_strdup_printf("%d|%s|%s", d, value, src);
+    if (g_hash_table_add(st_seen, key))
         tick_stat_node(st, value, st_dim_srcs[d], FALSE);
-    }
 }
 
 static tap_packet_status ddi_tree_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U_, const void *p,
@@ -379,6 +383,6 @@ static stat_tap_ui report_ui = {
 
 void ddi_stats_register(void)
 {
-    stats_tree_register_plugin("ddi", "ddi,tree", "Darknet (ddi)", 0, ddi_tree_packet, ddi_tree_init, ddi_tree_cleanup);
+    stats_tree_register_plugin("ddi", "ddi", "Darknet (ddi)", 0, ddi_tree_packet, ddi_tree_init, ddi_tree_cleanup);
     register_stat_tap_ui(&report_ui, NULL);
 }

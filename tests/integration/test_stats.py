@@ -1,0 +1,232 @@
+"""`tshark -q -z ddi,tree` and `tshark -q -z ddi,sources` (issue 7).
+
+The expected counts of captures/seed-conficker.pcapng follow from how the
+capture is built (captures/README.md): 22 SYNs from 4 sources, namely the
+published seed 114.124.162.72 (2 SYNs to tcp/445, Conficker-style), a Linux
+client (4 SYNs to tcp/22, 1 s RTO), a Windows XP host (3 connections x 3
+SYNs to tcp/445 and tcp/139, 3 s RTO) and an nmap-shaped scanner (7 SYNs to
+tcp/23 and tcp/80).  Corpus counts come from /work/shared/captures/MANIFEST.md
+(counted there with plain tshark, independently of ddi).
+"""
+import os
+import re
+import unittest
+
+import ddi_tshark as T
+
+SEED = os.path.join(T.CAPTURES, "seed-conficker.pcapng")
+SEED_SRC, LINUX_SRC, XP_SRC, SCAN_SRC = "114.124.162.72", "203.0.113.10", "203.0.113.20", "203.0.113.30"
+
+PKTS, SRCS = "ddi packets", "ddi sources"
+OS, LINK, NAT, RETRY, TOOL, BS, DPORT = ("OS family", "Link type", "NAT suspected", "SYN retry pattern",
+                                         "Scanning tool", "Backscatter", "Destination port")
+CONFICKER = "one retry at ~3 s, then silence (Conficker-style)"
+
+
+def parse_tree(out):
+    """stats_tree text -> {(node, child, ...): count}."""
+    lines = out.splitlines()
+    hdr = [i for i, ln in enumerate(lines) if ln.startswith("Topic / Item")]
+    if len(hdr) != 1:
+        raise AssertionError("expected one stats tree, got:\n" + out)
+    col = lines[hdr[0]].index("Count")
+    tree, path = {}, []
+    for ln in lines[hdr[0] + 2:]:
+        if ln.startswith("---"):
+            break
+        if not ln.strip():
+            continue
+        label = ln[:col].rstrip()
+        depth = len(label) - len(label.lstrip(" "))
+        path = path[:depth] + [label.strip()]
+        tree[tuple(path)] = int(ln[col:].split()[0])
+    return tree
+
+
+def children(tree, *path):
+    return {k[-1]: v for k, v in tree.items() if len(k) == len(path) + 1 and k[:len(path)] == path}
+
+
+def parse_sources(out):
+    """The text per-source report -> (announced number, {src: {key: value}}).
+    Each source block is `ADDR  packets N  first T  last T` followed by
+    indented `Key:  value` lines."""
+    m = re.search(r"^ddi per-source report: (\d+) sources$", out, re.M)
+    if not m:
+        raise AssertionError("no per-source report in:\n" + out)
+    rows, cur = {}, None
+    for ln in out[m.end():].splitlines():
+        h = re.match(r"^(\S+)  packets (\d+)  first ([\d.]+)  last ([\d.]+)$", ln)
+        if h:
+            cur = rows.setdefault(h.group(1), {"packets": int(h.group(2)), "first": float(h.group(3)),
+                                               "last": float(h.group(4)), "order": len(rows)})
+            continue
+        kv = re.match(r"^    (\w[\w ]*):\s+(.*)$", ln)
+        if kv and cur is not None:
+            cur[kv.group(1)] = kv.group(2)
+    return int(m.group(1)), rows
+
+
+def run(capture, z, two_pass=False):
+    out, err = T.tshark((["-2"] if two_pass else []) + ["-q", "-r", capture, "-z", z])
+    return out
+
+
+class SeedTree(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        T.require_plugin(cls)
+        cls.one = parse_tree(run(SEED, "ddi,tree"))
+        cls.two = parse_tree(run(SEED, "ddi,tree", two_pass=True))
+
+    def test_totals(self):
+        for t in (self.one, self.two):
+            self.assertEqual(t[(PKTS,)], 22)
+            self.assertEqual(t[(SRCS,)], 4)
+
+    def test_packets_and_sources_per_os_family(self):
+        for t in (self.one, self.two):
+            self.assertEqual(children(t, PKTS, OS), {"Windows": 11, "Linux": 4})  # seed 2 + XP 9; Linux 4
+            self.assertEqual(t[(PKTS, OS)], 15)  # the scanner's SYNs have no OS
+            self.assertEqual(children(t, SRCS, OS), {"Windows": 2, "Linux": 1})
+            self.assertEqual(t[(SRCS, OS)], 3)
+
+    def test_link_nat_tool_backscatter_ports(self):
+        for t in (self.one, self.two):
+            link = children(t, PKTS, LINK)
+            pppoe = [k for k in link if "PPPoE" in k]
+            self.assertEqual(len(pppoe), 1, link)
+            self.assertEqual(link, {"Ethernet": 20, pppoe[0]: 2})
+            self.assertEqual(children(t, SRCS, LINK), {"Ethernet": 3, pppoe[0]: 1})
+            self.assertEqual(children(t, PKTS, NAT), {"source port": 2})
+            self.assertEqual(children(t, SRCS, NAT), {"source port": 1})
+            self.assertEqual(children(t, PKTS, TOOL), {"nmap SYN scan": 7})
+            self.assertEqual(children(t, SRCS, TOOL), {"nmap SYN scan": 1})
+            self.assertEqual(t[(PKTS, BS)], 0)
+            self.assertEqual(children(t, PKTS, BS), {})
+            self.assertEqual(children(t, PKTS, DPORT), {"tcp/445": 8, "tcp/23": 4, "tcp/22": 4, "tcp/80": 3,
+                                                         "tcp/139": 3})
+            self.assertEqual(children(t, SRCS, DPORT), {"tcp/445": 2, "tcp/23": 1, "tcp/22": 1, "tcp/80": 1,
+                                                         "tcp/139": 1})
+            self.assertEqual(t[(SRCS, DPORT)], 4)
+
+    def test_retry_patterns_single_pass(self):
+        # one pass cannot know yet that the seed stays silent: no Conficker row
+        self.assertEqual(children(self.one, PKTS, RETRY),
+                         {"first SYN": 12, "retry, 3 s initial RTO": 7, "retry, 1 s initial RTO": 3})
+        self.assertEqual(children(self.one, SRCS, RETRY),
+                         {"first SYN": 4, "retry, 3 s initial RTO": 2, "retry, 1 s initial RTO": 1})
+
+    def test_retry_patterns_two_pass(self):
+        self.assertEqual(children(self.two, PKTS, RETRY), {"first SYN": 11, "retry, 3 s initial RTO": 6,
+                                                           "retry, 1 s initial RTO": 3, CONFICKER: 2})
+        self.assertEqual(children(self.two, SRCS, RETRY), {"first SYN": 3, "retry, 3 s initial RTO": 1,
+                                                           "retry, 1 s initial RTO": 1, CONFICKER: 1})
+
+    def test_source_counts_never_exceed_the_sources(self):
+        for t in (self.one, self.two):
+            for dim, n in children(t, SRCS).items():
+                self.assertLessEqual(n, t[(SRCS,)], dim)
+                for value, m in children(t, SRCS, dim).items():
+                    self.assertLessEqual(m, n, (dim, value))
+            for dim, n in children(t, PKTS).items():
+                self.assertLessEqual(n, t[(PKTS,)], dim)
+                self.assertEqual(sum(children(t, PKTS, dim).values()), n, dim)
+
+
+class SeedSources(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        T.require_plugin(cls)
+        cls.reports = {"one pass": parse_sources(run(SEED, "ddi,sources")),
+                       "two passes": parse_sources(run(SEED, "ddi,sources", two_pass=True))}
+
+    def test_rows_and_order(self):
+        for mode, (n, rows) in self.reports.items():
+            self.assertEqual(n, 4, mode)
+            self.assertEqual(sorted(rows, key=lambda s: rows[s]["order"]), [XP_SRC, SCAN_SRC, LINUX_SRC, SEED_SRC])
+            self.assertEqual({s: r["packets"] for s, r in rows.items()},
+                             {XP_SRC: 9, SCAN_SRC: 7, LINUX_SRC: 4, SEED_SRC: 2})
+
+    def test_seed_row_reads_like_the_published_summary(self):
+        # both modes: the report re-evaluates at the end, so even one-pass
+        # tshark knows the seed stayed silent after its single retry
+        for mode, (_, rows) in self.reports.items():
+            r = rows[SEED_SRC]
+            self.assertEqual(r["first"], 1271757600.0)
+            self.assertAlmostEqual(r["last"] - r["first"], 2.968866, places=6)
+            self.assertRegex(r["OS"], r"^Windows .*\(exact\)$", mode)
+            self.assertRegex(r["Link"], r"^MTU 1450, .*PPPoE.*\[PPPoE-sized\]$", mode)
+            self.assertIn("source port 21269", r["NAT"])
+            self.assertIn("1025-5000", r["NAT"])
+            self.assertIn("49152-65535", r["NAT"])
+            m = re.fullmatch(r"global counter, ~([\d.]+) packets/s in all", r["IP ID"])
+            self.assertTrue(m, r["IP ID"])
+            self.assertEqual(m.group(1), "23.2")  # 69 IDs in 2.968866 s
+            m = re.fullmatch(r"1 retr\., up to #1; first gap ([\d.]+) s \(3 s RTO\); "
+                             r"Conficker-style single retry, then silence", r["Retries"])
+            self.assertTrue(m, (mode, r["Retries"]))
+            self.assertAlmostEqual(float(m.group(1)), 2.97, places=2)
+            self.assertIn("Conficker-style", r["Verdict"])
+            self.assertIn("middle box/NAT suspected", r["Verdict"])
+            self.assertNotIn("Tool", r)
+
+    def test_other_rows(self):
+        for mode, (_, rows) in self.reports.items():
+            xp, lin, scan = rows[XP_SRC], rows[LINUX_SRC], rows[SCAN_SRC]
+            self.assertEqual(xp["OS"], "Windows XP (exact)")
+            self.assertEqual(xp["Link"], "MTU 1500, Ethernet")
+            self.assertEqual(xp["NAT"], "no evidence")
+            self.assertTrue(xp["IP ID"].startswith("global counter"), xp["IP ID"])
+            self.assertEqual(xp["Retries"], "6 retr., up to #2; first gap 3.00 s (3 s RTO)")
+            self.assertTrue(lin["OS"].startswith("Linux"), lin["OS"])
+            self.assertEqual(lin["Retries"], "3 retr., up to #3; first gap 1.02 s (1 s RTO)")
+            self.assertEqual(scan["OS"], "-")
+            self.assertEqual(scan["Tool"], "nmap SYN scan")
+            self.assertEqual(scan["Retries"], "no SYN retransmission")
+            for r in (xp, lin, scan):
+                self.assertNotIn("Conficker", r["Retries"] + r["Verdict"], mode)
+
+
+class CorpusStats(unittest.TestCase):
+    """Counts from /work/shared/captures/MANIFEST.md."""
+
+    @classmethod
+    def setUpClass(cls):
+        T.require_plugin(cls)
+
+    def test_backscatter_reflection(self):
+        cap = T.corpus("stopddos__amp.TCP.reflection.SYNACK.pcap")
+        t = parse_tree(run(cap, "ddi,tree"))
+        bs_pkts, bs_srcs = children(t, PKTS, BS), children(t, SRCS, BS)
+        # MANIFEST: 6651 SYN-ACKs from 6035 reflectors; 1018 RST / RST-ACK;
+        # 153 ICMP errors, 139 of them quoting the spoofed SYN
+        self.assertEqual(bs_pkts["SYN-ACK"], 6651)
+        self.assertEqual(bs_srcs["SYN-ACK"], 6035)
+        self.assertEqual(bs_pkts.get("RST", 0) + bs_pkts.get("RST-ACK", 0), 1018)
+        self.assertGreaterEqual(bs_pkts.get("ICMP unreachable", 0), 139)
+        self.assertLessEqual(bs_pkts.get("ICMP unreachable", 0), 153)
+        self.assertEqual(children(t, PKTS, TOOL), {})
+        n, rows = parse_sources(run(cap, "ddi,sources"))
+        self.assertEqual(n, len(rows))
+        self.assertEqual(n, t[(SRCS,)])
+        self.assertEqual(sum(r["packets"] for r in rows.values()), t[(PKTS,)])
+        self.assertGreaterEqual(sum(1 for r in rows.values() if r.get("Backscat") == "SYN-ACK"), 5900)
+
+    def test_single_scanners(self):
+        for name, tool, pkts in (("probing__zmap_tcp_5k.pcapng", "ZMap", 5000),
+                                 ("probing__masscan_5k.pcapng", "masscan", 4989)):
+            cap = T.corpus(name)
+            t = parse_tree(run(cap, "ddi,tree"))
+            self.assertEqual(t[(SRCS,)], 1, name)  # captured at the scanner: one source
+            self.assertEqual(children(t, SRCS, TOOL), {tool: 1}, name)
+            self.assertEqual(children(t, PKTS, TOOL), {tool: pkts}, name)
+            n, rows = parse_sources(run(cap, "ddi,sources"))
+            self.assertEqual(n, 1)
+            (r,) = rows.values()
+            self.assertEqual(r["Tool"], tool)
+            self.assertNotIn("Conficker", r["Retries"])
+
+
+if __name__ == "__main__":
+    T.main()
