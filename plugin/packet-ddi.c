@@ -12,6 +12,7 @@
 
 #include "config-ddi.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -253,6 +254,11 @@ static gboolean extract(tvbuff_t *frame_tvb, packet_info *pinfo, proto_tree *tre
 /* ------------------------------------------------------------------ tree */
 
 #define GEN(item) proto_item_set_generated(item)
+
+/* Times are kept as 32-bit floats per frame; show them at the capture's
+ * microsecond resolution, and rates to 0.001 packets/s, not float noise. */
+static double usec(double s) { return round(s * 1e6) / 1e6; }
+static double milli(double v) { return round(v * 1e3) / 1e3; }
 #define DDI_EXPERT(pinfo, item, ei, ...)                                                                         \
     do {                                                                                                         \
         if (experts_on)                                                                                          \
@@ -327,9 +333,9 @@ static void add_ipid(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const 
         return;
     }
     GEN(proto_tree_add_uint(t, hf_ipid_gap, tvb, 0, 0, v->gap));
-    GEN(proto_tree_add_double(t, hf_ipid_dt, tvb, 0, 0, v->dt));
+    GEN(proto_tree_add_double(t, hf_ipid_dt, tvb, 0, 0, usec(v->dt)));
     if (v->has_rate) {
-        proto_item *ri = proto_tree_add_double(t, hf_ipid_rate, tvb, 0, 0, v->rate);
+        proto_item *ri = proto_tree_add_double(t, hf_ipid_rate, tvb, 0, 0, milli(v->rate));
         GEN(ri);
         DDI_EXPERT(pinfo, ri, &ei_ipid_rate,
                                "IP-ID counter advanced by %u in %.3f s: the sender emitted ~%.1f packets/s in all, "
@@ -364,8 +370,8 @@ static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
         GEN(ci);
         DDI_EXPERT(pinfo, ci, &ei_retry, "SYN retransmission #%u after %.3f s (same addresses, ports and ISN)",
                                v->retry_count, v->retry_iv);
-        GEN(proto_tree_add_double(t, hf_retry_interval, tvb, 0, 0, v->retry_iv));
-        GEN(proto_tree_add_double(t, hf_retry_first_gap, tvb, 0, 0, v->retry_gap1));
+        GEN(proto_tree_add_double(t, hf_retry_interval, tvb, 0, 0, usec(v->retry_iv)));
+        GEN(proto_tree_add_double(t, hf_retry_first_gap, tvb, 0, 0, usec(v->retry_gap1)));
         GEN(proto_tree_add_string(t, hf_retry_rto, tvb, 0, 0, ddi_retry_rto_text(ddi_retry_rto_class(v->retry_gap1))));
         if (v->backoff)
             GEN(proto_tree_add_string(t, hf_retry_backoff, tvb, 0, 0, v->backoff));
@@ -381,12 +387,12 @@ static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
                                "Conficker-style SYN retry: exactly one retransmission %.2f s after the first SYN to "
                                "tcp/445, then silence for %.0f s (Windows would retry again at 9 s)",
                                v->conn.gap1, v->observed_after);
-        GEN(proto_tree_add_double(t, hf_conficker_observed, tvb, 0, 0, v->observed_after));
+        GEN(proto_tree_add_double(t, hf_conficker_observed, tvb, 0, 0, usec(v->observed_after)));
         GEN(proto_tree_add_string(t, hf_conficker_status, tvb, 0, 0, "yes: one retry at ~3 s, then silence"));
         break;
     }
     case DDI_CONF_UNKNOWN:
-        GEN(proto_tree_add_double(t, hf_conficker_observed, tvb, 0, 0, v->observed_after));
+        GEN(proto_tree_add_double(t, hf_conficker_observed, tvb, 0, 0, usec(v->observed_after)));
         GEN(proto_tree_add_string_format_value(t, hf_conficker_status, tvb, 0, 0, "not yet known",
                                                "not yet known (%.2f s observed after the first SYN, %.0f s needed; "
                                                "open the file in the GUI or use tshark -2)",

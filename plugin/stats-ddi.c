@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <epan/packet.h>
 #include <epan/stat_tap_ui.h>
@@ -259,6 +260,19 @@ static const char *retry_text(const src_row *r, char *buf, size_t len)
     return buf;
 }
 
+/* Human-readable UTC with microseconds; the JSON export keeps epoch numbers. */
+static void utc(double t, char *buf, size_t len)
+{
+    time_t secs = (time_t)t;
+    struct tm tm;
+    char day[24];
+    if (!gmtime_r(&secs, &tm) || !strftime(day, sizeof day, "%Y-%m-%d %H:%M:%S", &tm)) {
+        snprintf(buf, len, "%.6f", t);
+        return;
+    }
+    snprintf(buf, len, "%s.%06d", day, (int)((t - (double)secs) * 1e6 + 0.5) % 1000000);
+}
+
 static void report_draw(void *tapdata)
 {
     report *rp = tapdata;
@@ -289,7 +303,7 @@ static void report_draw(void *tapdata)
             conficker = ddi_retry_conficker(&h, ddi_glue_horizon()) == DDI_CONF_YES;
         }
         if (conficker && (!r->verdict || !strstr(r->verdict, "Conficker"))) {
-            char *s2 = g_strdup_printf("%s; Conficker-style: one SYN retry at ~3 s to tcp/445, then silence",
+            char *s2 = g_strdup_printf("%s; Conficker-style single retry",
                                        r->verdict ? r->verdict : "");
             g_free(r->verdict);
             r->verdict = s2;
@@ -323,9 +337,9 @@ static void report_draw(void *tapdata)
             g_string_append_c(o, '}');
             printf("%s\n", o->str);
         } else {
-            char first[32], last[32];
-            snprintf(first, sizeof first, "%.6f", r->first);
-            snprintf(last, sizeof last, "%.6f", r->last);
+            char first[40], last[40];
+            utc(r->first, first, sizeof first);
+            utc(r->last, last, sizeof last);
             printf("%s  packets %" G_GUINT64_FORMAT "  first %s  last %s\n", r->addr, r->pkts, first, last);
             printf("    OS:       %s%s%s%s\n", r->os[0] ? r->os : "-", r->os[0] ? " (" : "", r->os[0] ? r->os_match : "",
                    r->os[0] ? ")" : "");

@@ -126,6 +126,8 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, uint32_t 
     s->last_ts = p->ts;
 }
 
+/* One line per packet, short enough for a tree label (240 characters): the
+ * details live in the other fields. */
 static void build_summary(ddi_verdict *v)
 {
     ddi_sb b = ddi_sb_on(v->summary, sizeof v->summary);
@@ -134,9 +136,9 @@ static void build_summary(ddi_verdict *v)
         ddi_sb_clause(&b, "%s", ddi_tool_name(v->tool));
     if (v->has_bs) {
         char a[48];
-        ddi_sb_clause(&b, "backscatter (%s)", ddi_backscatter_name(v->bs.kind));
+        ddi_sb_clause(&b, "backscatter %s", ddi_backscatter_name(v->bs.kind));
         if (v->bs.victim_known) {
-            ddi_sb_add(&b, " from victim %s", ddi_addr_str(&v->bs.victim, a, sizeof a));
+            ddi_sb_add(&b, " from %s", ddi_addr_str(&v->bs.victim, a, sizeof a));
             if (v->bs.has_port)
                 ddi_sb_add(&b, " port %u", v->bs.victim_port);
         }
@@ -144,12 +146,12 @@ static void build_summary(ddi_verdict *v)
     if (v->has_os && v->os.family != DDI_OS_UNKNOWN) {
         ddi_sb_clause(&b, "%s", v->os.label);
         if (v->os.family == DDI_OS_WINDOWS && v->p->tcp.has_ws && v->p->tcp.has_ts)
-            ddi_sb_add(&b, " (WS+TS: the published reading is Vista/2008)");
+            ddi_sb_add(&b, " (published reading: Vista/2008)");
     }
-    if (v->has_mss && v->link.mtu < 1500 && v->link.label)
-        ddi_sb_clause(&b, "link MTU %u: %s", v->link.mtu, v->link.label);
+    if (v->has_mss && v->link.mtu < 1500)
+        ddi_sb_clause(&b, "MTU %u%s", v->link.mtu, v->link.pppoe ? ", PPPoE-sized" : ", tunnel or clamp");
     if (v->nat_bits) {
-        ddi_sb_clause(&b, "middle box/NAT suspected (");
+        ddi_sb_clause(&b, "NAT suspected (");
         const char *sep = "";
         for (unsigned bit = 1; bit < (1u << DDI_NAT__KINDS); bit <<= 1)
             if (v->nat_bits & bit) {
@@ -159,11 +161,11 @@ static void build_summary(ddi_verdict *v)
         ddi_sb_add(&b, ")");
     }
     if (v->has_rate)
-        ddi_sb_clause(&b, "IP-ID counter: ~%.1f packets/s sent in all (%u in %.2f s)", v->rate, v->rate_gap, v->dt);
+        ddi_sb_clause(&b, "sends ~%.1f packets/s in all (IP-ID)", v->rate);
     if (v->retry_count)
         ddi_sb_clause(&b, "SYN retry #%u after %.2f s", v->retry_count, v->retry_iv);
     if (v->conficker == DDI_CONF_YES)
-        ddi_sb_clause(&b, "Conficker-style: one SYN retry at ~3 s to tcp/445, then silence");
+        ddi_sb_clause(&b, "Conficker-style single retry");
     if (!b.len)
         ddi_sb_add(&b, "nothing notable");
 }

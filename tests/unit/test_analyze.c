@@ -228,9 +228,9 @@ static void check_seed_second(const ddi_verdict *v)
     g_assert_cmpint(v->tool, ==, DDI_TOOL_NONE);
     g_assert_false(v->has_bs);
 
-    g_assert_nonnull(strstr(v->summary, "link MTU 1450"));
-    g_assert_nonnull(strstr(v->summary, "middle box/NAT suspected (source port"));
-    g_assert_nonnull(strstr(v->summary, "IP-ID counter: ~23.2 packets/s sent in all (69 in 2.97 s)"));
+    g_assert_nonnull(strstr(v->summary, "MTU 1450, PPPoE-sized"));
+    g_assert_nonnull(strstr(v->summary, "NAT suspected (source port"));
+    g_assert_nonnull(strstr(v->summary, "sends ~23.2 packets/s in all (IP-ID)"));
     g_assert_nonnull(strstr(v->summary, "SYN retry #1 after 2.97 s"));
 }
 
@@ -293,7 +293,7 @@ static void test_seed(gconstpointer data)
     assert_same_point_in_time(v2, again);
     g_assert_cmpint(again->conficker, ==, DDI_CONF_YES);
     g_assert_cmpfloat_with_epsilon(again->observed_after, 35.0, 1e-6);
-    g_assert_nonnull(strstr(again->summary, "Conficker-style: one SYN retry at ~3 s to tcp/445, then silence"));
+    g_assert_nonnull(strstr(again->summary, "Conficker-style single retry"));
     verdict(c, f1, again);
     assert_same_point_in_time(v1, again);
     g_assert_cmpint(again->conficker, ==, DDI_CONF_YES);
