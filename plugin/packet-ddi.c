@@ -583,13 +583,13 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         ddi_frame_rec *r = ddi_state_frame(&state, pinfo->num);
         if (!r)
             return 0;
-        ddi_observe(&state, sigdb, &pkt, pinfo->num, r);
+        ddi_observe(&state, sigdb, &pkt, r);
         if (loc.ds == tvb && loc.start <= G_MAXUINT16)
             r->ip_off = (guint16)loc.start;
         else
             r->flags |= DDI_FR_NOT_IN_FRAME;
         rec = r;
-        if (!r->src && !(r->flags & DDI_FR_SRC_FULL))
+        if (!(r->flags & (DDI_FR_ANALYSED | DDI_FR_SRC_FULL)))
             return 0;
     } else {
         /* later passes re-read the header at the offset the first pass found */
@@ -612,7 +612,7 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     if (have_tap_listener(ddi_tap)) {
         ddi_tap_info *ti = wmem_new(pinfo->pool, ddi_tap_info);
         ti->frame = pinfo->num;
-        ti->conn = rec->conn;
+        ti->conn = v->conn_idx;
         ti->v = v;
         tap_queue_packet(ddi_tap, pinfo, ti);
     }

@@ -29,7 +29,7 @@ static bool wants_os(const ddi_pkt *p, ddi_tool tool)
     return ddi_pkt_is_syn(p) && !tool_is_crafted(tool);
 }
 
-void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, uint32_t frame, ddi_frame_rec *rec)
+void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame_rec *rec)
 {
     memset(rec, 0, sizeof *rec);
     if (!p->ver)
@@ -47,7 +47,7 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, uint32_t 
         return;
     }
     ddi_source *s = ddi_state_source(st, si);
-    rec->src = si;
+    rec->flags |= DDI_FR_ANALYSED;
     if (created) {
         s->first_ts = p->ts;
         rec->flags |= DDI_FR_FIRST;
@@ -75,8 +75,6 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, uint32_t 
                 c->first_ts = p->ts;
                 c->count = 1;
                 c->dport = p->tcp.dport;
-                c->src = si;
-                c->first_frame = frame;
                 c->last_ipid = p->ip_id;
             } else {
                 retrans = true;
@@ -93,7 +91,8 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, uint32_t 
                 c->last_ipid = p->ip_id;
                 s->retries++;
             }
-            rec->conn = ci;
+            if (c)
+                rec->flags |= DDI_FR_HAS_CONN;
         }
     }
 
@@ -182,10 +181,14 @@ void ddi_verdict_build_ex(const ddi_state *st, const ddi_p0fdb *db, const ddi_pk
     bool evidence = explain & DDI_EXPLAIN_EVIDENCE;
     memset(v, 0, sizeof *v);
     v->p = p;
-    v->src = ddi_state_source(st, rec->src);
+    v->src = ddi_state_source(st, ddi_state_source_find(st, &p->src));
     v->syn = ddi_pkt_is_syn(p);
     v->tool = (ddi_tool)rec->tool;
-    const ddi_conn *c = ddi_state_conn(st, rec->conn);
+    const ddi_conn *c = NULL;
+    if (rec->flags & DDI_FR_HAS_CONN) {
+        v->conn_idx = ddi_state_conn_find(st, ddi_conn_key(p));
+        c = ddi_state_conn(st, v->conn_idx);
+    }
 
     if (rec->flags & DDI_FR_HAS_GAP) {
         v->has_gap = true;

@@ -28,6 +28,7 @@ typedef struct ddi_verdict {
     double retry_iv, retry_gap1;
     const char *backoff;
     bool conn_known;
+    uint32_t conn_idx;        /* connection index + 1 (0 = none) */
     ddi_syn_history conn;
     ddi_conficker conficker;
     double observed_after;    /* capture time seen after this connection's first SYN */
@@ -51,7 +52,7 @@ typedef struct ddi_verdict {
 } ddi_verdict;
 
 /* First pass only, in capture order. */
-void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, uint32_t frame, ddi_frame_rec *rec);
+void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame_rec *rec);
 
 /* Any pass.  Everything but the Conficker verdict (and the summary clause
  * that reports it) depends only on the frame record and the packet, so the

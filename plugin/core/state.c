@@ -129,6 +129,28 @@ static void table_grow(uint32_t **slots, uint32_t *mask, uint32_t count, uint32_
 static uint32_t src_hash_of(const ddi_state *st, uint32_t idx1) { return addr_hash(&ddi_state_source(st, idx1)->addr); }
 static uint32_t conn_hash_of(const ddi_state *st, uint32_t idx1) { return mix32(ddi_state_conn(st, idx1)->key); }
 
+uint32_t ddi_state_source_find(const ddi_state *st, const ddi_addr *a)
+{
+    if (!st->src_slots)
+        return 0;
+    for (uint32_t j = addr_hash(a) & st->src_mask;; j = (j + 1) & st->src_mask) {
+        uint32_t v = st->src_slots[j];
+        if (!v || ddi_addr_eq(&ddi_state_source(st, v)->addr, a))
+            return v;
+    }
+}
+
+uint32_t ddi_state_conn_find(const ddi_state *st, uint64_t key)
+{
+    if (!st->conn_slots)
+        return 0;
+    for (uint32_t j = mix32(key) & st->conn_mask;; j = (j + 1) & st->conn_mask) {
+        uint32_t v = st->conn_slots[j];
+        if (!v || ddi_state_conn(st, v)->key == key)
+            return v;
+    }
+}
+
 uint32_t ddi_state_source_get(ddi_state *st, const ddi_addr *a, bool *created)
 {
     *created = false;
@@ -194,7 +216,7 @@ const ddi_frame_rec *ddi_state_frame_peek(const ddi_state *st, uint32_t num)
     if (!num || num > st->frames.count)
         return NULL;
     const ddi_frame_rec *r = vec_at(&st->frames, num - 1);
-    return r->src ? r : NULL;
+    return r->flags ? r : NULL;
 }
 
 uint64_t ddi_conn_key(const ddi_pkt *p)

@@ -36,25 +36,26 @@ typedef struct ddi_conn {
     double first_ts;
     float prev_dt, last_dt; /* previous / latest SYN, seconds after the first */
     float gap1;            /* first retransmission gap */
-    uint32_t src;          /* source index + 1 */
-    uint32_t first_frame;
     uint16_t dport;
     uint16_t last_ipid;
     uint8_t count;         /* SYNs seen (saturates at 255) */
 } ddi_conn;
 
 enum {
-    DDI_FR_HAS_GAP = 1 << 0,
-    DDI_FR_FIRST = 1 << 1,      /* first packet of its source */
-    DDI_FR_SRC_FULL = 1 << 2,   /* source table full: not tracked */
-    DDI_FR_CONN_FULL = 1 << 3,  /* connection table full: retries not tracked */
-    DDI_FR_NOT_IN_FRAME = 1 << 4, /* the analysed header is not in the frame's own bytes (glue) */
+    DDI_FR_ANALYSED = 1 << 0,   /* the first pass analysed this frame */
+    DDI_FR_HAS_GAP = 1 << 1,
+    DDI_FR_FIRST = 1 << 2,      /* first packet of its source */
+    DDI_FR_SRC_FULL = 1 << 3,   /* source table full: not tracked */
+    DDI_FR_CONN_FULL = 1 << 4,  /* connection table full: retries not tracked */
+    DDI_FR_NOT_IN_FRAME = 1 << 5, /* the analysed header is not in the frame's own bytes (glue) */
+    DDI_FR_HAS_CONN = 1 << 6,   /* a SYN with a connection record */
 };
 
+/* 16 bytes a frame: everything a later pass cannot get back from the packet
+ * itself.  The source and connection records are found again by looking up
+ * the packet's address and connection key. */
 typedef struct ddi_frame_rec {
-    uint32_t src;          /* source index + 1; 0 = frame not analysed */
-    uint32_t conn;         /* connection index + 1; 0 = none */
-    float ipid_dt;         /* seconds since the source's previous packet */
+    float ipid_dt;         /* seconds since the source's previous counted packet */
     float retry_iv;        /* seconds since the previous SYN of this connection */
     uint16_t ipid_gap;
     uint16_t ip_off;       /* offset of the analysed IP header in the frame (set by the glue) */
@@ -86,6 +87,9 @@ void ddi_state_free(ddi_state *st);
 
 ddi_source *ddi_state_source(const ddi_state *st, uint32_t idx1);  /* idx1 = index + 1 */
 ddi_conn *ddi_state_conn(const ddi_state *st, uint32_t idx1);
+/* Find only; index + 1, or 0 when unknown. */
+uint32_t ddi_state_source_find(const ddi_state *st, const ddi_addr *a);
+uint32_t ddi_state_conn_find(const ddi_state *st, uint64_t key);
 /* Find or create; returns index + 1, or 0 when the table is full. */
 uint32_t ddi_state_source_get(ddi_state *st, const ddi_addr *a, bool *created);
 uint32_t ddi_state_conn_get(ddi_state *st, uint64_t key, bool *created);

@@ -260,8 +260,8 @@ static void test_frames(void)
     g_assert_nonnull(r1);
     static const ddi_frame_rec zero;
     g_assert_cmpmem(r1, sizeof *r1, &zero, sizeof zero);
-    g_assert_null(ddi_state_frame_peek(&st, 1)); /* made but not analysed (src 0) */
-    r1->src = 5;
+    g_assert_null(ddi_state_frame_peek(&st, 1)); /* made but not analysed (no flags) */
+    r1->flags = DDI_FR_ANALYSED;
     r1->ipid_gap = 69;
     r1->retry_count = 15;
     r1->ipid_class = DDI_IPID_CONSTANT;
@@ -278,13 +278,14 @@ static void test_frames(void)
     g_assert_null(ddi_state_frame_peek(&st, 1000001));
     /* the first record did not move and kept its values */
     g_assert_true(ddi_state_frame(&st, 1) == r1);
-    g_assert_cmpuint(r1->src, ==, 5);
+    g_assert_cmpuint(r1->flags, ==, DDI_FR_ANALYSED);
     g_assert_cmpuint(r1->ipid_gap, ==, 69);
     g_assert_cmpuint(r1->retry_count, ==, 15);
     g_assert_cmpuint(r1->ipid_class, ==, DDI_IPID_CONSTANT);
     /* asking again for an existing frame gives the same record */
     g_assert_true(ddi_state_frame(&st, 1000000) == rb);
     g_assert_cmpuint(st.frames.count, ==, 1000000);
+    g_assert_cmpuint(sizeof(ddi_frame_rec), ==, 16); /* 16 bytes a frame is the memory budget */
     ddi_state_free(&st);
 }
 
