@@ -276,20 +276,25 @@ typedef struct outbuf {
     size_t len, pos;
 } outbuf;
 
-#if defined(__GNUC__)
-static void put(outbuf *ob, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#endif
-
-static void put(outbuf *ob, const char *fmt, ...)
+/* Plain appenders: the raw signature is built for every SYN shown, and a
+ * vsnprintf per piece cost more than the matching itself. */
+static void put_s(outbuf *ob, const char *s)
 {
-    if (ob->pos + 1 >= ob->len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(ob->b + ob->pos, ob->len - ob->pos, fmt, ap);
-    va_end(ap);
-    if (k > 0)
-        ob->pos = ob->pos + (size_t)k < ob->len ? ob->pos + (size_t)k : ob->len - 1;
+    while (*s && ob->pos + 1 < ob->len)
+        ob->b[ob->pos++] = *s++;
+    ob->b[ob->pos] = '\0';
+}
+
+static void put_u(outbuf *ob, unsigned v)
+{
+    char d[10];
+    int n = 0;
+    do
+        d[n++] = (char)('0' + v % 10);
+    while ((v /= 10) && n < 10);
+    while (n && ob->pos + 1 < ob->len)
+        ob->b[ob->pos++] = d[--n];
+    ob->b[ob->pos] = '\0';
 }
 
 void ddi_fp_raw_sig(const ddi_pkt *p, char *buf, size_t len)
@@ -305,45 +310,64 @@ void ddi_fp_raw_sig(const ddi_pkt *p, char *buf, size_t len)
     observe(p, &o);
     unsigned dist = (unsigned)(ddi_fp_guess_ittl(o.ttl) - o.ttl);
 
+    put_u(&ob, o.ver);
+    put_s(&ob, ":");
+    put_u(&ob, o.ttl);
+    put_s(&ob, "+");
     if (dist > MAX_DIST)
-        put(&ob, "%u:%u+?:%u:", o.ver, o.ttl, o.olen);
+        put_s(&ob, "?");
     else
-        put(&ob, "%u:%u+%u:%u:", o.ver, o.ttl, dist, o.olen);
+        put_u(&ob, dist);
+    put_s(&ob, ":");
+    put_u(&ob, o.olen);
+    put_s(&ob, ":");
 
     /* p0f suggests a wildcard when a SYN+ACK echoes p0f-sendsyn's MSS */
     bool synack = (p->tcp.flags & (DDI_TH_SYN | DDI_TH_ACK)) == (DDI_TH_SYN | DDI_TH_ACK);
     if (synack && o.mss == SPECIAL_MSS)
-        put(&ob, "*:");
+        put_s(&ob, "*");
     else
-        put(&ob, "%u:", o.mss);
+        put_u(&ob, o.mss);
+    put_s(&ob, ":");
 
     bool use_mtu;
     int m = win_multiple(&o, &use_mtu, 0);
-    if (m > 0)
-        put(&ob, "%s*%d", use_mtu ? "mtu" : "mss", m);
-    else
-        put(&ob, "%u", o.win);
-    put(&ob, ",%u:", o.wscale);
+    if (m > 0) {
+        put_s(&ob, use_mtu ? "mtu*" : "mss*");
+        put_u(&ob, (unsigned)m);
+    } else {
+        put_u(&ob, o.win);
+    }
+    put_s(&ob, ",");
+    put_u(&ob, o.wscale);
+    put_s(&ob, ":");
 
     for (unsigned i = 0; i < o.nopt; i++) {
-        const char *sep = i ? "," : "";
         uint8_t k = o.olayout[i];
         const char *name = ddi_p0f_opt_name(k);
-        if (k == DDI_OPT_EOL)
-            put(&ob, "%seol+%u", sep, o.eol_pad);
-        else if (name)
-            put(&ob, "%s%s", sep, name);
-        else
-            put(&ob, "%s?%u", sep, k);
+        if (i)
+            put_s(&ob, ",");
+        if (k == DDI_OPT_EOL) {
+            put_s(&ob, "eol+");
+            put_u(&ob, o.eol_pad);
+        } else if (name) {
+            put_s(&ob, name);
+        } else {
+            put_s(&ob, "?");
+            put_u(&ob, k);
+        }
     }
-    put(&ob, ":");
+    put_s(&ob, ":");
 
     bool first = true;
     for (unsigned b = 0; ddi_p0f_quirk_name(b); b++) {
         if (o.quirks & (1u << b)) {
-            put(&ob, "%s%s", first ? "" : ",", ddi_p0f_quirk_name(b));
+            if (!first)
+                put_s(&ob, ",");
+            put_s(&ob, ddi_p0f_quirk_name(b));
             first = false;
         }
     }
-    put(&ob, ":%s", o.pclass ? "+" : "0");
+    put_s(&ob, ":");
+    put_s(&ob, o.pclass ? "+" : "0");
 }
