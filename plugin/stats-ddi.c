@@ -357,8 +357,12 @@ static void report_draw(void *tapdata)
             printf("    Verdict:  %s\n", r->verdict ? r->verdict : "-");
         }
     }
-    if (!rp->json)
+    if (!rp->json) {
+        const ddi_state *st = ddi_glue_state();
+        printf("ddi state: %u sources, %u SYN connections, %u frame records, %.1f MB\n",
+               ddi_state_source_count(st), st->conns.count, st->frames.count, ddi_state_memory(st) / 1048576.0);
         printf("===================================================================\n");
+    }
     g_string_free(o, TRUE);
     g_ptr_array_free(rows, TRUE);
 }
