@@ -129,41 +129,50 @@ static void table_grow(uint32_t **slots, uint32_t *mask, uint32_t count, uint32_
 static uint32_t src_hash_of(const ddi_state *st, uint32_t idx1) { return addr_hash(&ddi_state_source(st, idx1)->addr); }
 static uint32_t conn_hash_of(const ddi_state *st, uint32_t idx1) { return mix32(ddi_state_conn(st, idx1)->key); }
 
-uint32_t ddi_state_source_find(const ddi_state *st, const ddi_addr *a)
+/* Linear probing: the slot holding `a`, or the empty slot where it would go;
+ * returns the index + 1 found there (0 = empty). */
+static uint32_t src_probe(const ddi_state *st, const ddi_addr *a, uint32_t *slot)
 {
-    if (!st->src_slots)
-        return 0;
     for (uint32_t j = addr_hash(a) & st->src_mask;; j = (j + 1) & st->src_mask) {
         uint32_t v = st->src_slots[j];
-        if (!v || ddi_addr_eq(&ddi_state_source(st, v)->addr, a))
+        if (!v || ddi_addr_eq(&ddi_state_source(st, v)->addr, a)) {
+            *slot = j;
             return v;
+        }
     }
+}
+
+static uint32_t conn_probe(const ddi_state *st, uint64_t key, uint32_t *slot)
+{
+    for (uint32_t j = mix32(key) & st->conn_mask;; j = (j + 1) & st->conn_mask) {
+        uint32_t v = st->conn_slots[j];
+        if (!v || ddi_state_conn(st, v)->key == key) {
+            *slot = j;
+            return v;
+        }
+    }
+}
+
+uint32_t ddi_state_source_find(const ddi_state *st, const ddi_addr *a)
+{
+    uint32_t j;
+    return st->src_slots ? src_probe(st, a, &j) : 0;
 }
 
 uint32_t ddi_state_conn_find(const ddi_state *st, uint64_t key)
 {
-    if (!st->conn_slots)
-        return 0;
-    for (uint32_t j = mix32(key) & st->conn_mask;; j = (j + 1) & st->conn_mask) {
-        uint32_t v = st->conn_slots[j];
-        if (!v || ddi_state_conn(st, v)->key == key)
-            return v;
-    }
+    uint32_t j;
+    return st->conn_slots ? conn_probe(st, key, &j) : 0;
 }
 
 uint32_t ddi_state_source_get(ddi_state *st, const ddi_addr *a, bool *created)
 {
+    uint32_t j;
     *created = false;
     table_grow(&st->src_slots, &st->src_mask, st->sources.count, src_hash_of, st);
-    uint32_t j = addr_hash(a) & st->src_mask;
-    for (;;) {
-        uint32_t v = st->src_slots[j];
-        if (!v)
-            break;
-        if (ddi_addr_eq(&ddi_state_source(st, v)->addr, a))
-            return v;
-        j = (j + 1) & st->src_mask;
-    }
+    uint32_t v = src_probe(st, a, &j);
+    if (v)
+        return v;
     if (st->max_sources && st->sources.count >= st->max_sources) {
         st->src_dropped++;
         return 0;
@@ -179,17 +188,12 @@ uint32_t ddi_state_source_get(ddi_state *st, const ddi_addr *a, bool *created)
 
 uint32_t ddi_state_conn_get(ddi_state *st, uint64_t key, bool *created)
 {
+    uint32_t j;
     *created = false;
     table_grow(&st->conn_slots, &st->conn_mask, st->conns.count, conn_hash_of, st);
-    uint32_t j = mix32(key) & st->conn_mask;
-    for (;;) {
-        uint32_t v = st->conn_slots[j];
-        if (!v)
-            break;
-        if (ddi_state_conn(st, v)->key == key)
-            return v;
-        j = (j + 1) & st->conn_mask;
-    }
+    uint32_t v = conn_probe(st, key, &j);
+    if (v)
+        return v;
     if (st->max_conns && st->conns.count >= st->max_conns) {
         st->conn_dropped++;
         return 0;
