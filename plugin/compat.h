@@ -27,12 +27,4 @@
 #define DDI_HAVE_PLUGIN_DESCRIBE 1
 #endif
 
-/* 4.2 turned field_info.value from an embedded fvalue_t into a pointer. */
-#if DDI_WS_AT_LEAST(4, 2)
-#define DDI_FI_VALUE(fi) ((fi)->value)
-#else
-#define DDI_FI_VALUE(fi) (&(fi)->value)
-#endif
-
-
 #endif
