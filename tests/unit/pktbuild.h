@@ -176,21 +176,31 @@ static inline size_t pb_tcp_pkt(uint8_t *b, const pb_ip *ip, const pb_tcp *s)
     return h + sl;
 }
 
-static inline size_t pb_udp_pkt(uint8_t *b, const pb_ip *ip, uint16_t sport, uint16_t dport, size_t payload)
+/* IP+UDP (checksum 0) with `payload` bytes of `fill` after the header. */
+static inline size_t pb_udp_pkt_fill(uint8_t *b, const pb_ip *ip, uint16_t sport, uint16_t dport, size_t payload,
+                                     uint8_t fill)
 {
-    size_t h = pb_ip_hdr(b, ip, 17, 8 + payload);
+    size_t h = pb_ip_hdr_len(ip);
     g_assert_cmpuint(h + 8 + payload, <=, PB_MAX);
+    g_assert_cmpuint(pb_ip_hdr(b, ip, 17, 8 + payload), ==, h);
     pb_put16(b + h, sport);
     pb_put16(b + h + 2, dport);
     pb_put16(b + h + 4, (uint16_t)(8 + payload));
     pb_put16(b + h + 6, 0);
-    memset(b + h + 8, 'U', payload);
+    memset(b + h + 8, fill, payload);
     return h + 8 + payload;
+}
+
+/* The same with 'U' bytes of payload. */
+static inline size_t pb_udp_pkt(uint8_t *b, const pb_ip *ip, uint16_t sport, uint16_t dport, size_t payload)
+{
+    return pb_udp_pkt_fill(b, ip, sport, dport, payload, 'U');
 }
 
 /* ICMP (IPv4) or ICMPv6 (IPv6 src): 8-byte header with id/seq (or the
  * unused/MTU word of an error) and `body` after it, e.g. a quoted packet
- * built with pb_tcp_pkt() and cut to the length the router quoted. */
+ * built with pb_tcp_pkt() and cut to the length the router quoted.  A NULL
+ * `body` gives `bodylen` zero bytes (an echo's data). */
 static inline size_t pb_icmp_pkt(uint8_t *b, const pb_ip *ip, uint8_t type, uint8_t code, uint16_t id,
                                  uint16_t seq, const uint8_t *body, size_t bodylen)
 {
@@ -201,8 +211,10 @@ static inline size_t pb_icmp_pkt(uint8_t *b, const pb_ip *ip, uint8_t type, uint
     b[h + 1] = code;
     pb_put16(b + h + 4, id);
     pb_put16(b + h + 6, seq);
-    if (bodylen)
+    if (body && bodylen)
         memcpy(b + h + 8, body, bodylen);
+    else
+        memset(b + h + 8, 0, bodylen);
     return h + 8 + bodylen;
 }
 

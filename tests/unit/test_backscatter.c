@@ -1,17 +1,18 @@
 /* test_backscatter.c — backscatter classes and victims (plugin/core/backscatter.c).
  *
- * Packets are built as raw bytes and parsed with ddi_pkt_parse(), including
- * ICMP errors that quote the packet forged with the darknet address.
+ * Packets are built as raw bytes (pktbuild.h) and parsed with
+ * ddi_pkt_parse(), including ICMP errors that quote the packet forged with
+ * the darknet address.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #define _POSIX_C_SOURCE 200809L
-#include <arpa/inet.h>
 #include <glib.h>
 #include <string.h>
 
 #include "backscatter.h"
 #include "pkt.h"
+#include "pktbuild.h"
 
 #define DARK "192.0.2.77"     /* the darknet address */
 #define VICTIM "203.0.113.80" /* the host under attack */
@@ -19,58 +20,23 @@
 #define DARK6 "2001:db8:dead::77"
 #define VICTIM6 "2001:db8:beef::80"
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put32(uint8_t *p, uint32_t v)
+/* IP header fields: IPv4 id 1234, no DF, TOS 0 */
+static pb_ip ip_fields(const char *src, const char *dst, uint8_t ttl)
 {
-    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
-static bool is6(const char *a) { return strchr(a, ':') != NULL; }
-
-static size_t put_ip(uint8_t *b, const char *src, const char *dst, uint8_t proto, size_t l4len, uint8_t ttl)
-{
-    if (is6(src)) {
-        memset(b, 0, 40);
-        b[0] = 0x60;
-        put16(b + 4, (uint16_t)l4len);
-        b[6] = proto;
-        b[7] = ttl;
-        g_assert_cmpint(inet_pton(AF_INET6, src, b + 8), ==, 1);
-        g_assert_cmpint(inet_pton(AF_INET6, dst, b + 24), ==, 1);
-        return 40;
-    }
-    memset(b, 0, 20);
-    b[0] = 0x45;
-    put16(b + 2, (uint16_t)(20 + l4len));
-    put16(b + 4, 0x4d2);
-    b[8] = ttl;
-    b[9] = proto;
-    g_assert_cmpint(inet_pton(AF_INET, src, b + 12), ==, 1);
-    g_assert_cmpint(inet_pton(AF_INET, dst, b + 16), ==, 1);
-    return 20;
+    return (pb_ip){.src = src, .dst = dst, .ttl = ttl, .id = 0x4d2};
 }
 
-/* 20-byte TCP header (no options) */
-static size_t put_tcp(uint8_t *t, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags)
+/* TCP header fields (no options): seq 0x11111111, window 29200 */
+static pb_tcp tcp_fields(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags)
 {
-    memset(t, 0, 20);
-    put16(t, sport);
-    put16(t + 2, dport);
-    put32(t + 4, seq);
-    put32(t + 8, ack);
-    t[12] = 5 << 4;
-    t[13] = flags;
-    put16(t + 14, 29200);
-    return 20;
+    return (pb_tcp){.sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = flags, .win = 29200};
 }
 
 static ddi_pkt mk_tcp(const char *src, const char *dst, uint16_t sport, uint16_t dport, uint8_t flags)
 {
-    uint8_t b[80];
-    size_t h = put_ip(b, src, dst, 6, 20, 50);
-    put_tcp(b + h, sport, dport, 0x11111111, flags & DDI_TH_ACK ? 0x22222222 : 0, flags);
-    ddi_pkt p;
-    g_assert_true(ddi_pkt_parse(b, h + 20, 0, &p));
-    return p;
+    pb_ip ip = ip_fields(src, dst, 50);
+    pb_tcp t = tcp_fields(sport, dport, 0x11111111, flags & DDI_TH_ACK ? 0x22222222 : 0, flags);
+    return pb_tcp_parsed(&ip, &t, 0);
 }
 
 /* ICMP (or ICMPv6) message of `type`/`code` from `src` to `dst`.  For errors,
@@ -79,33 +45,26 @@ static ddi_pkt mk_tcp(const char *src, const char *dst, uint16_t sport, uint16_t
 static ddi_pkt mk_icmp(const char *src, const char *dst, uint8_t type, uint8_t code, uint8_t qproto,
                        const char *qsrc, const char *qdst, uint16_t qsport, uint16_t qdport, size_t qlen)
 {
-    uint8_t b[256], q[128];
+    uint8_t b[PB_MAX], q[PB_MAX];
     size_t qn = 0;
     if (qproto) {
-        size_t qh = put_ip(q, qsrc, qdst, qproto, 20, 240);
-        uint8_t l4[20];
-        memset(l4, 0, sizeof l4);
+        /* the whole packet as sent (20 bytes after the IP header), then cut */
+        g_assert_cmpuint(qlen, <=, 20);
+        pb_ip qip = ip_fields(qsrc, qdst, 240);
+        qip.proto = qproto;
         if (qproto == 6) {
-            put_tcp(l4, qsport, qdport, 0xc0ffee00, 0, DDI_TH_SYN);
+            pb_tcp qt = tcp_fields(qsport, qdport, 0xc0ffee00, 0, DDI_TH_SYN);
+            pb_tcp_pkt(q, &qip, &qt);
         } else if (qproto == 17) {
-            put16(l4, qsport);
-            put16(l4 + 2, qdport);
-            put16(l4 + 4, 20);
+            pb_udp_pkt_fill(q, &qip, qsport, qdport, 12, 0);
         } else { /* an echo request */
-            l4[0] = is6(qsrc) ? 128 : 8;
-            put16(l4 + 4, 0x4242);
+            pb_icmp_pkt(q, &qip, pb_is6(&qip) ? 128 : 8, 0, 0x4242, 0, NULL, 12);
         }
-        memcpy(q + qh, l4, qlen);
-        qn = qh + qlen;
+        qn = pb_ip_hdr_len(&qip) + qlen;
     }
-    size_t h = put_ip(b, src, dst, is6(src) ? 58 : 1, 8 + qn, 60);
-    memset(b + h, 0, 8);
-    b[h] = type;
-    b[h + 1] = code;
-    memcpy(b + h + 8, q, qn);
-    ddi_pkt p;
-    g_assert_true(ddi_pkt_parse(b, h + 8 + qn, 0, &p));
-    return p;
+    pb_ip ip = ip_fields(src, dst, 60);
+    size_t n = pb_icmp_pkt(b, &ip, type, code, 0, 0, q, qn);
+    return pb_parse(b, n, 0);
 }
 
 static void assert_ev(const ddi_bs_result *r, const ddi_pkt *p, const char *n1, const char *n2)
@@ -203,23 +162,16 @@ static void test_tcp_not_backscatter(void)
     }
 
     /* a TCP header cut after 8 bytes: no flags, no verdict */
-    uint8_t b[28];
-    size_t h = put_ip(b, VICTIM, DARK, 6, 20, 50);
-    put16(b + h, 80);
-    put16(b + h + 2, 5000);
-    put32(b + h + 4, 1);
-    ddi_pkt p;
-    g_assert_true(ddi_pkt_parse(b, h + 8, 0, &p));
+    uint8_t b[PB_MAX];
+    pb_ip ip = ip_fields(VICTIM, DARK, 50);
+    pb_tcp t = {.sport = 80, .dport = 5000, .seq = 1};
+    pb_tcp_pkt(b, &ip, &t);
+    ddi_pkt p = pb_parse(b, pb_ip_hdr_len(&ip) + 8, 0);
     g_assert_false(ddi_backscatter_classify(&p, &r));
 
     /* UDP is never backscatter (not even from port 53) */
-    uint8_t u[40];
-    h = put_ip(u, VICTIM, DARK, 17, 8, 50);
-    put16(u + h, 53);
-    put16(u + h + 2, 33333);
-    put16(u + h + 4, 8);
-    put16(u + h + 6, 0);
-    g_assert_true(ddi_pkt_parse(u, h + 8, 0, &p));
+    size_t n = pb_udp_pkt(b, &ip, 53, 33333, 0);
+    p = pb_parse(b, n, 0);
     g_assert_false(ddi_backscatter_classify(&p, &r));
 
     /* NULL input */
@@ -305,13 +257,10 @@ static void test_icmp_error_not_ours(void)
     assert_ev(&r, &p, "without a quoted header", NULL);
 
     /* a quote cut inside the IP header */
-    uint8_t b[64];
-    size_t h = put_ip(b, ROUTER, DARK, 1, 8 + 12, 60);
-    memset(b + h, 0, 20);
-    b[h] = 3;
-    b[h + 1] = 1;
-    b[h + 8] = 0x45;
-    g_assert_true(ddi_pkt_parse(b, h + 20, 0, &p));
+    static const uint8_t cut[12] = {0x45};
+    uint8_t b[PB_MAX];
+    pb_ip ip = ip_fields(ROUTER, DARK, 60);
+    p = pb_parse(b, pb_icmp_pkt(b, &ip, 3, 1, 0, 0, cut, sizeof cut), 0);
     g_assert_true(ddi_backscatter_classify(&p, &r));
     g_assert_true(r.no_quote);
 }

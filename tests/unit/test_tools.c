@@ -1,7 +1,7 @@
 /* test_tools.c — scanner / malware fingerprints (plugin/core/tools.c).
  *
- * Packets are built as raw bytes, parsed with ddi_pkt_parse() and then
- * classified, so the tests go through the same path as the plugin.
+ * Packets are built as raw bytes (pktbuild.h), parsed with ddi_pkt_parse()
+ * and then classified, so the tests go through the same path as the plugin.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -11,113 +11,35 @@
 #include <string.h>
 
 #include "pkt.h"
+#include "pktbuild.h"
 #include "tools.h"
 
 /* ------------------------------------------------------------- builders */
 
-typedef struct tcp_spec {
-    const char *src, *dst;   /* IPv4 dotted quad or IPv6 text */
-    uint16_t id;
-    uint8_t ttl;
-    bool df;
-    uint8_t tos;
-    uint16_t sport, dport;
-    uint32_t seq, ack;
-    uint16_t flags;          /* DDI_TH_* (NS in bit 8) */
-    uint16_t win, urg;
-    const uint8_t *opts;     /* raw option bytes, length a multiple of 4 */
-    size_t optlen;
-} tcp_spec;
-
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put32(uint8_t *p, uint32_t v)
+/* An IP+TCP packet parsed at ts 1.0 (and taken as TCP); the options are
+ * whole words, so no padding is added. */
+static ddi_pkt mk_tcp(const pb_ip *ip, const pb_tcp *t)
 {
-    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
-
-static bool is6(const char *a) { return strchr(a, ':') != NULL; }
-
-/* IP header for `l4len` bytes of payload; returns the header length. */
-static size_t put_ip(uint8_t *b, const char *src, const char *dst, uint8_t proto, size_t l4len, uint16_t id,
-                     uint8_t ttl, bool df, uint8_t tos)
-{
-    if (is6(src)) {
-        memset(b, 0, 40);
-        b[0] = (uint8_t)(0x60 | (tos >> 4));
-        b[1] = (uint8_t)(tos << 4);
-        put16(b + 4, (uint16_t)l4len);
-        b[6] = proto;
-        b[7] = ttl;
-        g_assert_cmpint(inet_pton(AF_INET6, src, b + 8), ==, 1);
-        g_assert_cmpint(inet_pton(AF_INET6, dst, b + 24), ==, 1);
-        return 40;
-    }
-    memset(b, 0, 20);
-    b[0] = 0x45;
-    b[1] = tos;
-    put16(b + 2, (uint16_t)(20 + l4len));
-    put16(b + 4, id);
-    put16(b + 6, df ? 0x4000 : 0);
-    b[8] = ttl;
-    b[9] = proto;
-    g_assert_cmpint(inet_pton(AF_INET, src, b + 12), ==, 1);
-    g_assert_cmpint(inet_pton(AF_INET, dst, b + 16), ==, 1);
-    return 20;
-}
-
-static ddi_pkt mk_tcp(const tcp_spec *s)
-{
-    uint8_t b[128];
-    size_t tl = 20 + s->optlen;
-    g_assert_cmpuint(s->optlen % 4, ==, 0);
-    size_t h = put_ip(b, s->src, s->dst, 6, tl, s->id, s->ttl, s->df, s->tos);
-    uint8_t *t = b + h;
-    memset(t, 0, 20);
-    put16(t, s->sport);
-    put16(t + 2, s->dport);
-    put32(t + 4, s->seq);
-    put32(t + 8, s->ack);
-    t[12] = (uint8_t)(((tl / 4) << 4) | ((s->flags >> 8) & 1));
-    t[13] = (uint8_t)s->flags;
-    put16(t + 14, s->win);
-    put16(t + 18, s->urg);
-    if (s->optlen)
-        memcpy(t + 20, s->opts, s->optlen);
-    ddi_pkt p;
-    g_assert_true(ddi_pkt_parse(b, h + tl, 1.0, &p));
+    g_assert_cmpuint(t->optlen % 4, ==, 0);
+    ddi_pkt p = pb_tcp_parsed(ip, t, 1.0);
     g_assert_true(ddi_pkt_is_tcp(&p));
     return p;
 }
 
-static ddi_pkt mk_udp(const char *src, const char *dst, uint16_t id, uint8_t ttl, bool df, uint16_t sport,
-                      uint16_t dport, uint16_t payload)
+/* An IP+UDP packet with `payload` bytes of 'C' (as nmap's U1 probe). */
+static ddi_pkt mk_udp(const pb_ip *ip, uint16_t sport, uint16_t dport, uint16_t payload)
 {
-    uint8_t b[1600];
-    size_t h = put_ip(b, src, dst, 17, 8u + payload, id, ttl, df, 0);
-    put16(b + h, sport);
-    put16(b + h + 2, dport);
-    put16(b + h + 4, (uint16_t)(8 + payload));
-    put16(b + h + 6, 0);
-    memset(b + h + 8, 'C', payload);
-    ddi_pkt p;
-    g_assert_true(ddi_pkt_parse(b, h + 8 + payload, 1.0, &p));
-    return p;
+    uint8_t b[PB_MAX];
+    size_t n = pb_udp_pkt_fill(b, ip, sport, dport, payload, 'C');
+    return pb_parse(b, n, 1.0);
 }
 
-static ddi_pkt mk_icmp(const char *src, const char *dst, uint16_t id, uint8_t ttl, bool df, uint8_t tos,
-                       uint8_t type, uint8_t code, uint16_t payload)
+/* An ICMP message (id 0x1234, seq 1) with `payload` zero bytes of data. */
+static ddi_pkt mk_icmp(const pb_ip *ip, uint8_t type, uint8_t code, uint16_t payload)
 {
-    uint8_t b[1600];
-    bool v6 = is6(src);
-    size_t h = put_ip(b, src, dst, v6 ? 58 : 1, 8u + payload, id, ttl, df, tos);
-    memset(b + h, 0, 8u + payload);
-    b[h] = type;
-    b[h + 1] = code;
-    put16(b + h + 4, 0x1234);
-    put16(b + h + 6, 1);
-    ddi_pkt p;
-    g_assert_true(ddi_pkt_parse(b, h + 8 + payload, 1.0, &p));
-    return p;
+    uint8_t b[PB_MAX];
+    size_t n = pb_icmp_pkt(b, ip, type, code, 0x1234, 1, NULL, payload);
+    return pb_parse(b, n, 1.0);
 }
 
 static ddi_tool classify1(const ddi_pkt *p, ddi_tool_match *m)
@@ -138,25 +60,27 @@ static void assert_evidence(ddi_tool t, const ddi_pkt *p, const char *needle1, c
 }
 
 /* Option byte strings (wire format). */
-static const uint8_t O_MSS1460[] = {2, 4, 0x05, 0xb4};
+static const uint8_t O_MSS1460[] = {PB_MSS(1460)};
 /* ZMap >= 4.1 "windows": MSS 1460, NOP, WS 8, NOP, NOP, SACK-perm (12 B) */
-static const uint8_t O_ZMAP_WIN[] = {2, 4, 0x05, 0xb4, 1, 3, 3, 8, 1, 1, 4, 2};
+static const uint8_t O_ZMAP_WIN[] = {PB_MSS(1460), PB_NOP, PB_WS(8), PB_NOP, PB_NOP, PB_SOK};
 /* ZMap "linux": MSS, SACK-perm, TS, NOP, WS 7 (20 B) */
-static const uint8_t O_ZMAP_LINUX[] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7};
+static const uint8_t O_ZMAP_LINUX[] = {PB_MSS(1460), PB_SOK, PB_TS(1, 0), PB_NOP, PB_WS(7)};
 /* Linux SYN: MSS, SACK-perm, TS, NOP, WS 7 */
-static const uint8_t O_LINUX[] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0, 1, 3, 3, 7};
+static const uint8_t O_LINUX[] = {PB_MSS(1460), PB_SOK, PB_TS(0x12345678, 0), PB_NOP, PB_WS(7)};
 /* Windows 10: MSS, NOP, WS 8, NOP, NOP, SACK-perm */
-static const uint8_t O_WIN10[] = {2, 4, 0x05, 0xb4, 1, 3, 3, 8, 1, 1, 4, 2};
+static const uint8_t O_WIN10[] = {PB_MSS(1460), PB_NOP, PB_WS(8), PB_NOP, PB_NOP, PB_SOK};
 /* Windows XP: MSS, NOP, NOP, SACK-perm */
-static const uint8_t O_WINXP[] = {2, 4, 0x05, 0xb4, 1, 1, 4, 2};
+static const uint8_t O_WINXP[] = {PB_MSS(1460), PB_NOP, PB_NOP, PB_SOK};
 /* macOS: MSS, NOP, WS 6, NOP, NOP, TS, SACK-perm, EOL, EOL */
-static const uint8_t O_MACOS[] = {2, 4, 0x05, 0xb4, 1, 3, 3, 6, 1, 1, 8, 10, 0x0a, 0x0b, 0x0c, 0x0d, 0, 0, 0, 0, 4, 2, 0, 0};
+static const uint8_t O_MACOS[] = {PB_MSS(1460), PB_NOP, PB_WS(6), PB_NOP, PB_NOP, PB_TS(0x0a0b0c0d, 0),
+                                  PB_SOK, PB_EOL, PB_EOL};
 /* unicornscan fingerprint 1: MSS 1436, NOP, NOP, SACK-perm, NOP, WS 0, NOP, NOP, TS */
-static const uint8_t O_UNI1[] = {2, 4, 0x05, 0x9c, 1, 1, 4, 2, 1, 3, 3, 0, 1, 1, 8, 10, 0x9a, 0x8a, 0x0b, 0xb9, 0, 0, 0, 0};
+static const uint8_t O_UNI1[] = {PB_MSS(1436), PB_NOP, PB_NOP, PB_SOK, PB_NOP, PB_WS(0),
+                                 PB_NOP, PB_NOP, PB_TS(0x9a8a0bb9, 0)};
 /* nmap OS T5/T6 (prbOpts[10], [11]): WS 10, NOP, MSS 265, TS, SACK-perm */
-static const uint8_t O_NMAP_T5[] = {3, 3, 10, 1, 2, 4, 1, 9, 8, 10, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 4, 2};
+static const uint8_t O_NMAP_T5[] = {PB_WS(10), PB_NOP, PB_MSS(265), PB_TS(0xffffffff, 0), PB_SOK};
 /* nmap OS T7 (prbOpts[12]): WS 15, NOP, MSS 265, TS, SACK-perm */
-static const uint8_t O_NMAP_T7[] = {3, 3, 15, 1, 2, 4, 1, 9, 8, 10, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 4, 2};
+static const uint8_t O_NMAP_T7[] = {PB_WS(15), PB_NOP, PB_MSS(265), PB_TS(0xffffffff, 0), PB_SOK};
 
 /* ------------------------------------------------------------------ names */
 
@@ -190,9 +114,9 @@ static void test_zmap_old(void)
 {
     ddi_tool_match m;
     /* zmap 2.1.1 (Debian 12): id 54321, TTL 255, no options, window 65535 */
-    tcp_spec s = {.src = "198.51.100.7", .dst = "203.0.113.9", .id = 54321, .ttl = 250, .sport = 41974,
-                  .dport = 11311, .seq = 0x9a3f0c11, .flags = DDI_TH_SYN, .win = 65535};
-    ddi_pkt p = mk_tcp(&s);
+    pb_ip ip = {.src = "198.51.100.7", .dst = "203.0.113.9", .id = 54321, .ttl = 250};
+    pb_tcp s = {.sport = 41974, .dport = 11311, .seq = 0x9a3f0c11, .flags = DDI_TH_SYN, .win = 65535};
+    ddi_pkt p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_ZMAP);
     g_assert_cmpint(m.rule, ==, DDI_TR_ZMAP_SYN);
     g_assert_cmpint(m.confidence, ==, 3);
@@ -201,54 +125,55 @@ static void test_zmap_old(void)
     /* 3.0 - 4.0: MSS 1460 only */
     s.opts = O_MSS1460;
     s.optlen = sizeof O_MSS1460;
-    p = mk_tcp(&s);
+    p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_ZMAP);
     g_assert_nonnull(strstr(m.variant, "3.0 - 4.0"));
 
     /* MSS 536 only is not ZMap's option */
-    static const uint8_t mss536[] = {2, 4, 0x02, 0x18};
+    static const uint8_t mss536[] = {PB_MSS(536)};
     s.opts = mss536;
-    p = mk_tcp(&s);
+    p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, NULL), !=, DDI_TOOL_ZMAP);
     s.opts = NULL;
     s.optlen = 0;
 
     /* sport outside the default range: still ZMap, lower confidence */
     s.sport = 1234;
-    p = mk_tcp(&s);
+    p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_ZMAP);
     g_assert_cmpint(m.confidence, ==, 2);
     assert_evidence(DDI_TOOL_ZMAP, &p, "outside", NULL);
     s.sport = 41974;
 
     /* tutorial raw-socket SYN: id 54321 but window 5840, seq 0: not ZMap */
-    tcp_spec tut = s;
+    pb_ip tut_ip = ip;
+    tut_ip.ttl = 64;
+    pb_tcp tut = s;
     tut.win = 5840;
     tut.seq = 0;
-    tut.ttl = 64;
-    p = mk_tcp(&tut);
+    p = mk_tcp(&tut_ip, &tut);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_CRAFTED);
     tut.win = 53264; /* struct.pack('!H', socket.htons(5840)) */
-    p = mk_tcp(&tut);
+    p = mk_tcp(&tut_ip, &tut);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_CRAFTED);
 
     /* DF set: not ZMap */
-    tcp_spec df = s;
+    pb_ip df = ip;
     df.df = true;
-    p = mk_tcp(&df);
+    p = mk_tcp(&df, &s);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
 
     /* a flood SYN with ECE+CWR that happens to carry id 54321 (2^-16): not ZMap */
-    tcp_spec ecn = s;
+    pb_tcp ecn = s;
     ecn.flags = DDI_TH_SYN | DDI_TH_ECE | DDI_TH_CWR;
-    p = mk_tcp(&ecn);
+    p = mk_tcp(&ip, &ecn);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_CRAFTED);
 
     /* IPv6 has no IP ID: a v6 SYN with window 65535 and no options is only crafted */
-    tcp_spec v6 = s;
+    pb_ip v6 = ip;
     v6.src = "2001:db8::7";
     v6.dst = "2001:db8:1::9";
-    p = mk_tcp(&v6);
+    p = mk_tcp(&v6, &s);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_CRAFTED);
 }
 
@@ -256,80 +181,84 @@ static void test_zmap_synack_and_icmp(void)
 {
     ddi_tool_match m;
     /* module_tcp_synackscan: SYN+ACK probes with id 54321, window 65535 */
-    tcp_spec s = {.src = "198.51.100.7", .dst = "203.0.113.9", .id = 54321, .ttl = 247, .sport = 50000,
-                  .dport = 443, .seq = 0x11223344, .ack = 0x55667788, .flags = DDI_TH_SYN | DDI_TH_ACK,
-                  .win = 65535};
-    ddi_pkt p = mk_tcp(&s);
+    pb_ip ip = {.src = "198.51.100.7", .dst = "203.0.113.9", .id = 54321, .ttl = 247};
+    pb_tcp s = {.sport = 50000, .dport = 443, .seq = 0x11223344, .ack = 0x55667788,
+                .flags = DDI_TH_SYN | DDI_TH_ACK, .win = 65535};
+    ddi_pkt p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_ZMAP);
     g_assert_cmpint(m.rule, ==, DDI_TR_ZMAP_SYNACK);
     assert_evidence(DDI_TOOL_ZMAP, &p, "not backscatter", "module_tcp_synackscan.c");
 
     /* any other SYN-ACK is backscatter, never a scanner */
-    s.id = 4711;
-    p = mk_tcp(&s);
+    ip.id = 4711;
+    p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
     s.win = 1024; /* even with nmap/masscan-like values */
     s.opts = O_MSS1460;
     s.optlen = 4;
-    p = mk_tcp(&s);
+    p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
 
     /* ZMap icmp_echoscan: echo request, id 54321, TTL 255, no DF */
-    p = mk_icmp("198.51.100.7", "203.0.113.9", 54321, 250, false, 0, 8, 0, 0);
+    pb_ip icmp = {.src = "198.51.100.7", .dst = "203.0.113.9", .id = 54321, .ttl = 250};
+    p = mk_icmp(&icmp, 8, 0, 0);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_ZMAP);
     g_assert_cmpint(m.rule, ==, DDI_TR_ZMAP_ICMP);
     assert_evidence(DDI_TOOL_ZMAP, &p, "ICMP echo request with IP ID 54321", NULL);
     /* an ordinary ping that happens to use that ID (TTL 64) is not */
-    p = mk_icmp("198.51.100.7", "203.0.113.9", 54321, 60, false, 0, 8, 0, 56);
+    icmp.ttl = 60;
+    p = mk_icmp(&icmp, 8, 0, 56);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
     /* an echo reply with that ID is not a probe */
-    p = mk_icmp("198.51.100.7", "203.0.113.9", 54321, 250, false, 0, 0, 0, 0);
+    icmp.ttl = 250;
+    p = mk_icmp(&icmp, 0, 0, 0);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
 }
 
 static void test_zmap_new(void)
 {
     ddi_tool_match m;
-    tcp_spec s = {.src = "198.51.100.7", .dst = "203.0.113.9", .id = 0x3c1d, .ttl = 57, .sport = 45000,
-                  .dport = 443, .seq = 0xdeadbeef, .flags = DDI_TH_SYN, .win = 65535, .opts = O_ZMAP_WIN,
-                  .optlen = sizeof O_ZMAP_WIN};
-    ddi_pkt p = mk_tcp(&s);
+    pb_ip ip = {.src = "198.51.100.7", .dst = "203.0.113.9", .id = 0x3c1d, .ttl = 57};
+    pb_tcp s = {.sport = 45000, .dport = 443, .seq = 0xdeadbeef, .flags = DDI_TH_SYN, .win = 65535,
+                .opts = O_ZMAP_WIN, .optlen = sizeof O_ZMAP_WIN};
+    ddi_pkt p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_ZMAP_NEW);
     g_assert_cmpint(m.rule, ==, DDI_TR_ZMAP_NEW);
     assert_evidence(DDI_TOOL_ZMAP_NEW, &p, "MSS 1460,NOP,WS 8,NOP,NOP,SACK-perm", "set_tcp_options");
 
     /* a Windows 10 SYN has the same options but DF and TTL 128 */
-    tcp_spec w = s;
-    w.df = true;
-    w.ttl = 116;
+    pb_ip w_ip = ip;
+    w_ip.df = true;
+    w_ip.ttl = 116;
+    pb_tcp w = s;
     w.win = 64240;
     w.opts = O_WIN10;
-    p = mk_tcp(&w);
+    p = mk_tcp(&w_ip, &w);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
     w.win = 65535; /* even with window 65535 */
-    p = mk_tcp(&w);
+    p = mk_tcp(&w_ip, &w);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
 
     /* TTL above 64: not ZMap >= 4.1 (its default --probe-ttl is 64) */
-    tcp_spec hi = s;
+    pb_ip hi = ip;
     hi.ttl = 120;
-    p = mk_tcp(&hi);
+    p = mk_tcp(&hi, &s);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
 
     /* --probe-args=linux */
-    tcp_spec l = s;
+    pb_tcp l = s;
     l.opts = O_ZMAP_LINUX;
     l.optlen = sizeof O_ZMAP_LINUX;
-    p = mk_tcp(&l);
+    p = mk_tcp(&ip, &l);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_ZMAP_NEW);
     g_assert_cmpint(m.rule, ==, DDI_TR_ZMAP_NEW_ALT);
     g_assert_nonnull(strstr(m.variant, "linux"));
 
     /* smallest-probes: MSS only, random id (54321 would be <= 4.0) */
-    tcp_spec sm = s;
+    pb_tcp sm = s;
     sm.opts = O_MSS1460;
     sm.optlen = 4;
-    p = mk_tcp(&sm);
+    p = mk_tcp(&ip, &sm);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_ZMAP_NEW);
     g_assert_nonnull(strstr(m.variant, "smallest"));
 }
@@ -346,54 +275,56 @@ static uint16_t masscan_id(const char *dst, uint16_t dport, uint32_t seq)
 static void test_masscan(void)
 {
     ddi_tool_match m;
-    tcp_spec s = {.src = "192.0.2.44", .dst = "200.83.99.32", .ttl = 243, .sport = 53389, .dport = 23,
-                  .seq = 3763952323u, .flags = DDI_TH_SYN, .win = 1024};
-    s.id = masscan_id(s.dst, s.dport, s.seq);
-    ddi_pkt p = mk_tcp(&s);
+    pb_ip ip = {.src = "192.0.2.44", .dst = "200.83.99.32", .ttl = 243};
+    pb_tcp s = {.sport = 53389, .dport = 23, .seq = 3763952323u, .flags = DDI_TH_SYN, .win = 1024};
+    ip.id = masscan_id(ip.dst, s.dport, s.seq);
+    ddi_pkt p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_MASSCAN);
     g_assert_cmpint(m.confidence, ==, 3);
     g_assert_nonnull(strstr(m.variant, "1.3.2"));
     char want[64];
-    g_snprintf(want, sizeof want, "IP ID %u = (dst ^ dport ^ seq) & 0xffff = %u", s.id, s.id);
+    g_snprintf(want, sizeof want, "IP ID %u = (dst ^ dport ^ seq) & 0xffff = %u", ip.id, ip.id);
     assert_evidence(DDI_TOOL_MASSCAN, &p, want, "masscan src/templ-pkt.c");
     assert_evidence(DDI_TOOL_MASSCAN, &p, "window 1024", "TTL 243");
 
     /* one bit off: not masscan (window 1024, no options, no DF: crafted) */
-    tcp_spec off = s;
+    pb_ip off = ip;
     off.id ^= 1;
-    p = mk_tcp(&off);
+    p = mk_tcp(&off, &s);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_CRAFTED);
 
     /* DF set: not masscan */
-    tcp_spec df = s;
+    pb_ip df = ip;
     df.df = true;
-    p = mk_tcp(&df);
+    p = mk_tcp(&df, &s);
     g_assert_cmpint(classify1(&p, NULL), !=, DDI_TOOL_MASSCAN);
 
     /* relation holds but window 5840: not masscan's template */
-    tcp_spec w = s;
+    pb_tcp w = s;
     w.win = 5840;
-    p = mk_tcp(&w);
+    p = mk_tcp(&ip, &w);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_CRAFTED);
 
     /* masscan git HEAD: window 1025 and MSS 1460 */
-    tcp_spec head = s;
+    pb_ip head_ip = ip;
+    pb_tcp head = s;
     head.win = 1025;
     head.opts = O_MSS1460;
     head.optlen = 4;
-    p = mk_tcp(&head);
+    p = mk_tcp(&head_ip, &head);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_MASSCAN);
     g_assert_nonnull(strstr(m.variant, "1025"));
     /* the same without the relation is neither masscan nor nmap (window 1025) */
-    head.id ^= 0x100;
-    p = mk_tcp(&head);
+    head_ip.id ^= 0x100;
+    p = mk_tcp(&head_ip, &head);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
 
     /* masscan's kernel RSTs are never labelled */
-    tcp_spec rst = s;
+    pb_ip rst_ip = ip;
+    pb_tcp rst = s;
     rst.flags = DDI_TH_RST;
-    rst.id = masscan_id(rst.dst, rst.dport, rst.seq);
-    p = mk_tcp(&rst);
+    rst_ip.id = masscan_id(rst_ip.dst, rst.dport, rst.seq);
+    p = mk_tcp(&rst_ip, &rst);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
 }
 
@@ -403,50 +334,51 @@ static void test_mirai(void)
 {
     ddi_tool_match m;
     /* seq = the destination's 4 bytes: 93.184.216.34 = 0x5db8d822 */
-    tcp_spec s = {.src = "192.0.2.66", .dst = "93.184.216.34", .id = 0x1c2d, .ttl = 52, .sport = 48211,
-                  .dport = 23, .seq = 0x5db8d822, .flags = DDI_TH_SYN, .win = 0x7a31};
-    ddi_pkt p = mk_tcp(&s);
+    pb_ip ip = {.src = "192.0.2.66", .dst = "93.184.216.34", .id = 0x1c2d, .ttl = 52};
+    pb_tcp s = {.sport = 48211, .dport = 23, .seq = 0x5db8d822, .flags = DDI_TH_SYN, .win = 0x7a31};
+    ddi_pkt p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_MIRAI);
     g_assert_cmpint(m.confidence, ==, 3);
     g_assert_nonnull(strstr(m.variant, "23/2323"));
     assert_evidence(DDI_TOOL_MIRAI, &p, "TCP seq 0x5db8d822 = destination 93.184.216.34", "mirai/bot/scanner.c");
 
     s.dport = 2323;
-    p = mk_tcp(&s);
+    p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_MIRAI);
     g_assert_nonnull(strstr(m.variant, "23/2323"));
 
     /* variants keep the signature on other ports */
     s.dport = 37215;
-    p = mk_tcp(&s);
+    p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_MIRAI);
     g_assert_nonnull(strstr(m.variant, "known variant port"));
     assert_evidence(DDI_TOOL_MIRAI, &p, "variant", NULL);
     s.dport = 6379;
-    p = mk_tcp(&s);
+    p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_MIRAI);
     g_assert_nonnull(strstr(m.variant, "not in the 2016 source"));
 
     /* a destination original Mirai never scans (10/8) */
-    tcp_spec x = s;
-    x.dst = "10.1.2.3";
+    pb_ip x_ip = ip;
+    pb_tcp x = s;
+    x_ip.dst = "10.1.2.3";
     x.seq = 0x0a010203;
     x.dport = 23;
-    p = mk_tcp(&x);
+    p = mk_tcp(&x_ip, &x);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_MIRAI);
     g_assert_nonnull(strstr(m.variant, "never scans"));
 
     /* seq off by one: crafted only */
-    tcp_spec off = s;
+    pb_tcp off = s;
     off.seq ^= 0x100;
-    p = mk_tcp(&off);
+    p = mk_tcp(&ip, &off);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_CRAFTED);
 
     /* with options (doff != 5): not Mirai */
-    tcp_spec o = s;
+    pb_tcp o = s;
     o.opts = O_MSS1460;
     o.optlen = 4;
-    p = mk_tcp(&o);
+    p = mk_tcp(&ip, &o);
     g_assert_cmpint(classify1(&p, NULL), !=, DDI_TOOL_MIRAI);
 }
 
@@ -457,21 +389,21 @@ static void test_nmap_syn(void)
     ddi_tool_ctx c;
     memset(&c, 0, sizeof c);
     ddi_tool_match m;
-    tcp_spec s = {.src = "172.16.0.8", .dst = "64.13.134.52", .id = 0x2ab1, .ttl = 43, .sport = 63505,
-                  .dport = 80, .seq = 0x237ff1d4, .flags = DDI_TH_SYN, .win = 1024, .opts = O_MSS1460,
-                  .optlen = 4};
-    ddi_pkt p = mk_tcp(&s);
+    pb_ip ip = {.src = "172.16.0.8", .dst = "64.13.134.52", .id = 0x2ab1, .ttl = 43};
+    pb_tcp s = {.sport = 63505, .dport = 80, .seq = 0x237ff1d4, .flags = DDI_TH_SYN, .win = 1024,
+                .opts = O_MSS1460, .optlen = 4};
+    ddi_pkt p = mk_tcp(&ip, &s);
     g_assert_cmpint(ddi_tool_classify_ex(&c, &p, &m), ==, DDI_TOOL_NMAP_SYN);
     g_assert_false(m.multi);
     g_assert_cmpint(m.confidence, ==, 2);
     assert_evidence(DDI_TOOL_NMAP_SYN, &p, "window 1024", "build_tcp_raw");
 
     /* same (sport, seq), another destination (and a new random TTL/ID): confirmed */
-    s.dst = "64.13.134.53";
-    s.ttl = 57;
-    s.id = 0x91f0;
+    ip.dst = "64.13.134.53";
+    ip.ttl = 57;
+    ip.id = 0x91f0;
     s.win = 3072;
-    p = mk_tcp(&s);
+    p = mk_tcp(&ip, &s);
     g_assert_cmpint(ddi_tool_classify_ex(&c, &p, &m), ==, DDI_TOOL_NMAP_SYN);
     g_assert_true(m.multi);
     g_assert_cmpint(m.confidence, ==, 3);
@@ -482,140 +414,149 @@ static void test_nmap_syn(void)
     /* the same target again (a retransmission-like repeat) does not count */
     ddi_tool_ctx c2;
     memset(&c2, 0, sizeof c2);
-    s.dst = "64.13.134.52";
-    p = mk_tcp(&s);
+    ip.dst = "64.13.134.52";
+    p = mk_tcp(&ip, &s);
     ddi_tool_classify_ex(&c2, &p, &m);
     ddi_tool_classify_ex(&c2, &p, &m);
     g_assert_false(m.multi);
 
     /* TTL 128 is no nmap (it draws 37-59) */
-    tcp_spec t = s;
-    t.ttl = 120;
-    p = mk_tcp(&t);
+    pb_ip t_ip = ip;
+    t_ip.ttl = 120;
+    p = mk_tcp(&t_ip, &s);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
     /* window 8192 is no nmap */
-    t = s;
+    pb_tcp t = s;
     t.win = 8192;
-    p = mk_tcp(&t);
+    p = mk_tcp(&ip, &t);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
     /* DF set is no nmap */
-    t = s;
-    t.df = true;
-    p = mk_tcp(&t);
+    t_ip = ip;
+    t_ip.df = true;
+    p = mk_tcp(&t_ip, &s);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
 
     /* IPv6 SYN with nmap's window and options */
-    tcp_spec v6 = s;
+    pb_ip v6 = ip;
     v6.src = "2001:db8::8";
     v6.dst = "2001:db8:2::1";
-    p = mk_tcp(&v6);
+    p = mk_tcp(&v6, &s);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NMAP_SYN);
 }
 
 static void test_nmap_os(void)
 {
     ddi_tool_match m;
-    tcp_spec base = {.src = "192.0.2.10", .dst = "203.0.113.5", .id = 0x4242, .ttl = 50, .sport = 45678,
-                     .dport = 39521, .seq = 0x12345678, .ack = 0x9abcdef0};
+    pb_ip ip = {.src = "192.0.2.10", .dst = "203.0.113.5", .id = 0x4242, .ttl = 50};
+    pb_tcp base = {.sport = 45678, .dport = 39521, .seq = 0x12345678, .ack = 0x9abcdef0};
 
-    tcp_spec t5 = base;
+    pb_tcp t5 = base;
     t5.flags = DDI_TH_SYN;
     t5.win = 31337;
     t5.opts = O_NMAP_T5;
     t5.optlen = sizeof O_NMAP_T5;
-    ddi_pkt p = mk_tcp(&t5);
+    ddi_pkt p = mk_tcp(&ip, &t5);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_NMAP_OS);
     g_assert_cmpint(m.rule, ==, DDI_TR_NMAP_T5);
     assert_evidence(DDI_TOOL_NMAP_OS, &p, "31337", "osscan2.cc");
 
-    tcp_spec t6 = base;
+    pb_ip t6_ip = ip;
+    pb_tcp t6 = base;
     t6.flags = DDI_TH_ACK;
     t6.win = 32768;
-    t6.df = true;
+    t6_ip.df = true;
     t6.opts = O_NMAP_T5;
     t6.optlen = sizeof O_NMAP_T5;
-    p = mk_tcp(&t6);
+    p = mk_tcp(&t6_ip, &t6);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_NMAP_OS);
     g_assert_cmpint(m.rule, ==, DDI_TR_NMAP_T6);
-    t6.df = false; /* T6 sets DF */
-    p = mk_tcp(&t6);
+    t6_ip.df = false; /* T6 sets DF */
+    p = mk_tcp(&t6_ip, &t6);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
-    t6.df = true; /* an ordinary ACK with window 32768 and a TS option */
-    static const uint8_t ts_only[] = {1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2};
+    t6_ip.df = true; /* an ordinary ACK with window 32768 and a TS option */
+    static const uint8_t ts_only[] = {PB_NOP, PB_NOP, PB_TS(1, 2)};
     t6.opts = ts_only;
     t6.optlen = sizeof ts_only;
-    p = mk_tcp(&t6);
+    p = mk_tcp(&t6_ip, &t6);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
 
-    tcp_spec t7 = base;
+    pb_tcp t7 = base;
     t7.flags = DDI_TH_FIN | DDI_TH_PUSH | DDI_TH_URG;
     t7.win = 65535;
     t7.opts = O_NMAP_T7;
     t7.optlen = sizeof O_NMAP_T7;
-    p = mk_tcp(&t7);
+    p = mk_tcp(&ip, &t7);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_NMAP_OS);
     g_assert_cmpint(m.rule, ==, DDI_TR_NMAP_T7);
     assert_evidence(DDI_TOOL_NMAP_OS, &p, "WS 15", NULL);
 
-    tcp_spec ecn = base;
+    pb_tcp ecn = base;
     ecn.flags = DDI_TH_SYN | DDI_TH_ECE | DDI_TH_CWR;
     ecn.win = 3;
     ecn.urg = 0xF7F5;
     ecn.ack = 0;
     ecn.opts = O_NMAP_T5;
     ecn.optlen = sizeof O_NMAP_T5;
-    p = mk_tcp(&ecn);
+    p = mk_tcp(&ip, &ecn);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_NMAP_OS);
     g_assert_cmpint(m.rule, ==, DDI_TR_NMAP_ECN);
     assert_evidence(DDI_TOOL_NMAP_OS, &p, "0xf7f5", "sendTEcnProbe");
 
     /* IE1: echo request, code 9, DF, 120 data bytes */
-    p = mk_icmp("192.0.2.10", "203.0.113.5", 0x7777, 50, true, 0, 8, 9, 120);
+    pb_ip ie = {.src = "192.0.2.10", .dst = "203.0.113.5", .id = 0x7777, .ttl = 50, .df = true};
+    p = mk_icmp(&ie, 8, 9, 120);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_NMAP_OS);
     g_assert_cmpint(m.rule, ==, DDI_TR_NMAP_IE1);
     assert_evidence(DDI_TOOL_NMAP_OS, &p, "code 9", NULL);
     /* code 9 without DF: no */
-    p = mk_icmp("192.0.2.10", "203.0.113.5", 0x7777, 50, false, 0, 8, 9, 120);
+    ie.df = false;
+    p = mk_icmp(&ie, 8, 9, 120);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
     /* IE2: TOS 0x04, code 0, 150 bytes */
-    p = mk_icmp("192.0.2.10", "203.0.113.5", 0x7778, 50, false, 0x04, 8, 0, 150);
+    ie.id = 0x7778;
+    ie.tos = 0x04;
+    p = mk_icmp(&ie, 8, 0, 150);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_NMAP_OS);
     g_assert_cmpint(m.rule, ==, DDI_TR_NMAP_IE2);
     /* an ordinary ping */
-    p = mk_icmp("192.0.2.10", "203.0.113.5", 0x7778, 50, true, 0, 8, 0, 56);
+    ie.tos = 0;
+    ie.df = true;
+    p = mk_icmp(&ie, 8, 0, 56);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
 
     /* U1: UDP, id 0x1042, 300 bytes of 'C' (UDP length 308) */
-    p = mk_udp("192.0.2.10", "203.0.113.5", 0x1042, 55, false, 45678, 40125, 300);
+    pb_ip u1 = {.src = "192.0.2.10", .dst = "203.0.113.5", .id = 0x1042, .ttl = 55};
+    p = mk_udp(&u1, 45678, 40125, 300);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_NMAP_OS);
     g_assert_cmpint(m.rule, ==, DDI_TR_NMAP_U1);
     assert_evidence(DDI_TOOL_NMAP_OS, &p, "0x1042", "send_closedudp_probe");
-    p = mk_udp("192.0.2.10", "203.0.113.5", 0x1043, 55, false, 45678, 40125, 300);
+    u1.id = 0x1043;
+    p = mk_udp(&u1, 45678, 40125, 300);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
 }
 
 static void test_nmap_other(void)
 {
     ddi_tool_match m;
-    tcp_spec s = {.src = "192.0.2.11", .dst = "203.0.113.5", .id = 0x1111, .ttl = 40, .sport = 63505,
-                  .dport = 80, .seq = 595583444u, .flags = 0, .win = 1024};
-    ddi_pkt p = mk_tcp(&s);
+    pb_ip ip = {.src = "192.0.2.11", .dst = "203.0.113.5", .id = 0x1111, .ttl = 40};
+    pb_tcp s = {.sport = 63505, .dport = 80, .seq = 595583444u, .flags = 0, .win = 1024};
+    ddi_pkt p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_NMAP_OTHER);
     g_assert_nonnull(strstr(m.variant, "-sN"));
     s.flags = DDI_TH_FIN | DDI_TH_PUSH | DDI_TH_URG;
-    p = mk_tcp(&s);
+    p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_NMAP_OTHER);
     g_assert_nonnull(strstr(m.variant, "-sX"));
     /* -sA: seq 0, the encoded value in ack */
     s.flags = DDI_TH_ACK;
     s.seq = 0;
     s.ack = 2763710632u;
-    p = mk_tcp(&s);
+    p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_NMAP_OTHER);
     assert_evidence(DDI_TOOL_NMAP_OTHER, &p, "seq 0", "sendIPScanProbe");
     /* an ACK with DF and window 1024 is an ordinary segment */
-    s.df = true;
-    p = mk_tcp(&s);
+    ip.df = true;
+    p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
 }
 
@@ -626,9 +567,10 @@ static void test_hping3(void)
     ddi_tool_ctx c;
     memset(&c, 0, sizeof c);
     ddi_tool_match m;
-    tcp_spec s = {.src = "192.168.181.160", .dst = "203.0.113.5", .id = 0x51d2, .ttl = 64, .sport = 1099,
-                  .dport = 20, .seq = 0x1c7e11aa, .ack = 1228723076u, .flags = DDI_TH_SYN, .win = 512};
-    ddi_pkt p = mk_tcp(&s);
+    pb_ip ip = {.src = "192.168.181.160", .dst = "203.0.113.5", .id = 0x51d2, .ttl = 64};
+    pb_tcp s = {.sport = 1099, .dport = 20, .seq = 0x1c7e11aa, .ack = 1228723076u, .flags = DDI_TH_SYN,
+                .win = 512};
+    ddi_pkt p = mk_tcp(&ip, &s);
     g_assert_true(p.quirks & DDI_Q_NZ_ACK);
     g_assert_cmpint(ddi_tool_classify_ex(&c, &p, &m), ==, DDI_TOOL_HPING3);
     g_assert_cmpint(m.rule, ==, DDI_TR_HPING3);
@@ -641,28 +583,28 @@ static void test_hping3(void)
         s.dport++;
         s.seq += 0x01020304;
         s.ack = 0x10203040u * (uint32_t)i;
-        s.id += 77;
-        p = mk_tcp(&s);
+        ip.id += 77;
+        p = mk_tcp(&ip, &s);
         g_assert_cmpint(ddi_tool_classify_ex(&c, &p, &m), ==, DDI_TOOL_HPING3);
     }
     g_assert_true(m.multi);
     g_assert_cmpint(m.confidence, ==, 3);
 
     /* ack 0: the single-packet rule does not hold (a crafted SYN) */
-    tcp_spec z = s;
+    pb_tcp z = s;
     z.ack = 0;
-    p = mk_tcp(&z);
+    p = mk_tcp(&ip, &z);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_CRAFTED);
 
     /* hping3 -A: the ACK flag is set, so only the sport +1 run tells */
     ddi_tool_ctx a;
     memset(&a, 0, sizeof a);
-    tcp_spec ack = {.src = "192.168.181.165", .dst = "203.0.113.5", .ttl = 64, .sport = 1772, .dport = 20,
-                    .seq = 1, .ack = 2, .flags = DDI_TH_ACK, .win = 512};
+    pb_ip ack_ip = {.src = "192.168.181.165", .dst = "203.0.113.5", .ttl = 64};
+    pb_tcp ack = {.sport = 1772, .dport = 20, .seq = 1, .ack = 2, .flags = DDI_TH_ACK, .win = 512};
     ddi_tool got[4];
     for (int i = 0; i < 4; i++) {
-        ack.id = (uint16_t)(0x1000 + 997 * i);
-        p = mk_tcp(&ack);
+        ack_ip.id = (uint16_t)(0x1000 + 997 * i);
+        p = mk_tcp(&ack_ip, &ack);
         got[i] = ddi_tool_classify_ex(&a, &p, &m);
         ack.sport++;
         ack.dport++;
@@ -678,8 +620,8 @@ static void test_hping3(void)
     memset(&a, 0, sizeof a);
     ack.sport = 3000;
     for (int i = 0; i < 4; i++) {
-        ack.ttl = (uint8_t)(40 + 3 * i);
-        p = mk_tcp(&ack);
+        ack_ip.ttl = (uint8_t)(40 + 3 * i);
+        p = mk_tcp(&ack_ip, &ack);
         got[i] = ddi_tool_classify_ex(&a, &p, &m);
         ack.sport++;
     }
@@ -690,8 +632,8 @@ static void test_hping3(void)
     memset(&u, 0, sizeof u);
     ddi_tool t = DDI_TOOL_NONE;
     for (int i = 0; i < 3; i++) {
-        p = mk_udp("192.168.181.161", "203.0.113.5", (uint16_t)(0x2222 + 31 * i), 64, false, (uint16_t)(1937 + i),
-                   (uint16_t)(20 + i), 0);
+        pb_ip uip = {.src = "192.168.181.161", .dst = "203.0.113.5", .id = (uint16_t)(0x2222 + 31 * i), .ttl = 64};
+        p = mk_udp(&uip, (uint16_t)(1937 + i), (uint16_t)(20 + i), 0);
         t = ddi_tool_classify_ex(&u, &p, &m);
     }
     g_assert_cmpint(t, ==, DDI_TOOL_HPING3);
@@ -704,15 +646,15 @@ static void test_unicorn_key_formula(void)
 {
     /* verified on probing__unicornscan.pcapng (source .150, first SYN):
      * dst 192.168.181.1, sport 6823, dport 533, seq 865053826 -> K 0x302f1ee5 */
-    tcp_spec s = {.src = "192.168.181.150", .dst = "192.168.181.1", .ttl = 64, .df = true, .sport = 6823,
-                  .dport = 533, .seq = 865053826u, .flags = DDI_TH_SYN, .win = 16384};
-    ddi_pkt p = mk_tcp(&s);
+    pb_ip ip = {.src = "192.168.181.150", .dst = "192.168.181.1", .ttl = 64, .df = true};
+    pb_tcp s = {.sport = 6823, .dport = 533, .seq = 865053826u, .flags = DDI_TH_SYN, .win = 16384};
+    ddi_pkt p = mk_tcp(&ip, &s);
     g_assert_cmphex(ddi_tool_unicorn_key(&p), ==, 0x302f1ee5u);
     /* second SYN of the same run: sport 62768, dport 31337, seq 1274233621 */
     s.sport = 62768;
     s.dport = 31337;
     s.seq = 1274233621u;
-    p = mk_tcp(&s);
+    p = mk_tcp(&ip, &s);
     g_assert_cmphex(ddi_tool_unicorn_key(&p), ==, 0x302f1ee5u);
 }
 
@@ -730,40 +672,40 @@ static void test_unicornscan(void)
 {
     ddi_tool_match m;
     /* fingerprint 1 (shipped unicorn.conf): a single SYN */
-    tcp_spec s = {.src = "192.168.181.150", .dst = "192.168.181.1", .id = 0x9fe4, .ttl = 64, .df = true,
-                  .sport = 6823, .dport = 533, .seq = 865053826u, .flags = DDI_TH_SYN, .win = 16384,
-                  .opts = O_UNI1, .optlen = sizeof O_UNI1};
-    ddi_pkt p = mk_tcp(&s);
+    pb_ip ip = {.src = "192.168.181.150", .dst = "192.168.181.1", .id = 0x9fe4, .ttl = 64, .df = true};
+    pb_tcp s = {.sport = 6823, .dport = 533, .seq = 865053826u, .flags = DDI_TH_SYN, .win = 16384,
+                .opts = O_UNI1, .optlen = sizeof O_UNI1};
+    ddi_pkt p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_UNICORNSCAN);
     g_assert_cmpint(m.rule, ==, DDI_TR_UNICORN_FP1);
     g_assert_cmpint(m.confidence, ==, 2);
     assert_evidence(DDI_TOOL_UNICORNSCAN, &p, "MSS 1436,NOP,NOP,SACK-perm,NOP,WS 0,NOP,NOP,TS", "unicorn.conf");
     /* the same options on a FIN probe (-mTsF): no OS does that */
-    tcp_spec fin = s;
+    pb_tcp fin = s;
     fin.flags = DDI_TH_FIN;
-    p = mk_tcp(&fin);
+    p = mk_tcp(&ip, &fin);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_UNICORNSCAN);
     g_assert_cmpint(m.confidence, ==, 3);
     /* and on the all-flags probe (-mTFSRPAU), which is not backscatter */
     fin.flags = 0x3f;
-    p = mk_tcp(&fin);
+    p = mk_tcp(&ip, &fin);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_UNICORNSCAN);
 
     /* fingerprint 0 ("cisco": 4128, MSS only, TTL 255) alone is a real Cisco too: no label */
-    tcp_spec f0 = {.src = "198.51.100.20", .dst = "203.0.113.1", .id = 0x5555, .ttl = 250, .sport = 5555,
-                   .dport = 23, .flags = DDI_TH_SYN, .win = 4128, .opts = O_MSS1460, .optlen = 4};
+    pb_ip f0_ip = {.src = "198.51.100.20", .dst = "203.0.113.1", .id = 0x5555, .ttl = 250};
+    pb_tcp f0 = {.sport = 5555, .dport = 23, .flags = DDI_TH_SYN, .win = 4128, .opts = O_MSS1460, .optlen = 4};
     const uint32_t K = 0xa5a5f00du;
-    f0.seq = uni_seq(K, f0.dst, f0.sport, f0.dport);
-    p = mk_tcp(&f0);
+    f0.seq = uni_seq(K, f0_ip.dst, f0.sport, f0.dport);
+    p = mk_tcp(&f0_ip, &f0);
     ddi_tool_ctx c;
     memset(&c, 0, sizeof c);
     g_assert_cmpint(ddi_tool_classify_ex(&c, &p, &m), ==, DDI_TOOL_NONE);
     /* ... but with the key seen again on a second target it is unicornscan */
-    f0.dst = "203.0.113.2";
+    f0_ip.dst = "203.0.113.2";
     f0.sport = 40001;
     f0.dport = 80;
-    f0.seq = uni_seq(K, f0.dst, f0.sport, f0.dport);
-    p = mk_tcp(&f0);
+    f0.seq = uni_seq(K, f0_ip.dst, f0.sport, f0.dport);
+    p = mk_tcp(&f0_ip, &f0);
     g_assert_cmpint(ddi_tool_classify_ex(&c, &p, &m), ==, DDI_TOOL_UNICORNSCAN);
     g_assert_cmpint(m.rule, ==, DDI_TR_UNICORN_FP0);
     g_assert_true(m.multi);
@@ -771,17 +713,17 @@ static void test_unicornscan(void)
     /* key alone (another -W fingerprint): unicornscan from the third target on */
     memset(&c, 0, sizeof c);
     static const char *dsts[] = {"203.0.113.10", "203.0.113.77", "198.51.100.3", "192.0.2.200"};
-    static const uint8_t mss1400[] = {2, 4, 0x05, 0x78, 1, 3, 3, 2};
-    tcp_spec k = {.src = "198.51.100.21", .id = 1, .ttl = 60, .df = true, .flags = DDI_TH_SYN, .win = 5840,
-                  .opts = mss1400, .optlen = sizeof mss1400};
+    static const uint8_t mss1400[] = {PB_MSS(1400), PB_NOP, PB_WS(2)};
+    pb_ip k_ip = {.src = "198.51.100.21", .id = 1, .ttl = 60, .df = true};
+    pb_tcp k = {.flags = DDI_TH_SYN, .win = 5840, .opts = mss1400, .optlen = sizeof mss1400};
     ddi_tool got[4];
     for (int i = 0; i < 4; i++) {
-        k.dst = dsts[i];
+        k_ip.dst = dsts[i];
         k.sport = (uint16_t)(5000 + 1111 * i);
         k.dport = (uint16_t)(22 + 100 * i);
-        k.seq = uni_seq(K, k.dst, k.sport, k.dport);
-        k.id = (uint16_t)(k.id * 31 + 7);
-        p = mk_tcp(&k);
+        k.seq = uni_seq(K, k_ip.dst, k.sport, k.dport);
+        k_ip.id = (uint16_t)(k_ip.id * 31 + 7);
+        p = mk_tcp(&k_ip, &k);
         got[i] = ddi_tool_classify_ex(&c, &p, &m);
     }
     g_assert_cmpint(got[0], ==, DDI_TOOL_NONE);
@@ -794,23 +736,23 @@ static void test_unicornscan(void)
     assert_evidence(DDI_TOOL_UNICORNSCAN, &p, want, "tcphash.h");
 
     /* a stray packet keeps the lock; a new key (rerun) takes over */
-    tcp_spec stray = k;
+    pb_tcp stray = k;
     stray.seq ^= 0xffff0000u;
-    p = mk_tcp(&stray);
+    p = mk_tcp(&k_ip, &stray);
     ddi_tool_classify_ex(&c, &p, &m);
-    k.dst = "192.0.2.201";
-    k.seq = uni_seq(K, k.dst, k.sport, k.dport);
-    p = mk_tcp(&k);
+    k_ip.dst = "192.0.2.201";
+    k.seq = uni_seq(K, k_ip.dst, k.sport, k.dport);
+    p = mk_tcp(&k_ip, &k);
     g_assert_cmpint(ddi_tool_classify_ex(&c, &p, &m), ==, DDI_TOOL_UNICORNSCAN);
 
     /* an OS retransmitting one SYN (same seq, dst, ports, so the same K) is not unicornscan */
     memset(&c, 0, sizeof c);
-    tcp_spec rt = {.src = "198.51.100.22", .dst = "203.0.113.10", .id = 100, .ttl = 64, .df = true,
-                   .sport = 51000, .dport = 445, .seq = 0x01020304, .flags = DDI_TH_SYN, .win = 64240,
-                   .opts = O_LINUX, .optlen = sizeof O_LINUX};
+    pb_ip rt_ip = {.src = "198.51.100.22", .dst = "203.0.113.10", .id = 100, .ttl = 64, .df = true};
+    pb_tcp rt = {.sport = 51000, .dport = 445, .seq = 0x01020304, .flags = DDI_TH_SYN, .win = 64240,
+                 .opts = O_LINUX, .optlen = sizeof O_LINUX};
     for (int i = 0; i < 6; i++) {
-        rt.id++;
-        p = mk_tcp(&rt);
+        rt_ip.id++;
+        p = mk_tcp(&rt_ip, &rt);
         g_assert_cmpint(ddi_tool_classify_ex(&c, &p, &m), ==, DDI_TOOL_NONE);
     }
 }
@@ -841,11 +783,11 @@ static void test_real_os(void)
             char dst[32];
             g_snprintf(dst, sizeof dst, "203.0.113.%d", 10 + j);
             seq = seq * 1103515245u + 12345u;
-            tcp_spec s = {.src = "198.51.100.50", .dst = dst, .id = (uint16_t)(os[i].id + (os[i].id ? j : 0)),
-                          .ttl = os[i].ttl, .df = true, .sport = (uint16_t)(49152 + 7 * j), .dport = 445,
-                          .seq = seq, .flags = DDI_TH_SYN, .win = os[i].win, .opts = os[i].opts,
-                          .optlen = os[i].optlen};
-            ddi_pkt p = mk_tcp(&s);
+            pb_ip ip = {.src = "198.51.100.50", .dst = dst, .id = (uint16_t)(os[i].id + (os[i].id ? j : 0)),
+                        .ttl = os[i].ttl, .df = true};
+            pb_tcp s = {.sport = (uint16_t)(49152 + 7 * j), .dport = 445, .seq = seq, .flags = DDI_TH_SYN,
+                        .win = os[i].win, .opts = os[i].opts, .optlen = os[i].optlen};
+            ddi_pkt p = mk_tcp(&ip, &s);
             ddi_tool t = ddi_tool_classify(&c, &p);
             if (t != DDI_TOOL_NONE)
                 g_error("%s SYN classified as %s", os[i].name, ddi_tool_name(t));
@@ -854,15 +796,16 @@ static void test_real_os(void)
         }
     }
     /* a Linux SYN over IPv6 */
-    tcp_spec v6 = {.src = "2001:db8::50", .dst = "2001:db8:1::1", .ttl = 60, .sport = 40000, .dport = 22,
-                   .seq = 7, .flags = DDI_TH_SYN, .win = 64800, .opts = O_LINUX, .optlen = sizeof O_LINUX};
-    ddi_pkt p = mk_tcp(&v6);
+    pb_ip v6 = {.src = "2001:db8::50", .dst = "2001:db8:1::1", .ttl = 60};
+    pb_tcp s6 = {.sport = 40000, .dport = 22, .seq = 7, .flags = DDI_TH_SYN, .win = 64800, .opts = O_LINUX,
+                 .optlen = sizeof O_LINUX};
+    ddi_pkt p = mk_tcp(&v6, &s6);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
     /* an ECN-setup SYN from Linux */
-    tcp_spec e = {.src = "198.51.100.51", .dst = "203.0.113.1", .id = 9, .ttl = 60, .df = true, .sport = 40000,
-                  .dport = 443, .seq = 99, .flags = DDI_TH_SYN | DDI_TH_ECE | DDI_TH_CWR, .win = 64240,
-                  .opts = O_LINUX, .optlen = sizeof O_LINUX};
-    p = mk_tcp(&e);
+    pb_ip e_ip = {.src = "198.51.100.51", .dst = "203.0.113.1", .id = 9, .ttl = 60, .df = true};
+    pb_tcp e = {.sport = 40000, .dport = 443, .seq = 99, .flags = DDI_TH_SYN | DDI_TH_ECE | DDI_TH_CWR,
+                .win = 64240, .opts = O_LINUX, .optlen = sizeof O_LINUX};
+    p = mk_tcp(&e_ip, &e);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
 }
 
@@ -872,25 +815,25 @@ static void test_crafted_and_edges(void)
 {
     ddi_tool_match m;
     /* a spoofed flood SYN: window 0, no options, no DF, TTL 242 */
-    tcp_spec s = {.src = "160.161.74.108", .dst = "10.10.10.10", .id = 0x1357, .ttl = 242, .sport = 1024,
-                  .dport = 25565, .seq = 0xabcd0000u, .flags = DDI_TH_SYN, .win = 0};
-    ddi_pkt p = mk_tcp(&s);
+    pb_ip ip = {.src = "160.161.74.108", .dst = "10.10.10.10", .id = 0x1357, .ttl = 242};
+    pb_tcp s = {.sport = 1024, .dport = 25565, .seq = 0xabcd0000u, .flags = DDI_TH_SYN, .win = 0};
+    ddi_pkt p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_CRAFTED);
     g_assert_cmpint(m.confidence, ==, 1);
     assert_evidence(DDI_TOOL_CRAFTED, &p, "20-byte TCP header", "R19");
     /* crafted is for SYNs only: a bare ACK, a SYN-ACK, a RST are not */
     s.flags = DDI_TH_SYN | DDI_TH_ACK;
-    p = mk_tcp(&s);
+    p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
     s.flags = DDI_TH_RST;
-    p = mk_tcp(&s);
+    p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
     s.flags = DDI_TH_RST | DDI_TH_ACK;
-    p = mk_tcp(&s);
+    p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
     /* the all-flags packet is not a SYN */
     s.flags = 0xff;
-    p = mk_tcp(&s);
+    p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
 
     /* a non-first fragment carries no TCP header */
@@ -906,9 +849,9 @@ static void test_crafted_and_edges(void)
 
     /* NULL packet / context and tiny evidence buffers are safe */
     g_assert_cmpint(ddi_tool_classify(NULL, NULL), ==, DDI_TOOL_NONE);
-    tcp_spec z = {.src = "198.51.100.7", .dst = "203.0.113.9", .id = 54321, .ttl = 250, .sport = 41974,
-                  .dport = 80, .seq = 5, .flags = DDI_TH_SYN, .win = 65535};
-    p = mk_tcp(&z);
+    pb_ip z_ip = {.src = "198.51.100.7", .dst = "203.0.113.9", .id = 54321, .ttl = 250};
+    pb_tcp z = {.sport = 41974, .dport = 80, .seq = 5, .flags = DDI_TH_SYN, .win = 65535};
+    p = mk_tcp(&z_ip, &z);
     g_assert_cmpint(ddi_tool_classify(NULL, &p), ==, DDI_TOOL_ZMAP);
     char tiny[8];
     memset(tiny, 'x', sizeof tiny);
