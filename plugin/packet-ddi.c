@@ -46,6 +46,7 @@ static int hf_ipid_class = DDI_ID_INIT;
 static int hf_ipid_norate = DDI_ID_INIT;
 static int hf_retry_backoff = DDI_ID_INIT;
 static int hf_conficker_status = DDI_ID_INIT;
+static int hf_sender = DDI_ID_INIT;
 static int hf_retry_count = DDI_ID_INIT;
 static int hf_retry_interval = DDI_ID_INIT;
 static int hf_retry_first_gap = DDI_ID_INIT;
@@ -532,6 +533,8 @@ static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
         DDI_EXPERT(pinfo, top, &ei_state_full,
                                "ddi connection table full (%u): SYN retries of new connections are not tracked",
                                pref_max_conns);
+    if (v->sender != DDI_SENDER_UNKNOWN) /* whole capture: known once retries or silence were seen */
+        GEN(proto_tree_add_string(t, hf_sender, tvb, 0, 0, ddi_retry_sender_text(v->sender)));
     add_tool(t, tvb, pinfo, v);
     add_bs(t, tvb, pinfo, v);
     add_os(t, tvb, v);
@@ -642,6 +645,9 @@ void proto_register_ddi(void)
                              "How the gaps between retransmissions grow", HFILL}},
         {&hf_conficker_status, {"Conficker-style check", "ddi.conficker.status", FT_STRING, BASE_NONE, NULL, 0,
                                 "yes / no / not yet known (whole-capture verdict)", HFILL}},
+        {&hf_sender, {"Sender type", "ddi.sender", FT_STRING, BASE_NONE, NULL, 0,
+                      "Whether this source retransmits its SYNs: stateful (a kernel stack) or stateless (a raw-socket "
+                      "scanner); whole-capture verdict", HFILL}},
         {&hf_retry_count, {"SYN retransmission count", "ddi.retry.count", FT_UINT8, BASE_DEC, NULL, 0,
                            "Earlier SYNs with the same addresses, ports and sequence number", HFILL}},
         {&hf_retry_interval, {"SYN retransmission interval", "ddi.retry.interval", FT_DOUBLE, BASE_NONE | BASE_UNIT_STRING,

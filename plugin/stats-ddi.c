@@ -29,8 +29,8 @@ static int st_pkts = -1, st_srcs = -1;
 static GHashTable *st_seen; /* "dimension|value|source" already counted */
 
 static const char *const dims[] = {"OS family", "Link type", "NAT suspected", "SYN retry pattern",
-                                   "Scanning tool", "Backscatter", "Destination port"};
-enum { DIM_OS, DIM_LINK, DIM_NAT, DIM_RETRY, DIM_TOOL, DIM_BS, DIM_DPORT, DIM__N };
+                                   "Sender type", "Scanning tool", "Backscatter", "Destination port"};
+enum { DIM_OS, DIM_LINK, DIM_NAT, DIM_RETRY, DIM_SENDER, DIM_TOOL, DIM_BS, DIM_DPORT, DIM__N };
 static int st_dim_pkts[DIM__N], st_dim_srcs[DIM__N];
 
 static void ddi_tree_init(stats_tree *st)
@@ -109,6 +109,10 @@ static tap_packet_status ddi_tree_packet(stats_tree *st, packet_info *pinfo _U_,
         tick_dim(st, DIM_NAT, nat, src);
     }
     tick_dim(st, DIM_RETRY, retry_pattern(v), src);
+    tick_dim(st, DIM_SENDER, v->sender == DDI_SENDER_STATEFUL    ? "stateful (retransmits SYNs)"
+                             : v->sender == DDI_SENDER_STATELESS ? "stateless (never retransmits)"
+                                                                 : NULL,
+             src);
     tick_dim(st, DIM_TOOL, v->tool != DDI_TOOL_NONE ? ddi_tool_name(v->tool) : NULL, src);
     tick_dim(st, DIM_BS, v->has_bs ? ddi_backscatter_name(v->bs.kind) : NULL, src);
     if (ddi_pkt_is_tcp(v->p) && !v->has_bs) {
@@ -125,6 +129,7 @@ static tap_packet_status ddi_tree_packet(stats_tree *st, packet_info *pinfo _U_,
 
 typedef struct src_row {
     char addr[48];
+    ddi_addr key;
     guint64 pkts, syns, retries;
     double first, last;
     char os[96], os_family[24], os_match[12];
@@ -176,6 +181,7 @@ static tap_packet_status report_packet(void *tapdata, packet_info *pinfo _U_, ep
     if (!r) {
         r = g_new0(src_row, 1);
         g_strlcpy(r->addr, addr, sizeof r->addr);
+        r->key = v->p->src;
         r->first = v->p->ts;
         g_hash_table_insert(rp->rows, r->addr, r);
     }
@@ -302,6 +308,10 @@ static void report_draw(void *tapdata)
             h = ddi_conn_history(c);
             conficker = ddi_retry_conficker(&h, ddi_glue_horizon()) == DDI_CONF_YES;
         }
+        const ddi_source *src = ddi_state_source(ddi_glue_state(), ddi_state_source_find(ddi_glue_state(), &r->key));
+        ddi_sender sender = src && src->syns ? ddi_retry_sender(src->syns, src->retries,
+                                                                src->first_ts + src->first_syn_off, ddi_glue_horizon())
+                                             : DDI_SENDER_UNKNOWN;
         if (conficker && (!r->verdict || !strstr(r->verdict, "Conficker"))) {
             char *s2 = g_strdup_printf("%s; Conficker-style single retry",
                                        r->verdict ? r->verdict : "");
@@ -330,6 +340,9 @@ static void report_draw(void *tapdata)
                 g_string_append_printf(o, "\"ipid_rate\":%.3f,", r->rate);
             json_str(o, "retry", rt);
             g_string_append_printf(o, "\"conficker\":%s,", conficker ? "true" : "false");
+            json_str(o, "sender", sender == DDI_SENDER_STATEFUL    ? "stateful"
+                                  : sender == DDI_SENDER_STATELESS ? "stateless"
+                                                                   : "");
             json_str(o, "tool", r->tool);
             json_str(o, "backscatter", r->bs);
             json_str(o, "verdict", r->verdict);
@@ -350,6 +363,8 @@ static void report_draw(void *tapdata)
             if (r->has_rate)
                 printf(", ~%.1f packets/s in all\n", r->rate);
             printf("    Retries:  %s%s\n", rt, conficker ? "; Conficker-style single retry, then silence" : "");
+            if (sender != DDI_SENDER_UNKNOWN)
+                printf("    Sender:   %s\n", ddi_retry_sender_text(sender));
             if (r->tool[0])
                 printf("    Tool:     %s\n", r->tool);
             if (r->bs[0])

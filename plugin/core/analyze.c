@@ -63,7 +63,8 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
     bool retrans_plus1 = false, retrans = false;
     ddi_conn *c = NULL;
     if (syn) {
-        s->syns++;
+        if (!s->syns++)
+            s->first_syn_off = (float)(p->ts - s->first_ts);
         /* stateless scanners never retransmit (scanner-facts.md R10): their
          * millions of one-off SYNs need no connection records */
         if (!ddi_tool_is_stateless(tool)) {
@@ -212,6 +213,10 @@ void ddi_verdict_build_ex(const ddi_state *st, const ddi_p0fdb *db, const ddi_pk
         v->conficker = ddi_retry_conficker(&v->conn, st->horizon);
         v->observed_after = st->horizon - c->first_ts;
     }
+
+    if (v->src && v->src->syns)
+        v->sender = ddi_retry_sender(v->src->syns, v->src->retries, v->src->first_ts + v->src->first_syn_off,
+                                     st->horizon);
 
     if (wants_os(p, v->tool)) {
         ddi_os_input in;

@@ -32,6 +32,7 @@ typedef struct ddi_verdict {
     ddi_syn_history conn;
     ddi_conficker conficker;
     double observed_after;    /* capture time seen after this connection's first SYN */
+    ddi_sender sender;        /* does the source retransmit SYNs? (whole capture) */
 
     bool has_os;
     ddi_os_result os;
@@ -54,9 +55,10 @@ typedef struct ddi_verdict {
 /* First pass only, in capture order. */
 void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame_rec *rec);
 
-/* Any pass.  Everything but the Conficker verdict (and the summary clause
- * that reports it) depends only on the frame record and the packet, so the
- * answer is the same in one-pass tshark, two-pass tshark and the GUI. */
+/* Any pass.  Everything but the whole-capture verdicts (Conficker-style
+ * retry, stateless sender, and the summary clause reporting the former)
+ * depends only on the frame record and the packet, so the answer is the same
+ * in one-pass tshark, two-pass tshark and the GUI. */
 void ddi_verdict_build(const ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, const ddi_frame_rec *rec,
                        ddi_verdict *v);
 /* What text to build: the values are the same either way; text that

@@ -58,3 +58,26 @@ ddi_conficker ddi_retry_conficker(const ddi_syn_history *h, double horizon)
         return DDI_CONF_NA;
     return horizon - h->first_ts >= DDI_CONFICKER_QUIET_S ? DDI_CONF_YES : DDI_CONF_UNKNOWN;
 }
+
+ddi_sender ddi_retry_sender(uint32_t syns, uint32_t retries, double first_syn_ts, double horizon)
+{
+    if (retries)
+        return DDI_SENDER_STATEFUL;
+    /* every OS retries within 3 s; 10 s of silence after the first of two or
+     * more SYNs is the same margin the Conficker check uses */
+    if (syns >= 2 && horizon - first_syn_ts >= DDI_CONFICKER_QUIET_S)
+        return DDI_SENDER_STATELESS;
+    return DDI_SENDER_UNKNOWN;
+}
+
+const char *ddi_retry_sender_text(ddi_sender s)
+{
+    switch (s) {
+    case DDI_SENDER_STATEFUL:
+        return "stateful: retransmits SYNs (a kernel stack's connect(), or a tool resending probes, e.g. nmap -O)";
+    case DDI_SENDER_STATELESS:
+        return "stateless: never retransmits a SYN (raw-socket scanner, or connect() with a short timeout)";
+    default:
+        return "not yet known";
+    }
+}

@@ -50,4 +50,15 @@ typedef enum ddi_conficker {
 /* `horizon` is the latest packet time seen in the capture so far. */
 ddi_conficker ddi_retry_conficker(const ddi_syn_history *h, double horizon);
 
+/* Does the sender retransmit its SYNs?  Raw-socket scanners send each probe
+ * once (scanner-facts.md R10); kernel stacks retry on their RTO schedule. */
+typedef enum ddi_sender {
+    DDI_SENDER_UNKNOWN = 0, /* fewer than 2 SYNs, or too little time observed */
+    DDI_SENDER_STATEFUL,    /* some SYN was retransmitted */
+    DDI_SENDER_STATELESS,   /* >= 2 SYNs, none retransmitted, >= 10 s after the first */
+} ddi_sender;
+
+ddi_sender ddi_retry_sender(uint32_t syns, uint32_t retries, double first_syn_ts, double horizon);
+const char *ddi_retry_sender_text(ddi_sender s);
+
 #endif

@@ -26,6 +26,7 @@ typedef struct ddi_source {
     ddi_ipid_acc ipid;
     double first_ts, last_ts;
     double ipid_ts;        /* time of the last packet that entered the IP-ID sequence */
+    float first_syn_off;   /* first SYN, seconds after first_ts (valid when syns > 0) */
     uint32_t pkts, syns, retries;
     ddi_nat_src nat;
     ddi_tool_ctx tool_ctx;

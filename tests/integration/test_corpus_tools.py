@@ -72,6 +72,11 @@ class CorpusTools(unittest.TestCase):
         self.assertEqual(len(synack), 6651)
         self.assertEqual({p["ddi.backscatter"] for p in synack}, {"SYN-ACK"})
         self.assertTrue(all(p["ddi.backscatter.victim"] == p["ip.src"] for p in synack))
+        rst = [p for p in pkts if p["ip.proto"] == "6" and p["tcp.flags"] in ("0x0004", "0x0014")]
+        self.assertEqual(len(rst), 1018)  # MANIFEST: 1018 RST / RST-ACK
+        for p in rst:
+            self.assertEqual(p["ddi.backscatter"], "RST" if p["tcp.flags"] == "0x0004" else "RST-ACK")
+            self.assertEqual(p["ddi.backscatter.victim"], p["ip.src"])
         icmp = [p for p in pkts if p["ip.proto"] == "1"]
         self.assertEqual(len(icmp), 153)
         self.assertEqual({p["ddi.backscatter"] for p in icmp}, {"ICMP unreachable"})

@@ -30,7 +30,7 @@ EK_FIELDS = ["frame.number", "ip.src", "ddi.os", "ddi.os.family", "ddi.mss.mtu",
 SOURCE_KEYS = {"src": str, "packets": int, "syns": int, "retransmissions": int, "first_seen": float,
                "last_seen": float, "os": str, "os_family": str, "os_match": str, "link": str, "pppoe": bool,
                "nat": bool, "nat_reason": str, "ipid_class": str, "retry": str, "conficker": bool, "tool": str,
-               "backscatter": str, "verdict": str}
+               "backscatter": str, "verdict": str, "sender": str}
 OPTIONAL_KEYS = {"mtu": int, "ipid_rate": float}  # only when the source sent an MSS / has an IP-ID rate
 
 

@@ -11,7 +11,7 @@ import ddi_tshark as T
 MANIFEST = os.path.join(T.CAPTURES, "record", "MANIFEST.tsv")
 F = ["ip.src", "ip.proto", "tcp.flags", "tcp.srcport", "ddi.os.family", "ddi.nat", "ddi.nat.reason", "ddi.mss",
      "ddi.mss.pppoe", "ddi.tool", "ddi.backscatter", "ddi.backscatter.victim", "ddi.retry.count",
-     "ddi.retry.interval", "ddi.retry.backoff", "ddi.conficker"]
+     "ddi.retry.interval", "ddi.retry.backoff", "ddi.conficker", "ddi.sender"]
 SYN = "0x0002"
 TOOL_NAMES = {"zmap": {"ZMap"}, "masscan": {"masscan"}, "nmap-sS": {"nmap SYN scan"}, "hping3": {"hping3"},
               "nmap-O": {"nmap SYN scan", "nmap OS probe"},
@@ -65,6 +65,17 @@ class Recorded(unittest.TestCase):
                         self.assertIn("MSS was rewritten", r["ddi.nat.reason"])
                     else:
                         self.assertEqual(r["ddi.nat"], "", r["ddi.nat.reason"])
+
+    def test_stateless_and_stateful_senders(self):
+        # raw-socket tools never retransmit a SYN; kernel stacks do
+        stateless = {s for s, (f, e) in self.man.items() if e.get("tool") in ("zmap", "masscan", "hping3", "nmap-sS")}
+        stateful = {s for s, (f, e) in self.man.items() if "os" in e and "backscatter" not in e}
+        self.assertEqual(len(stateless), 4)
+        for src in sorted(stateless | stateful):
+            rows, _ = self.src_rows(src)
+            want = "stateless" if src in stateless else "stateful"
+            with self.subTest(src=src):
+                self.assertEqual({r["ddi.sender"].split(":")[0] for r in rows}, {want})
 
     def test_retry_schedules(self):
         # exponential backoff (tcp_syn_linear_timeouts=0): 1, 2, 4 s between SYNs

@@ -21,7 +21,7 @@ POINT_IN_TIME = [
     "ddi.os.match", "ddi.ttl.initial", "ddi.ttl.distance", "ddi.mss", "ddi.mss.mtu", "ddi.mss.link", "ddi.mss.pppoe",
     "ddi.nat", "ddi.nat.reason", "ddi.retry.count", "ddi.retry.interval", "ddi.tool", "ddi.backscatter",
 ]
-ALL = ["frame.number", "ip.src"] + POINT_IN_TIME + ["ddi.conficker", "ddi.verdict"]
+ALL = ["frame.number", "ip.src"] + POINT_IN_TIME + ["ddi.conficker", "ddi.verdict", "ddi.sender"]
 
 
 def by_src(rows, src):
@@ -105,6 +105,13 @@ class SeedCapture(unittest.TestCase):
         self.assertTrue(all("XP" in r["ddi.os"] for r in rows))
         self.assertEqual(rows[-1]["ddi.ipid.class"], "global counter")
         self.assertEqual(max(int(r["ddi.retry.count"]) for r in rows), 2)
+
+    def test_sender_types(self):
+        # whole-capture verdict: every source with a retry is stateful, the
+        # scanner-like source sent 7 SYNs over 34 s and retransmitted none
+        for src, want in ((SEED_SRC, "stateful"), (LINUX_SRC, "stateful"), (XP_SRC, "stateful"),
+                          (RANDOM_SRC, "stateless")):
+            self.assertEqual({r["ddi.sender"].split(":")[0] for r in by_src(self.two, src)}, {want}, src)
 
     def test_random_ipid_source_gets_no_rate(self):
         rows = by_src(self.two, RANDOM_SRC)
