@@ -1,0 +1,416 @@
+#!/usr/bin/env bash
+# bench/run.sh — the ddi performance bar (issue 6), measured side by side.
+#
+#   bench/run.sh              measure and write bench/RESULTS.md (~12 min on 2 cores)
+#   bench/run.sh --profile    instead, profile the first 100,000 packets:
+#                             callgrind with and without ddi (instruction
+#                             counts: exact, whatever the machine's load) and
+#                             massif of ddi's heap -> $BENCH_DIR/profile.txt
+#                             (~15 min on 2 cores)
+#
+# 1. Builds the plugin (RelWithDebInfo) in $DDI_BUILD_DIR and
+#    bench/gen_darknet, and generates a capture of $BENCH_PACKETS packets
+#    from $BENCH_SOURCES sources in $BENCH_DIR (reused when present).
+# 2. Measures, with /usr/bin/time -v (wall time, CPU time, peak RSS) and
+#    medians over $BENCH_RUNS runs:
+#      A  tshark -T fields (ip/tcp fields)  --disable-protocol ddi
+#         vs the same + ddi fields with ddi enabled: wall-time ratio
+#         (target <= 1.10) and (peak RSS ddi - peak RSS baseline) / sources
+#         (target <= 150 bytes per source)
+#      B  the same with -2
+#      C  p0f -r X -o LOG  vs  tshark -q -z ddi,sources (per-source OS/link
+#         report): ddi must be at least as fast as p0f
+# 3. Prints a table and rewrites the measured part of bench/RESULTS.md
+#    (between the bench:begin/bench:end markers; the analysis around it is
+#    kept).
+#
+# tshark runs the plugin of the BUILD TREE: as root it runs as user nobody
+# with WIRESHARK_PLUGIN_DIR (Wireshark ignores that variable as root), like
+# the integration tests.  Every ddi run is checked to have produced ddi
+# output, so a run without the plugin cannot pass for a fast one.
+#
+# Pairing: with 2+ CPUs the two commands of a comparison run AT THE SAME TIME
+# (one per core), so background load and CPU frequency changes hit both
+# equally and the whole script stays under 15 minutes on 2 cores; the order
+# of start alternates.  BENCH_PAIR=0 runs everything one after the other
+# (more precise absolute times on an idle machine, about twice as long).
+#
+# Environment: BENCH_PACKETS (1000000) BENCH_SOURCES (100000) BENCH_SEED (1)
+#   BENCH_RUNS (3) BENCH_DIR (/tmp/ddi-bench) BENCH_PAIR (1 if nproc >= 2)
+#   BENCH_RESULTS (bench/RESULTS.md; "-" = do not write) DDI_BUILD_DIR
+#   (/tmp/ddi-bench-build)
+#
+# SPDX-License-Identifier: GPL-2.0-or-later
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+packets=${BENCH_PACKETS:-1000000}
+sources=${BENCH_SOURCES:-100000}
+seed=${BENCH_SEED:-1}
+runs=${BENCH_RUNS:-3}
+work=${BENCH_DIR:-/tmp/ddi-bench}
+build=${DDI_BUILD_DIR:-/tmp/ddi-bench-build}
+results=${BENCH_RESULTS:-$here/RESULTS.md}
+ncpu=$(nproc)
+pair=${BENCH_PAIR:-$([ "$ncpu" -ge 2 ] && echo 1 || echo 0)}
+profile=0
+[ "${1:-}" = "--profile" ] && profile=1
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
+
+for tool in tshark p0f cmake make /usr/bin/time; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 2; }
+done
+t_start=$(date +%s)
+mkdir -p "$work"
+chmod 755 "$work"
+
+# ------------------------------------------------------------------ build
+if [ ! -f "$build/CMakeCache.txt" ]; then
+    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
+fi
+cmake --build "$build" --target ddi -j"$ncpu" >/dev/null 2>&1 ||
+    cmake --build "$build" --target ddi -j"$ncpu"   # show the errors
+# what was measured: the commit and whether plugin/ had uncommitted changes at build time
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "?")
+if [ -n "$(git -C "$root" status --porcelain -- plugin CMakeLists.txt 2>/dev/null)" ]; then
+    commit="$commit + uncommitted plugin changes"
+fi
+plugdir=$(cd "$build" && pwd)/plugins
+make -s -C "$here" gen_darknet >/dev/null
+
+cap=$work/darknet-${packets}p-${sources}s-seed${seed}.pcap
+if [ ! -s "$cap" ]; then
+    echo "bench: generating $cap" >&2
+    "$here/gen_darknet" "$cap" --packets "$packets" --sources "$sources" --seed "$seed" --quiet
+fi
+chmod 644 "$cap"
+
+# ------------------------------------------------------------------ runners
+home=$(mktemp -d /tmp/ddi-bench-home.XXXXXX)
+chmod 777 "$home"
+cleanup() { rm -rf "$home"; }
+trap cleanup EXIT
+if [ "$(id -u)" -eq 0 ]; then
+    as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+else
+    as_user=()
+fi
+tsg=("${as_user[@]}" env -i PATH=/usr/bin:/bin "HOME=$home" TZ=UTC LANG=C.UTF-8 "WIRESHARK_PLUGIN_DIR=$plugdir" tshark)
+ts=("${tsg[@]}" -n)
+plugins=$("${tsg[@]}" -G plugins 2>/dev/null || true)
+grep -q "$plugdir" <<<"$plugins" ||
+    { echo "bench: the ddi plugin does not load from $plugdir" >&2; exit 2; }
+
+ip_fields=(-e ip.src -e ip.dst -e tcp.srcport -e tcp.dstport -e tcp.flags)
+ddi_fields=(-e ddi.os -e ddi.mss.link -e ddi.nat -e ddi.ipid.rate -e ddi.tool -e ddi.verdict)
+own_db=(-o "ddi.own_db:$root/signatures/ddi.fp")
+
+# ------------------------------------------------------------------ profile (--profile)
+prof=$work/profile.txt
+if [ "$profile" = 1 ]; then
+    slice=$work/slice-100k.pcap
+    editcap -r "$cap" "$slice" 1-100000 >/dev/null
+    chmod 644 "$slice"
+    chmod 777 "$work"
+    for m in base ddi; do
+        if [ $m = base ]; then x=(--disable-protocol ddi); f=(); else x=("${own_db[@]}"); f=("${ddi_fields[@]}"); fi
+        "${as_user[@]}" env -i PATH=/usr/bin:/bin "HOME=$home" "WIRESHARK_PLUGIN_DIR=$plugdir" \
+            valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.$m" \
+            tshark -n -r "$slice" "${x[@]}" -T fields "${ip_fields[@]}" "${f[@]}" >/dev/null 2>"$work/callgrind.$m.err" &
+    done
+    "${as_user[@]}" env -i PATH=/usr/bin:/bin "HOME=$home" "WIRESHARK_PLUGIN_DIR=$plugdir" \
+        valgrind --tool=massif --threshold=0.5 --massif-out-file="$work/massif.ddi" \
+        tshark -n -r "$slice" "${own_db[@]}" -T fields -e ddi.verdict >/dev/null 2>"$work/massif.err"
+    wait
+    {
+        for m in base ddi; do
+            echo "== callgrind $m: $(callgrind_annotate "$work/callgrind.$m" 2>/dev/null | grep 'PROGRAM TOTALS')"
+        done
+        echo "== inclusive instruction counts, without ddi / with ddi"
+        for fn in dissect_ddi ddi_observe ddi_verdict_build ddi_os_infer ddi_fp_raw_sig ddi_tool_evidence \
+                  expert_add_info_format write_fields_proto_tree proto_tree_children_foreach g_str_hash; do
+            b=$(callgrind_annotate --inclusive=yes "$work/callgrind.base" 2>/dev/null | grep -m1 "[:?]$fn[ ']" | awk '{print $1}')
+            d=$(callgrind_annotate --inclusive=yes "$work/callgrind.ddi" 2>/dev/null | grep -m1 "[:?]$fn[ ']" | awk '{print $1}')
+            printf '%-32s %18s %18s\n' "$fn" "${b:--}" "${d:--}"
+        done
+        echo "== what dissect_ddi calls (inclusive)"
+        callgrind_annotate --tree=calling --inclusive=yes "$work/callgrind.ddi" 2>/dev/null |
+            awk '/\*  .*dissect_ddi/{p=1; next} p && /^$/{p=0} p' | sort -t' ' -k1,1 -rn | head -30
+        echo "== massif (ddi, peak snapshot, ddi allocations)"
+        ms_print "$work/massif.ddi" | grep -E "ddi|vec_reserve|table_grow" | head -20
+    } >"$prof"
+    cat "$prof" >&2
+    echo "bench: profile in $prof ($(($(date +%s) - t_start)) s)" >&2
+    exit 0
+fi
+
+raw=$work/raw.tsv
+: >"$raw"
+
+# start NAME RUN OUT -- cmd... : run in the background under /usr/bin/time -v
+start() {
+    local name=$1 run=$2 out=$3
+    shift 4
+    /usr/bin/time -v -o "$work/time.$name.$run" "$@" >"$out" 2>"$work/err.$name.$run" &
+}
+record() {
+    local name=$1 run=$2 f=$work/time.$1.$2
+    grep -q "Exit status: 0" "$f" || { echo "bench: $name run $run failed:" >&2; cat "$f" "$work/err.$name.$run" >&2; exit 1; }
+    awk -v n="$name" -v r="$run" -F': ' '
+        /Elapsed \(wall clock\)/ { k = split($2, t, ":"); w = (k == 3) ? t[1]*3600 + t[2]*60 + t[3] : t[1]*60 + t[2] }
+        /User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident/ { m = $2 }
+        END { printf "%s\t%s\t%.2f\t%.2f\t%.2f\t%d\n", n, r, w, u, s, m }' "$f" >>"$raw"
+}
+# compare SECTION NAME_A OUT_A CMD_A... --- NAME_B OUT_B CMD_B...
+compare() {
+    local sec=$1 i
+    shift
+    local -a a=() b=()
+    while [ "$1" != "---" ]; do a+=("$1"); shift; done
+    shift
+    b=("$@")
+    for ((i = 1; i <= runs; i++)); do
+        local first=("${a[@]}") second=("${b[@]}")
+        if ((i % 2 == 0)); then first=("${b[@]}"); second=("${a[@]}"); fi
+        echo "bench: $sec run $i/$runs: ${first[0]} + ${second[0]}$([ "$pair" = 1 ] && echo " (paired)")" >&2
+        start "${first[0]}" "$i" "${first[1]}" -- "${first[@]:2}"
+        [ "$pair" = 1 ] || wait
+        start "${second[0]}" "$i" "${second[1]}" -- "${second[@]:2}"
+        wait
+        record "${a[0]}" "$i"
+        record "${b[0]}" "$i"
+    done
+}
+
+# A: one pass
+compare A \
+    A.base "$work/out.A.base" "${ts[@]}" -r "$cap" --disable-protocol ddi -T fields "${ip_fields[@]}" --- \
+    A.ddi "$work/out.A.ddi" "${ts[@]}" "${own_db[@]}" -r "$cap" -T fields "${ip_fields[@]}" "${ddi_fields[@]}"
+# B: two passes
+compare B \
+    B.base "$work/out.B.base" "${ts[@]}" -2 -r "$cap" --disable-protocol ddi -T fields "${ip_fields[@]}" --- \
+    B.ddi "$work/out.B.ddi" "${ts[@]}" "${own_db[@]}" -2 -r "$cap" -T fields "${ip_fields[@]}" "${ddi_fields[@]}"
+# C: p0f (its default limits; log to a file, console output discarded) vs ddi's per-source report
+compare C \
+    C.p0f "/dev/null" sh -c 'rm -f "$1"; exec p0f -r "$2" -o "$1"' p0f "$work/p0f.log" "$cap" --- \
+    C.ddi "$work/out.C.ddi" "${ts[@]}" "${own_db[@]}" -q -r "$cap" -z ddi,sources
+
+# I: instructions per packet under callgrind: exact and repeatable whatever
+# the machine's load (a shared VM's wall and CPU times vary by +-30 % from
+# run to run).  A smaller capture with the same mix (10 packets per source);
+# an empty capture gives tshark's start-up cost, which is subtracted.
+irtsv=$work/ir.tsv
+: >"$irtsv"
+irp=${BENCH_IR_PACKETS:-20000}
+if [ "$irp" -gt 0 ] && command -v valgrind >/dev/null; then
+    ircap=$work/darknet-${irp}p-$((irp / 10))s-seed${seed}.pcap
+    [ -s "$ircap" ] || "$here/gen_darknet" "$ircap" --packets "$irp" --sources $((irp / 10)) --seed "$seed" --quiet
+    head -c 24 "$ircap" >"$work/empty.pcap"
+    chmod 644 "$ircap" "$work/empty.pcap"
+    chmod 777 "$work"
+    echo "bench: I: callgrind instruction counts, $irp packets" >&2
+    for input in empty "${irp}p"; do
+        [ "$input" = empty ] && f=$work/empty.pcap || f=$ircap
+        for m in base ddi; do
+            if [ $m = base ]; then x=(--disable-protocol ddi); e=(); else x=("${own_db[@]}"); e=("${ddi_fields[@]}"); fi
+            "${as_user[@]}" env -i PATH=/usr/bin:/bin "HOME=$home" TZ=UTC LANG=C.UTF-8 "WIRESHARK_PLUGIN_DIR=$plugdir" \
+                valgrind --tool=callgrind --callgrind-out-file="$work/ir.$m.$input" \
+                tshark -n -r "$f" "${x[@]}" -T fields "${ip_fields[@]}" "${e[@]}" >/dev/null 2>"$work/ir.$m.$input.err" &
+        done
+        wait
+        for m in base ddi; do
+            printf '%s\t%s\t%s\n' "$m" "$input" "$(sed -n 's/^summary: *//p; s/^totals: *//p' "$work/ir.$m.$input" | head -1)" >>"$irtsv"
+        done
+    done
+    rm -f "$work"/ir.*.empty "$work"/ir.*."${irp}p"
+fi
+
+# ------------------------------------------------------------------ sanity checks
+checks=$work/checks.txt
+{
+    echo "lines A.base $(wc -l <"$work/out.A.base")"
+    echo "lines A.ddi $(wc -l <"$work/out.A.ddi")"
+    echo "verdicts A.ddi $(awk -F'\t' '$11 != ""' "$work/out.A.ddi" | wc -l)"
+    echo "verdicts B.ddi $(awk -F'\t' '$11 != ""' "$work/out.B.ddi" | wc -l)"
+    echo "os A.ddi $(awk -F'\t' '$6 != ""' "$work/out.A.ddi" | wc -l)"
+    echo "sources C.ddi $(sed -n 's/^ddi per-source report: \([0-9]*\) sources/\1/p' "$work/out.C.ddi")"
+    echo "os C.ddi $(grep -c '^    OS:       [^-]' "$work/out.C.ddi" || true)"
+    # the report's last line: ddi state: S sources, C SYN connections, F frame records, M MB
+    sed -n 's/^ddi state: \([0-9]*\) sources, \([0-9]*\) SYN connections, \([0-9]*\) frame records, \([0-9.]*\) MB$/state_sources C.ddi \1\nstate_conns C.ddi \2\nstate_frames C.ddi \3\nstate_kb C.ddi \4/p' "$work/out.C.ddi" |
+        awk '$1 == "state_kb" { $3 = int($3 * 1024) } { print }'
+    echo "p0f_syn C.p0f $(grep -c 'subj=cli|os=' "$work/p0f.log" || true)"
+    echo "p0f_hosts C.p0f $(grep 'subj=cli|os=' "$work/p0f.log" | sed 's/.*|cli=\([^/]*\)\/.*/\1/' | sort -u | wc -l)"
+    echo "p0f_os C.p0f $(grep 'subj=cli|os=' "$work/p0f.log" | grep -vc 'os=???' || true)"
+} >"$checks"
+cat "$checks" >&2
+awk '$1 == "verdicts" && $3 == 0 { exit 1 }' "$checks" ||
+    { echo "bench: ddi produced no verdicts: the plugin did not run" >&2; exit 1; }
+
+# ------------------------------------------------------------------ report
+elapsed=$(($(date +%s) - t_start))
+"$PY" - "$raw" "$checks" "$results" "$packets" "$sources" "$runs" "$pair" "$elapsed" "$cap" "$commit" "$irtsv" "$irp" <<'PYEOF'
+import datetime, os, platform, re, statistics, subprocess, sys
+
+raw, checks, results, packets, sources, runs, pair, elapsed, cap, commit, irtsv, irp = sys.argv[1:]
+packets, sources, runs, elapsed = int(packets), int(sources), int(runs), int(elapsed)
+rows, byrun = {}, {}
+for line in open(raw):
+    name, run, wall, user, sys_, rss = line.rstrip("\n").split("\t")
+    rows.setdefault(name, []).append((float(wall), float(user) + float(sys_), int(rss)))
+    byrun.setdefault(name, {})[run] = rows[name][-1]
+
+
+def paired(a, b, i):
+    """median over runs of (b / a), run by run (the two sides of a pair ran together)"""
+    rs = [byrun[b][r][i] / byrun[a][r][i] for r in byrun[a] if r in byrun[b] and byrun[a][r][i]]
+    return statistics.median(rs)
+med = {k: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v),
+           statistics.median(r[2] for r in v), len(v)) for k, v in rows.items()}
+chk = {}
+for line in open(checks):
+    parts = line.split()
+    if len(parts) == 3 and parts[2].isdigit():
+        chk[(parts[0], parts[1])] = int(parts[2])
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "?"
+
+
+cpu = sh("sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1") or platform.processor()
+mem_kb = int(sh("awk '/MemTotal/{print $2}' /proc/meminfo") or 0)
+ws = sh("tshark --version | head -1")
+p0fv = sh("dpkg-query -W -f='${Version}' p0f 2>/dev/null") or "?"
+load = sh("cut -d' ' -f1-3 /proc/loadavg")
+now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def row(label, a, b, target_wall=None, rss_target=None, higher_ok=False):
+    wa, ca, ra, na = med[a]
+    wb, cb, rb, nb = med[b]
+    ratio = paired(a, b, 0)
+    cratio = paired(a, b, 1)
+    per_src = (rb - ra) * 1024.0 / sources
+    out = [label, "%.2f s" % wa, "%.2f s" % wb, "%.3f×" % ratio, "%.3f×" % cratio,
+           "%.0f MB" % (ra / 1024), "%.0f MB" % (rb / 1024), "%.0f B" % per_src]
+    verdicts = []
+    if target_wall is not None:
+        verdicts.append(("wall ≤ %.2f×: %s" % (target_wall, "**met**" if ratio <= target_wall else "**missed**")))
+    if rss_target is not None:
+        verdicts.append(("≤ %d B/source: %s" % (rss_target, "**met**" if per_src <= rss_target else "**missed**")))
+    out.append("; ".join(verdicts))
+    return out, ratio, per_src
+
+
+table = []
+ra, ratio_a, ps_a = row("A: -T fields, one pass", "A.base", "A.ddi", 1.10, 150)
+rb, ratio_b, ps_b = row("B: -T fields, -2", "B.base", "B.ddi", 1.10, 150)
+wp, cp, rp, _ = med["C.p0f"]
+wd, cd, rd, _ = med["C.ddi"]
+ratio_c = paired("C.p0f", "C.ddi", 0)
+rc = ["C: p0f vs -z ddi,sources", "%.2f s" % wp, "%.2f s" % wd, "%.3f×" % ratio_c,
+      "%.3f×" % paired("C.p0f", "C.ddi", 1), "%.0f MB" % (rp / 1024), "%.0f MB" % (rd / 1024), "—",
+      "ddi at least as fast as p0f: %s" % ("**met**" if ratio_c <= 1.0 else "**missed**")]
+hdr = ["comparison", "baseline wall", "ddi wall", "wall ratio", "CPU ratio", "baseline peak RSS", "ddi peak RSS",
+       "RSS diff / source", "target"]
+
+ir = {}
+if os.path.exists(irtsv):
+    for line in open(irtsv):
+        parts = line.split()
+        if len(parts) == 3 and parts[2].isdigit():
+            ir[(parts[0], parts[1])] = int(parts[2])
+ri = None
+irn = int(irp)
+if len(ir) == 4:
+    per = {m: (ir[(m, "%dp" % irn)] - ir[(m, "empty")]) / irn for m in ("base", "ddi")}
+    iratio = per["ddi"] / per["base"]
+    ri = ["I: instructions/packet (callgrind, %d packets, A's commands)" % irn, "%.0f" % per["base"],
+          "%.0f" % per["ddi"], "%.3f×" % iratio, "(exact)", "", "", "",
+          "ratio ≤ 1.10×: %s" % ("**met**" if iratio <= 1.10 else "**missed**")]
+allrows = [ra, rb, rc] + ([ri] if ri else [])
+
+# console table
+w = [max(len(str(x)) for x in col) for col in zip(hdr, *allrows)]
+for r in [hdr] + allrows:
+    print("  ".join(str(x).replace("**", "").ljust(n) for x, n in zip(r, w)))
+
+if results == "-":
+    sys.exit(0)
+md = []
+md.append("<!-- bench:begin (written by bench/run.sh; edit outside the markers) -->")
+md.append("## Measured %s" % now)
+md.append("")
+md.append("| | |\n|---|---|")
+md.append("| machine | %d CPUs (`nproc`), %s, %.1f GiB RAM; load average at the end %s |" % (
+    os.cpu_count() or 0, cpu, mem_kb / 1048576.0, load))
+md.append("| Wireshark | %s |" % ws)
+md.append("| p0f | %s (Debian package), default limits |" % p0fv)
+md.append("| ddi | commit %s (at build time), RelWithDebInfo build tree, run as user nobody with WIRESHARK_PLUGIN_DIR |"
+          % commit)
+md.append("| capture | `bench/gen_darknet --packets %d --sources %d` (%s, %.0f MB): %d packets, %d distinct sources |" % (
+    packets, sources, os.path.basename(cap), os.path.getsize(cap) / 1e6, packets, sources))
+md.append("| method | %d runs each; %s; `/usr/bin/time -v` (wall, user+sys CPU, peak RSS). Times and RSS: "
+          "medians; ratios: median of the run-by-run ratios. Whole script %d s |" % (
+    runs, "the two sides of a comparison run at the same time, one per core, start order alternating"
+    if pair == "1" else "one run at a time, order alternating", elapsed))
+md.append("")
+md.append("| " + " | ".join(hdr) + " |")
+md.append("|" + "---|" * len(hdr))
+for r in allrows:
+    md.append("| " + " | ".join(r) + " |")
+md.append("")
+md.append("Commands (tshark is `tshark -n` as user nobody with the build tree's plugin dir; ddi runs also get "
+          "`-o ddi.own_db:signatures/ddi.fp`):")
+md.append("")
+md.append("* A baseline: `tshark -r X --disable-protocol ddi -T fields -e ip.src -e ip.dst -e tcp.srcport "
+          "-e tcp.dstport -e tcp.flags`; A ddi: the same fields plus `-e ddi.os -e ddi.mss.link -e ddi.nat "
+          "-e ddi.ipid.rate -e ddi.tool -e ddi.verdict`, ddi enabled.")
+md.append("* B: A with `-2`.")
+md.append("* C: `p0f -r X -o LOG` (console output discarded) vs `tshark -q -r X -z ddi,sources`.")
+if ri:
+    md.append("* I: A's two commands under `valgrind --tool=callgrind` on a %d-packet capture from the same generator "
+              "(%d sources), minus the instructions of the same commands on an empty capture (start-up), divided "
+              "by the packets.  Instruction counts do not depend on the machine's load, so this is the number to "
+              "compare between commits; wall and CPU times on a shared VM vary by tens of percent run to run "
+              "(see the runs below)." % (irn, irn // 10))
+md.append("")
+md.append("All runs, seconds wall / seconds CPU / peak RSS MB:")
+md.append("")
+for k in sorted(rows):
+    md.append("* %s: %s" % (k, ", ".join("%.1f / %.1f / %.0f" % (a, b, c / 1024) for a, b, c in rows[k])))
+md.append("")
+md.append("Output checks: A ddi %s lines, %s with a verdict, %s with an OS; B ddi %s verdicts; ddi report: %s "
+          "sources, %s with an OS; p0f: %s SYN signatures logged for %s hosts, %s of them with an OS." % (
+              chk.get(("lines", "A.ddi"), "?"), chk.get(("verdicts", "A.ddi"), "?"), chk.get(("os", "A.ddi"), "?"),
+              chk.get(("verdicts", "B.ddi"), "?"), chk.get(("sources", "C.ddi"), "?"), chk.get(("os", "C.ddi"), "?"),
+              chk.get(("p0f_syn", "C.p0f"), "?"), chk.get(("p0f_hosts", "C.p0f"), "?"), chk.get(("p0f_os", "C.p0f"), "?")))
+if ("state_kb", "C.ddi") in chk:
+    md.append("")
+    md.append("ddi's own state at the end of the run (the `-z ddi,sources` report's last line, "
+              "`ddi_state_memory()`): %.1f MB for %d sources, %d SYN connections and %d frame records = "
+              "**%.0f bytes per source** (%.1f bytes per packet), against %.0f bytes per source of peak-RSS "
+              "difference in A." % (
+                  chk[("state_kb", "C.ddi")] / 1024.0, chk.get(("state_sources", "C.ddi"), 0),
+                  chk.get(("state_conns", "C.ddi"), 0), chk.get(("state_frames", "C.ddi"), 0),
+                  chk[("state_kb", "C.ddi")] * 1024.0 / sources, chk[("state_kb", "C.ddi")] * 1024.0 / packets,
+                  ps_a))
+md.append("<!-- bench:end -->")
+block = "\n".join(md)
+
+if os.path.exists(results):
+    text = open(results, encoding="utf-8").read()
+    m = re.search(r"<!-- bench:begin.*?<!-- bench:end -->", text, re.S)
+    text = text[:m.start()] + block + text[m.end():] if m else text.rstrip("\n") + "\n\n" + block + "\n"
+else:
+    text = "# ddi benchmark results\n\nProduced by `bench/run.sh` (see bench/README.md).\n\n" + block + "\n"
+with open(results, "w", encoding="utf-8") as f:
+    f.write(text)
+print("bench: wrote %s" % results, file=sys.stderr)
+PYEOF
+echo "bench: done in $(($(date +%s) - t_start)) s" >&2
