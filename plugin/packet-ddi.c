@@ -121,11 +121,7 @@ static gboolean state_ready;
 const ddi_state *ddi_glue_state(void) { return &state; }
 const ddi_p0fdb *ddi_glue_db(void) { return sigdb; }
 
-double ddi_glue_horizon(void)
-{
-    double h = pref_horizon && *pref_horizon ? g_ascii_strtod(pref_horizon, NULL) : 0;
-    return h > state.horizon ? h : state.horizon;
-}
+double ddi_glue_horizon(void) { return state.horizon; }
 
 static void load_one(const char *path)
 {
@@ -179,6 +175,10 @@ static void ddi_init(void)
     if (state_ready)
         ddi_state_free(&state);
     ddi_state_init(&state, pref_max_sources, pref_max_conns);
+    /* a shard of a larger capture starts with the whole capture's end time,
+     * so its whole-capture verdicts match those of a single run */
+    if (pref_horizon && *pref_horizon)
+        state.horizon = g_ascii_strtod(pref_horizon, NULL);
     state_ready = TRUE;
     load_sigdb();
 }

@@ -106,6 +106,14 @@ class SeedCapture(unittest.TestCase):
         self.assertEqual(rows[-1]["ddi.ipid.class"], "global counter")
         self.assertEqual(max(int(r["ddi.retry.count"]) for r in rows), 2)
 
+    def test_capture_end_preference(self):
+        # a shard told the whole capture's end may decide whole-capture verdicts
+        # in one pass; without it one pass must not (test above)
+        rows = T.fields(SEED, ["ip.src", "ddi.conficker"], extra_opts=["ddi.capture_end:1271757640"])
+        self.assertEqual([r["ddi.conficker"] for r in by_src(rows, SEED_SRC)], ["1", "1"])
+        early = T.fields(SEED, ["ip.src", "ddi.conficker"], extra_opts=["ddi.capture_end:1271757605"])
+        self.assertEqual([r["ddi.conficker"] for r in by_src(early, SEED_SRC)], ["", ""])
+
     def test_sender_types(self):
         # whole-capture verdict: every source with a retry is stateful, the
         # scanner-like source sent 7 SYNs over 34 s and retransmitted none
