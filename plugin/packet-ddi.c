@@ -119,7 +119,6 @@ static ddi_state state;
 static gboolean state_ready;
 
 const ddi_state *ddi_glue_state(void) { return &state; }
-const ddi_p0fdb *ddi_glue_db(void) { return sigdb; }
 
 double ddi_glue_horizon(void) { return state.horizon; }
 

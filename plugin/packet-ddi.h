@@ -20,7 +20,6 @@ typedef struct ddi_tap_info {
 } ddi_tap_info;
 
 const ddi_state *ddi_glue_state(void);
-const ddi_p0fdb *ddi_glue_db(void);
 /* Latest packet time used for whole-capture verdicts (the ddi.capture_end
  * preference, or the latest packet seen). */
 double ddi_glue_horizon(void);
