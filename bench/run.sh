@@ -111,35 +111,48 @@ own_db=(-o "ddi.own_db:$root/signatures/ddi.fp")
 prof=$work/profile.txt
 if [ "$profile" = 1 ]; then
     slice=$work/slice-100k.pcap
-    editcap -r "$cap" "$slice" 1-100000 >/dev/null
-    chmod 644 "$slice"
-    chmod 777 "$work"
-    for m in base ddi; do
-        if [ $m = base ]; then x=(--disable-protocol ddi); f=(); else x=("${own_db[@]}"); f=("${ddi_fields[@]}"); fi
-        "${as_user[@]}" env -i PATH=/usr/bin:/bin "HOME=$home" "WIRESHARK_PLUGIN_DIR=$plugdir" \
-            valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.$m" \
-            tshark -n -r "$slice" "${x[@]}" -T fields "${ip_fields[@]}" "${f[@]}" >/dev/null 2>"$work/callgrind.$m.err" &
-    done
-    "${as_user[@]}" env -i PATH=/usr/bin:/bin "HOME=$home" "WIRESHARK_PLUGIN_DIR=$plugdir" \
-        valgrind --tool=massif --threshold=0.5 --massif-out-file="$work/massif.ddi" \
-        tshark -n -r "$slice" "${own_db[@]}" -T fields -e ddi.verdict >/dev/null 2>"$work/massif.err"
-    wait
-    {
+    # BENCH_PROFILE_REUSE=1: summarise the callgrind/massif files of an earlier --profile
+    if [ "${BENCH_PROFILE_REUSE:-0}" != 1 ] || [ ! -s "$work/callgrind.ddi" ]; then
+        editcap -r "$cap" "$slice" 1-100000 >/dev/null
+        chmod 644 "$slice"
+        chmod 777 "$work"
         for m in base ddi; do
-            echo "== callgrind $m: $(callgrind_annotate "$work/callgrind.$m" 2>/dev/null | grep 'PROGRAM TOTALS')"
+            if [ $m = base ]; then x=(--disable-protocol ddi); f=(); else x=("${own_db[@]}"); f=("${ddi_fields[@]}"); fi
+            "${as_user[@]}" env -i PATH=/usr/bin:/bin "HOME=$home" TZ=UTC LANG=C.UTF-8 "WIRESHARK_PLUGIN_DIR=$plugdir" \
+                valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.$m" \
+                tshark -n -r "$slice" "${x[@]}" -T fields "${ip_fields[@]}" "${f[@]}" >/dev/null 2>"$work/callgrind.$m.err" &
         done
-        echo "== inclusive instruction counts, without ddi / with ddi"
-        for fn in dissect_ddi ddi_observe ddi_verdict_build ddi_os_infer ddi_fp_raw_sig ddi_tool_evidence \
-                  expert_add_info_format write_fields_proto_tree proto_tree_children_foreach g_str_hash; do
-            b=$(callgrind_annotate --inclusive=yes "$work/callgrind.base" 2>/dev/null | grep -m1 "[:?]$fn[ ']" | awk '{print $1}')
-            d=$(callgrind_annotate --inclusive=yes "$work/callgrind.ddi" 2>/dev/null | grep -m1 "[:?]$fn[ ']" | awk '{print $1}')
+        "${as_user[@]}" env -i PATH=/usr/bin:/bin "HOME=$home" TZ=UTC LANG=C.UTF-8 "WIRESHARK_PLUGIN_DIR=$plugdir" \
+            valgrind --tool=massif --threshold=0.5 --massif-out-file="$work/massif.ddi" \
+            tshark -n -r "$slice" "${own_db[@]}" -T fields "${ip_fields[@]}" "${ddi_fields[@]}" >/dev/null \
+            2>"$work/massif.err"
+        wait
+    fi
+    for m in base ddi; do
+        callgrind_annotate --inclusive=yes "$work/callgrind.$m" >"$work/callgrind.$m.txt" 2>/dev/null || true
+    done
+    callgrind_annotate --tree=calling --inclusive=yes "$work/callgrind.ddi" >"$work/callgrind.ddi.tree.txt" 2>/dev/null || true
+    ms_print "$work/massif.ddi" >"$work/massif.ddi.txt" 2>/dev/null || true
+    {
+        echo "commit $commit; first 100,000 packets of $(basename "$cap"); A's two commands"
+        for m in base ddi; do
+            echo "== callgrind $m: $(grep -m1 'PROGRAM TOTALS' "$work/callgrind.$m.txt" || true)"
+        done
+        echo "== inclusive instruction counts: without ddi / with ddi"
+        for fn in dissect_ddi ddi_observe ddi_verdict_build_ex ddi_verdict_build ddi_os_infer ddi_fp_raw_sig \
+                  ddi_tool_evidence ddi_pkt_parse expert_add_info_format write_fields_proto_tree \
+                  proto_tree_children_foreach g_str_hash; do
+            b=$(grep -m1 -E "[:?]$fn( |'|\$)" "$work/callgrind.base.txt" | awk '{print $1}' || true)
+            d=$(grep -m1 -E "[:?]$fn( |'|\$)" "$work/callgrind.ddi.txt" | awk '{print $1}' || true)
             printf '%-32s %18s %18s\n' "$fn" "${b:--}" "${d:--}"
         done
-        echo "== what dissect_ddi calls (inclusive)"
-        callgrind_annotate --tree=calling --inclusive=yes "$work/callgrind.ddi" 2>/dev/null |
-            awk '/\*  .*dissect_ddi/{p=1; next} p && /^$/{p=0} p' | sort -t' ' -k1,1 -rn | head -30
-        echo "== massif (ddi, peak snapshot, ddi allocations)"
-        ms_print "$work/massif.ddi" | grep -E "ddi|vec_reserve|table_grow" | head -20
+        echo "== what dissect_ddi calls (inclusive, largest first)"
+        awk '/\*  .*dissect_ddi/{p=1; next} p && /^$/{p=0} p' "$work/callgrind.ddi.tree.txt" |
+            sort -t' ' -k1,1 -rn | head -30 || true
+        echo "== massif, ddi run: the peak snapshot's allocation tree, 3 levels (bytes; ddi's state is"
+        echo "   g_malloc0 -> ddi.so vec_reserve/table_grow; Wireshark's own tables are the g_malloc/wmem part)"
+        awk '/^heap_tree=peak/{p=1; next} p && /^snapshot=/{exit} p' "$work/massif.ddi" |
+            grep -E '^ {0,3}n[0-9]+:' | sed 's/ (in [^)]*)//' || true
     } >"$prof"
     cat "$prof" >&2
     echo "bench: profile in $prof ($(($(date +%s) - t_start)) s)" >&2
