@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # bench/run.sh — the ddi performance bar (issue 6), measured side by side.
 #
-#   bench/run.sh              measure and write bench/RESULTS.md (~12 min on 2 cores)
+#   bench/run.sh              measure and write bench/RESULTS.md (8-15 min on 2 cores)
 #   bench/run.sh --profile    instead, profile the first 100,000 packets:
 #                             callgrind with and without ddi (instruction
 #                             counts: exact, whatever the machine's load) and
 #                             massif of ddi's heap -> $BENCH_DIR/profile.txt
-#                             (~15 min on 2 cores)
+#                             (15-30 min on 2 cores)
 #
 # 1. Builds the plugin (RelWithDebInfo) in $DDI_BUILD_DIR and
 #    bench/gen_darknet, and generates a capture of $BENCH_PACKETS packets
@@ -20,6 +20,9 @@
 #      B  the same with -2
 #      C  p0f -r X -o LOG  vs  tshark -q -z ddi,sources (per-source OS/link
 #         report): ddi must be at least as fast as p0f
+#      I  A's two commands under callgrind on a $BENCH_IR_PACKETS-packet
+#         capture of the same mix: instructions per packet, exact whatever
+#         the machine's load
 # 3. Prints a table and rewrites the measured part of bench/RESULTS.md
 #    (between the bench:begin/bench:end markers; the analysis around it is
 #    kept).
@@ -37,6 +40,7 @@
 #
 # Environment: BENCH_PACKETS (1000000) BENCH_SOURCES (100000) BENCH_SEED (1)
 #   BENCH_RUNS (3) BENCH_DIR (/tmp/ddi-bench) BENCH_PAIR (1 if nproc >= 2)
+#   BENCH_IR_PACKETS (20000; 0 = no callgrind section)
 #   BENCH_RESULTS (bench/RESULTS.md; "-" = do not write) DDI_BUILD_DIR
 #   (/tmp/ddi-bench-build)
 #
@@ -117,10 +121,10 @@ if [ "$profile" = 1 ]; then
         chmod 644 "$slice"
         chmod 777 "$work"
         for m in base ddi; do
-            if [ $m = base ]; then x=(--disable-protocol ddi); f=(); else x=("${own_db[@]}"); f=("${ddi_fields[@]}"); fi
+            if [ $m = base ]; then x=(--disable-protocol ddi); pf=(); else x=("${own_db[@]}"); pf=("${ddi_fields[@]}"); fi
             "${as_user[@]}" env -i PATH=/usr/bin:/bin "HOME=$home" TZ=UTC LANG=C.UTF-8 "WIRESHARK_PLUGIN_DIR=$plugdir" \
                 valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.$m" \
-                tshark -n -r "$slice" "${x[@]}" -T fields "${ip_fields[@]}" "${f[@]}" >/dev/null 2>"$work/callgrind.$m.err" &
+                tshark -n -r "$slice" "${x[@]}" -T fields "${ip_fields[@]}" "${pf[@]}" >/dev/null 2>"$work/callgrind.$m.err" &
         done
         "${as_user[@]}" env -i PATH=/usr/bin:/bin "HOME=$home" TZ=UTC LANG=C.UTF-8 "WIRESHARK_PLUGIN_DIR=$plugdir" \
             valgrind --tool=massif --threshold=0.5 --massif-out-file="$work/massif.ddi" \
@@ -206,6 +210,7 @@ compare B \
     B.base "$work/out.B.base" "${ts[@]}" -2 -r "$cap" --disable-protocol ddi -T fields "${ip_fields[@]}" --- \
     B.ddi "$work/out.B.ddi" "${ts[@]}" "${own_db[@]}" -2 -r "$cap" -T fields "${ip_fields[@]}" "${ddi_fields[@]}"
 # C: p0f (its default limits; log to a file, console output discarded) vs ddi's per-source report
+# shellcheck disable=SC2016  # $1/$2 are sh -c's arguments
 compare C \
     C.p0f "/dev/null" sh -c 'rm -f "$1"; exec p0f -r "$2" -o "$1"' p0f "$work/p0f.log" "$cap" --- \
     C.ddi "$work/out.C.ddi" "${ts[@]}" "${own_db[@]}" -q -r "$cap" -z ddi,sources
@@ -225,7 +230,7 @@ if [ "$irp" -gt 0 ] && command -v valgrind >/dev/null; then
     chmod 777 "$work"
     echo "bench: I: callgrind instruction counts, $irp packets" >&2
     for input in empty "${irp}p"; do
-        [ "$input" = empty ] && f=$work/empty.pcap || f=$ircap
+        if [ "$input" = empty ]; then f=$work/empty.pcap; else f=$ircap; fi
         for m in base ddi; do
             if [ $m = base ]; then x=(--disable-protocol ddi); e=(); else x=("${own_db[@]}"); e=("${ddi_fields[@]}"); fi
             "${as_user[@]}" env -i PATH=/usr/bin:/bin "HOME=$home" TZ=UTC LANG=C.UTF-8 "WIRESHARK_PLUGIN_DIR=$plugdir" \

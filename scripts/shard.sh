@@ -43,7 +43,10 @@ usage() { echo "usage: $0 CAPTURE N OUTDIR" >&2; exit 2; }
 [ $# -eq 3 ] || usage
 capture=$1 n=$2 outdir=$3
 [ -r "$capture" ] || { echo "shard.sh: cannot read $capture" >&2; exit 2; }
-[[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 4096 ] || { echo "shard.sh: N must be 1..4096" >&2; exit 2; }
+if ! [[ "$n" =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ] || [ "$n" -gt 4096 ]; then
+    echo "shard.sh: N must be 1..4096" >&2
+    exit 2
+fi
 command -v tshark >/dev/null || { echo "shard.sh: tshark not found" >&2; exit 2; }
 command -v parallel >/dev/null || { echo "shard.sh: GNU parallel not found (apt-get install parallel)" >&2; exit 2; }
 PY=/usr/bin/python3
@@ -385,6 +388,7 @@ read -r -a popts <<<"${DDI_PARALLEL_OPTS:-}"
 cmds=$outdir/parts/commands
 : >"$cmds"
 for ((k = 0; k < n; k++)); do
+    # shellcheck disable=SC2054  # the comma is part of "-z ddi,sources,json"
     args=("${tshark_cmd[@]}" -n "${extra[@]}" -o "ddi.capture_end:$capture_end" -r "$shards/shard-$k.$ext"
           -q -z ddi,sources,json)
     printf '%q ' "${args[@]}" >>"$cmds"
