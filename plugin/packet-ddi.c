@@ -171,6 +171,9 @@ static void want_fields(void)
 static void ddi_init(void)
 {
     want_fields();
+    /* the expert tap is registered after the handoffs (expert_packet_init
+     * runs after proto_init), so it is looked up here, once per file */
+    expert_tap_id = find_tap_id("expert");
     if (state_ready)
         ddi_state_free(&state);
     ddi_state_init(&state, pref_max_sources, pref_max_conns);
@@ -549,7 +552,8 @@ static unsigned wanted_text(proto_tree *tree)
 {
     static int *const evidence_hfs[] = {&hf_os_evidence, &hf_os_sig, &hf_nat_reason, &hf_tool_evidence,
                                         &hf_bs_evidence, &hf_clue};
-    if (have_tap_listener(ddi_tap))
+    /* expert summaries quote the evidence */
+    if (have_tap_listener(ddi_tap) || experts_on)
         return DDI_EXPLAIN_ALL;
     unsigned w = 0;
     if (field_wanted(tree, hf_verdict))
@@ -603,13 +607,17 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
             return 0;
         pkt.frame = pinfo->num;
     }
-    if (!tree && !have_tap_listener(ddi_tap))
+    /* Readers: a tree, the per-source report, or the expert tap.  Two-pass
+     * tshark (-2 -z expert) and the GUI's Expert Information dialog (a retap
+     * with TL_REQUIRES_COLUMNS) dissect without a tree: expert items need no
+     * tree item, so render() runs on a NULL tree for them. */
+    experts_on = wants_experts(tree);
+    if (!tree && !experts_on && !have_tap_listener(ddi_tap))
         return 0;
 
     ddi_verdict *v = wmem_new(pinfo->pool, ddi_verdict);
     ddi_verdict_build_ex(&state, sigdb, &pkt, rec, wanted_text(tree), v);
-    experts_on = wants_experts(tree);
-    if (tree)
+    if (tree || experts_on)
         render(tree, tvb, pinfo, rec, v);
     if (have_tap_listener(ddi_tap)) {
         ddi_tap_info *ti = wmem_new(pinfo->pool, ddi_tap_info);
@@ -750,7 +758,6 @@ void proto_reg_handoff_ddi(void)
     if (hf_ip_src < 0 || hf_ipv6_src < 0)
         ws_warning("ip.src/ipv6.src not registered: ddi will analyse nothing");
     register_postdissector(ddi_handle);
-    expert_tap_id = find_tap_id("expert");
     hf_ws_expert = proto_registrar_get_id_byname("_ws.expert");
     want_fields();
     ddi_stats_register();
