@@ -15,7 +15,7 @@ build=${DDI_BUILD_DIR:-$here/build}
 
 # build + plugin + tests (tshark, p0f as oracle and signature database,
 # wireshark-qt/xvfb for the GUI test, parallel for the sharded run)
-packages=(build-essential cmake pkg-config libglib2.0-dev wireshark-dev tshark p0f python3
+packages=(build-essential cmake pkg-config libglib2.0-dev libpcap-dev wireshark-dev tshark p0f python3
           wireshark-qt xvfb xauth x11-utils imagemagick xdotool parallel)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
