@@ -52,7 +52,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: ddi-read [options] FILE...   (pcap/pcapng, in order; \"-\" = standard input)\n"
-            "  --verdicts             one line per analysed frame: number, source, ddi.verdict\n"
+            "  --verdicts             one line per frame: number, source, ddi.verdict (or why it was skipped)\n"
             "  --p0f-db PATH          p0f v3 signatures (default %s; \"\" = none)\n"
             "  --own-db PATH          ddi's own signatures (default %s)\n"
             "  --max-sources N        sources tracked (default %u; 0 = no limit)\n"
@@ -91,6 +91,16 @@ static void emit_verdict(reader *r, const ddi_pkt *p)
     fprintf(r->out, "%u\t%s\t%s\n", p->frame, ddi_addr_str(&p->src, src, sizeof src), r->v.summary);
 }
 
+/* In the per-frame listing a skipped frame says why, so that every
+ * difference from the plugin can be traced to a frame. */
+static void emit_skip(reader *r, int linktype, const ddi_decap *d)
+{
+    char detail[48];
+    ddi_skip_detail_str(d->detail, detail, sizeof detail);
+    fprintf(r->out, "%u\t\tskipped: link type %d: %s%s%s%s\n", r->frame_no, linktype, ddi_skip_name(d->skip),
+            detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
+}
+
 static void one_frame(reader *r, int linktype, const struct pcap_pkthdr *h, const uint8_t *bytes)
 {
     ddi_decap d;
@@ -104,6 +114,8 @@ static void one_frame(reader *r, int linktype, const struct pcap_pkthdr *h, cons
     double ts = (double)h->ts.tv_sec + h->ts.tv_usec / 1e9;
     if (!ddi_decap_frame(linktype, bytes, h->caplen, ts, &d, &pkt)) {
         ddi_skips_add(&r->skips, linktype, d.skip, d.detail);
+        if (r->mode == OUT_VERDICTS)
+            emit_skip(r, linktype, &d);
         return;
     }
     pkt.frame = r->frame_no;
