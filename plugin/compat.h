@@ -27,4 +27,11 @@
 #define DDI_HAVE_PLUGIN_DESCRIBE 1
 #endif
 
+/* stats_tree: which columns a tree shows and how it sorts.  num_columns
+ * lives in the private header in every version ddi builds against (4.0 ..
+ * 4.6); sorting by count, largest first, is a registration flag. */
+#include <epan/stats_tree_priv.h>
+#define DDI_ST_COLUMNS(st, n) ((st)->num_columns = (n))
+#define DDI_ST_SORT_BY_COUNT ((ST_SORT_COL_COUNT << ST_FLG_SRTCOL_SHIFT) | ST_FLG_SORT_DESC)
+
 #endif

@@ -12,6 +12,7 @@
 
 #include "config-ddi.h"
 
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include <wsutil/wslog.h>
 
 #include "compat.h"
+#include "ddi-tap.h"
 #include "packet-ddi.h"
 
 static int proto_ddi = DDI_ID_INIT;
@@ -113,26 +115,48 @@ static gboolean experts_on; /* set per packet before the tree is built */
 static ddi_p0fdb *sigdb;
 static char *sigdb_paths;
 static char sigdb_error[512];
+/* what the report header says about each file: ddi's own, then p0f's */
+static ddi_db_info db_info[2];
+static char db_path[2][512], db_err[2][512];
 
 /* per-file analysis state (reset by the init routine) */
 static ddi_state state;
 static gboolean state_ready;
 
-const ddi_state *ddi_glue_state(void) { return &state; }
+/* Numbers in text ddi writes (verdicts, evidence, labels) use a decimal
+ * point whatever the user's locale: "~23.2", never "~23,2". */
+#ifndef _WIN32
+static locale_t c_numeric;
+#define C_NUMERIC_BEGIN()                                                                                        \
+    locale_t ddi_old_locale = c_numeric ? uselocale(c_numeric) : (locale_t)0
+#define C_NUMERIC_END()                                                                                          \
+    do {                                                                                                         \
+        if (ddi_old_locale)                                                                                      \
+            uselocale(ddi_old_locale);                                                                           \
+    } while (0)
+#else
+#define C_NUMERIC_BEGIN() (void)0
+#define C_NUMERIC_END() (void)0
+#endif
 
-double ddi_glue_horizon(void) { return state.horizon; }
-
-static void load_one(const char *path)
+static void load_one(int slot, const char *path)
 {
     char err[512];
+    ddi_db_info *info = &db_info[slot];
+    memset(info, 0, sizeof *info);
     if (!path || !*path)
         return;
+    g_strlcpy(db_path[slot], path, sizeof db_path[slot]);
+    info->path = db_path[slot];
     int n = ddi_p0fdb_load_file(sigdb, path, err, sizeof err);
+    info->signatures = n; /* -1: the file could not be opened */
     if (err[0]) {
         /* a plugin must never abort on a bad database (p0f FATALs; we warn and go on) */
         ws_warning("signature database: %s", err);
         if (!sigdb_error[0])
             g_strlcpy(sigdb_error, err, sizeof sigdb_error);
+        g_strlcpy(db_err[slot], err, sizeof db_err[slot]);
+        info->error = db_err[slot];
     }
     ws_debug("loaded %d signatures from %s", n, path);
 }
@@ -151,8 +175,8 @@ static void load_sigdb(void)
     sigdb = ddi_p0fdb_new();
     /* ddi's own file first: it corrects stacks p0f gets wrong, and earlier
      * files win on equal matches */
-    load_one(pref_own_db);
-    load_one(pref_p0f_db);
+    load_one(0, pref_own_db);
+    load_one(1, pref_p0f_db);
 }
 
 /* Ask for the fields ddi reads, so tshark builds them even when no filter or
@@ -170,6 +194,10 @@ static void want_fields(void)
 
 static void ddi_init(void)
 {
+#ifndef _WIN32
+    if (!c_numeric)
+        c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+#endif
     want_fields();
     /* the expert tap is registered after the handoffs (expert_packet_init
      * runs after proto_init), so it is looked up here, once per file */
@@ -394,13 +422,17 @@ static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
         GEN(proto_tree_add_string(t, hf_conficker_status, tvb, 0, 0, "yes: one retry at ~3 s, then silence"));
         break;
     }
-    case DDI_CONF_UNKNOWN:
+    case DDI_CONF_UNKNOWN: {
+        /* the same words as the report: undetermined, and why */
+        char why[160];
+        ddi_conf_fold f = {0};
+        ddi_conf_fold_add(&f, &v->conn, v->horizon);
+        ddi_conf_fold_verdict(&f, v->horizon, why, sizeof why);
         GEN(proto_tree_add_double(t, hf_conficker_observed, tvb, 0, 0, usec(v->observed_after)));
-        GEN(proto_tree_add_string_format_value(t, hf_conficker_status, tvb, 0, 0, "not yet known",
-                                               "not yet known (%.2f s observed after the first SYN, %.0f s needed; "
-                                               "open the file in the GUI or use tshark -2)",
-                                               v->observed_after, DDI_CONFICKER_QUIET_S));
+        GEN(proto_tree_add_string_format_value(t, hf_conficker_status, tvb, 0, 0, "undetermined",
+                                               "undetermined: %s", why));
         break;
+    }
     default:
         if (v->conn.count > 2)
             GEN(proto_tree_add_string_format_value(t, hf_conficker_status, tvb, 0, 0, "no",
@@ -535,8 +567,12 @@ static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
         DDI_EXPERT(pinfo, top, &ei_state_full,
                                "ddi connection table full (%u): SYN retries of new connections are not tracked",
                                pref_max_conns);
-    if (v->sender != DDI_SENDER_UNKNOWN) /* whole capture: known once retries or silence were seen */
+    /* whole capture: known once retries or enough unanswered silence were seen */
+    if (v->sender != DDI_SENDER_UNKNOWN)
         GEN(proto_tree_add_string(t, hf_sender, tvb, 0, 0, ddi_retry_sender_text(v->sender)));
+    else if (v->src && v->src->syns)
+        GEN(proto_tree_add_string_format_value(t, hf_sender, tvb, 0, 0, "undetermined", "undetermined: %s",
+                                               v->sender_why));
     add_tool(t, tvb, pinfo, v);
     add_bs(t, tvb, pinfo, v);
     add_os(t, tvb, v);
@@ -612,18 +648,26 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
      * with TL_REQUIRES_COLUMNS) dissect without a tree: expert items need no
      * tree item, so render() runs on a NULL tree for them. */
     experts_on = wants_experts(tree);
-    if (!tree && !experts_on && !have_tap_listener(ddi_tap))
+    gboolean tapped = have_tap_listener(ddi_tap);
+    if (!tree && !experts_on && !tapped)
         return 0;
 
+    C_NUMERIC_BEGIN();
     ddi_verdict *v = wmem_new(pinfo->pool, ddi_verdict);
     ddi_verdict_build_ex(&state, sigdb, &pkt, rec, wanted_text(tree), v);
     if (tree || experts_on)
         render(tree, tvb, pinfo, rec, v);
-    if (have_tap_listener(ddi_tap)) {
-        ddi_tap_info *ti = wmem_new(pinfo->pool, ddi_tap_info);
+    C_NUMERIC_END();
+    if (tapped) {
+        ddi_tap_info *ti = wmem_new0(pinfo->pool, ddi_tap_info);
         ti->frame = pinfo->num;
-        ti->conn = v->conn_idx;
-        ti->v = v;
+        ti->st = &state;
+        ti->dbs = db_info;
+        ti->ndbs = (int)G_N_ELEMENTS(db_info);
+        if (!(rec->flags & DDI_FR_SRC_FULL)) {
+            ti->src = ddi_state_source_find(&state, &pkt.src);
+            ti->v = v;
+        }
         tap_queue_packet(ddi_tap, pinfo, ti);
     }
     return tvb_captured_length(tvb);
@@ -651,7 +695,7 @@ void proto_register_ddi(void)
         {&hf_retry_backoff, {"Retry backoff", "ddi.retry.backoff", FT_STRING, BASE_NONE, NULL, 0,
                              "How the gaps between retransmissions grow", HFILL}},
         {&hf_conficker_status, {"Conficker-style check", "ddi.conficker.status", FT_STRING, BASE_NONE, NULL, 0,
-                                "yes / no / not yet known (whole-capture verdict)", HFILL}},
+                                "yes / no / undetermined, with the reason (whole-capture verdict)", HFILL}},
         {&hf_sender, {"Sender type", "ddi.sender", FT_STRING, BASE_NONE, NULL, 0,
                       "Whether this source retransmits its SYNs: stateful (a kernel stack) or stateless (a raw-socket "
                       "scanner); whole-capture verdict", HFILL}},
@@ -760,5 +804,4 @@ void proto_reg_handoff_ddi(void)
     register_postdissector(ddi_handle);
     hf_ws_expert = proto_registrar_get_id_byname("_ws.expert");
     want_fields();
-    ddi_stats_register();
 }

@@ -9,6 +9,7 @@
 
 #include "compat.h"
 #include "packet-ddi.h"
+#include "stats-ddi.h"
 
 #ifndef DDI_VERSION
 #define DDI_VERSION "0.0.0"
@@ -24,10 +25,17 @@ WS_DLL_PUBLIC uint32_t plugin_describe(void);
 uint32_t plugin_describe(void) { return WS_PLUGIN_DESC_DISSECTOR | WS_PLUGIN_DESC_TAP_LISTENER; }
 #endif
 
+/* The dissector and the statistics meet only through the "ddi" tap. */
+static void handoff(void)
+{
+    proto_reg_handoff_ddi();
+    ddi_stats_register();
+}
+
 void plugin_register(void)
 {
     static proto_plugin plug;
     plug.register_protoinfo = proto_register_ddi;
-    plug.register_handoff = proto_reg_handoff_ddi;
+    plug.register_handoff = handoff;
     proto_register_plugin(&plug);
 }

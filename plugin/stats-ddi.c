@@ -1,10 +1,11 @@
-/* stats-ddi.c — Statistics for ddi: a stats_tree (GUI menu and
- * `tshark -z ddi,tree`) and a per-source report (`tshark -z ddi,sources`,
- * `-z ddi,sources,json` for one JSON object per source).
+/* stats-ddi.c — Statistics for ddi: a stats_tree (Statistics -> Darknet in
+ * the GUI, `tshark -z ddi,tree`) and the per-source report
+ * (`tshark -z ddi,sources`, `-z ddi,sources,json`).
  *
- * Both read the verdicts the post-dissector queues on the "ddi" tap.  The
- * per-source report re-evaluates whole-capture verdicts at draw time, when
- * every packet has been seen, so it is complete even in one-pass tshark.
+ * Both read only what the post-dissector queues on the "ddi" tap.  The
+ * report is the core's whole-source summary (core/summary.h), built at draw
+ * time from the state the tap payload points to, so it covers every packet
+ * and connection of a source even in one-pass tshark.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -12,56 +13,77 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <epan/packet.h>
+#include <wsutil/report_message.h>
 #include <epan/stat_tap_ui.h>
 #include <epan/stats_tree.h>
 #include <epan/tap.h>
 #include <wsutil/wslog.h>
 
 #include "compat.h"
-#include "packet-ddi.h"
+#include "ddi-tap.h"
+#include "stats-ddi.h"
 
 /* ------------------------------------------------------------------ stats_tree */
-
-static int st_pkts = -1, st_srcs = -1;
-static GHashTable *st_seen; /* "dimension|value|source" already counted */
 
 static const char *const dims[] = {"OS family", "Link type", "NAT suspected", "SYN retry pattern",
                                    "Sender type", "Scanning tool", "Backscatter", "Destination port"};
 enum { DIM_OS, DIM_LINK, DIM_NAT, DIM_RETRY, DIM_SENDER, DIM_TOOL, DIM_BS, DIM_DPORT, DIM__N };
-static int st_dim_pkts[DIM__N], st_dim_srcs[DIM__N];
+
+#define NODE_PKTS "ddi packets"
+#define NODE_SRCS "ddi sources"
+#define NODE_SKIPPED "packets not analysed (source table full)"
+
+/* One per open tree: two `-z ddi,tree` (say, one with a filter) count apart. */
+typedef struct tree_inst {
+    int pkts, srcs;
+    int dim_pkts[DIM__N], dim_srcs[DIM__N];
+    GHashTable *seen; /* "dimension|value|source" already counted */
+} tree_inst;
+
+static GHashTable *instances; /* stats_tree * -> tree_inst * */
+
+static void inst_free(gpointer p)
+{
+    tree_inst *in = p;
+    g_hash_table_destroy(in->seen);
+    g_free(in);
+}
 
 static void ddi_tree_init(stats_tree *st)
 {
-    st_pkts = stats_tree_create_node(st, "ddi packets", 0, STAT_DT_INT, TRUE);
-    st_srcs = stats_tree_create_node(st, "ddi sources", 0, STAT_DT_INT, TRUE);
+    if (!instances)
+        instances = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, inst_free);
+    tree_inst *in = g_new0(tree_inst, 1);
+    in->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    in->pkts = stats_tree_create_node(st, NODE_PKTS, 0, STAT_DT_INT, TRUE);
+    in->srcs = stats_tree_create_node(st, NODE_SRCS, 0, STAT_DT_INT, TRUE);
     for (int d = 0; d < DIM__N; d++) {
-        st_dim_pkts[d] = stats_tree_create_node(st, dims[d], st_pkts, STAT_DT_INT, TRUE);
-        st_dim_srcs[d] = stats_tree_create_node(st, dims[d], st_srcs, STAT_DT_INT, TRUE);
+        in->dim_pkts[d] = stats_tree_create_node(st, dims[d], in->pkts, STAT_DT_INT, TRUE);
+        in->dim_srcs[d] = stats_tree_create_node(st, dims[d], in->srcs, STAT_DT_INT, TRUE);
     }
-    if (st_seen)
-        g_hash_table_destroy(st_seen);
-    st_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    /* Topic and Count only: the other columns (average, min, max, rate,
+     * burst) are empty for counters like these */
+    DDI_ST_COLUMNS(st, 7);
+    g_hash_table_replace(instances, st, in);
 }
 
 static void ddi_tree_cleanup(stats_tree *st)
 {
-    (void)st;
-    if (st_seen)
-        g_hash_table_destroy(st_seen);
-    st_seen = NULL;
+    if (instances)
+        g_hash_table_remove(instances, st);
 }
 
 static const char *retry_pattern(const ddi_verdict *v)
 {
     if (!v->syn)
         return NULL;
+    /* the connection as a whole fits: both of its SYNs make the pattern */
     if (v->conficker == DDI_CONF_YES)
         return "one retry at ~3 s, then silence (Conficker-style)";
     if (!v->retry_count)
-        return "first SYN";
+        return NULL; /* a first SYN is no retry pattern */
     switch (ddi_retry_rto_class(v->retry_gap1)) {
     case DDI_RTO_3S: return "retry, 3 s initial RTO";
     case DDI_RTO_1S: return "retry, 1 s initial RTO";
@@ -69,342 +91,230 @@ static const char *retry_pattern(const ddi_verdict *v)
     }
 }
 
-static void tick_dim(stats_tree *st, int d, const char *value, const char *src)
+/* Coarse link categories; the table's label is the detail one level down. */
+static const char *link_category(const ddi_link *l)
+{
+    if (l->pppoe)
+        return "PPPoE or DSL-sized";
+    if (l->mtu == 1500)
+        return "Ethernet (MTU 1500)";
+    if (l->mtu > 1500)
+        return "larger than Ethernet";
+    if (l->mtu >= 1280)
+        return "tunnel, VPN or MSS clamp";
+    return "small MTU (old or embedded stack, dial-up)";
+}
+
+static void tick_value(stats_tree *st, tree_inst *in, int d, const char *value, const char *detail, const char *src)
 {
     if (!value)
         return;
-    tick_stat_node(st, dims[d], st_pkts, TRUE);
-    tick_stat_node(st, value, st_dim_pkts[d], FALSE);
+    tick_stat_node(st, dims[d], in->pkts, TRUE);
+    int node = tick_stat_node(st, value, in->dim_pkts[d], detail != NULL);
+    if (detail)
+        tick_stat_node(st, detail, node, FALSE);
     /* the dimension's node under "ddi sources" counts distinct sources (a
-     * source can show several values of one dimension, e.g. first SYN and
-     * retry), so that its share of "ddi sources" never exceeds 100% */
+     * source can show several values of one dimension), so that its share of
+     * "ddi sources" never exceeds 100% */
     char *dkey = g_strdup_printf("dim|%d|%s", d, src);
-    if (g_hash_table_add(st_seen, dkey))
-        tick_stat_node(st, dims[d], st_srcs, TRUE);
+    if (g_hash_table_add(in->seen, dkey))
+        tick_stat_node(st, dims[d], in->srcs, TRUE);
     char *key = g_strdup_printf("%d|%s|%s", d, value, src);
-    if (g_hash_table_add(st_seen, key))
-        tick_stat_node(st, value, st_dim_srcs[d], FALSE);
+    if (g_hash_table_add(in->seen, key)) {
+        int snode = tick_stat_node(st, value, in->dim_srcs[d], detail != NULL);
+        if (detail) {
+            char *k2 = g_strdup_printf("%d|%s|%s|%s", d, value, detail, src);
+            if (g_hash_table_add(in->seen, k2))
+                tick_stat_node(st, detail, snode, FALSE);
+        }
+    }
 }
 
 static tap_packet_status ddi_tree_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U_, const void *p,
                                          tap_flags_t flags _U_)
 {
     const ddi_tap_info *ti = (const ddi_tap_info *)p;
+    tree_inst *in = instances ? g_hash_table_lookup(instances, st) : NULL;
+    if (!in)
+        return TAP_PACKET_DONT_REDRAW;
+    if (!ti->src || !ti->v) {
+        /* past ddi.max_sources: not analysed, so not counted as analysed */
+        tick_stat_node(st, NODE_SKIPPED, 0, FALSE);
+        return TAP_PACKET_REDRAW;
+    }
     const ddi_verdict *v = ti->v;
-    char src[48], port[16], nat[96];
+    char src[16], port[16], nat[96];
 
-    ddi_addr_str(&v->p->src, src, sizeof src);
-    tick_stat_node(st, "ddi packets", 0, FALSE);
+    g_snprintf(src, sizeof src, "%u", ti->src);
+    tick_stat_node(st, NODE_PKTS, 0, FALSE);
     char *skey = g_strdup_printf("src|%s", src);
-    if (g_hash_table_add(st_seen, skey))
-        tick_stat_node(st, "ddi sources", 0, FALSE);
+    if (g_hash_table_add(in->seen, skey))
+        tick_stat_node(st, NODE_SRCS, 0, FALSE);
 
-    tick_dim(st, DIM_OS, v->has_os ? ddi_os_family_name(v->os.family) : NULL, src);
-    tick_dim(st, DIM_LINK, v->has_mss ? v->link.label : NULL, src);
+    tick_value(st, in, DIM_OS, v->has_os ? ddi_os_family_name(v->os.family) : NULL, NULL, src);
+    tick_value(st, in, DIM_LINK, v->has_mss ? link_category(&v->link) : NULL, v->has_mss ? v->link.label : NULL, src);
     if (v->nat_bits) {
         nat[0] = 0;
         for (unsigned bit = 1; bit < (1u << DDI_NAT__KINDS); bit <<= 1)
             if (v->nat_bits & bit)
                 g_strlcat(nat, nat[0] ? ", " : "", sizeof nat), g_strlcat(nat, ddi_nat_kind_name(bit), sizeof nat);
-        tick_dim(st, DIM_NAT, nat, src);
+        tick_value(st, in, DIM_NAT, nat, NULL, src);
     }
-    tick_dim(st, DIM_RETRY, retry_pattern(v), src);
-    tick_dim(st, DIM_SENDER, v->sender == DDI_SENDER_STATEFUL    ? "stateful (retransmits SYNs)"
-                             : v->sender == DDI_SENDER_STATELESS ? "stateless (never retransmits)"
-                                                                 : NULL,
-             src);
-    tick_dim(st, DIM_TOOL, v->tool != DDI_TOOL_NONE ? ddi_tool_name(v->tool) : NULL, src);
-    tick_dim(st, DIM_BS, v->has_bs ? ddi_backscatter_name(v->bs.kind) : NULL, src);
+    tick_value(st, in, DIM_RETRY, retry_pattern(v), NULL, src);
+    tick_value(st, in, DIM_SENDER,
+               v->sender == DDI_SENDER_STATEFUL    ? "stateful (retransmits SYNs)"
+               : v->sender == DDI_SENDER_STATELESS ? "stateless (never retransmits)"
+                                                   : NULL,
+               NULL, src);
+    tick_value(st, in, DIM_TOOL, v->tool != DDI_TOOL_NONE ? ddi_tool_name(v->tool) : NULL, NULL, src);
+    tick_value(st, in, DIM_BS, v->has_bs ? ddi_backscatter_name(v->bs.kind) : NULL, NULL, src);
     if (ddi_pkt_is_tcp(v->p) && !v->has_bs) {
-        snprintf(port, sizeof port, "tcp/%u", v->p->tcp.dport);
-        tick_dim(st, DIM_DPORT, port, src);
+        g_snprintf(port, sizeof port, "tcp/%u", v->p->tcp.dport);
+        tick_value(st, in, DIM_DPORT, port, NULL, src);
     } else if (v->p->l4 == DDI_L4_UDP && v->p->l4_complete) {
-        snprintf(port, sizeof port, "udp/%u", v->p->udp_dport);
-        tick_dim(st, DIM_DPORT, port, src);
+        g_snprintf(port, sizeof port, "udp/%u", v->p->udp_dport);
+        tick_value(st, in, DIM_DPORT, port, NULL, src);
     }
     return TAP_PACKET_REDRAW;
 }
 
 /* ------------------------------------------------------------------ per-source report */
 
-typedef struct src_row {
-    char addr[48];
-    ddi_addr key;
-    guint64 pkts, syns, retries;
-    double first, last;
-    char os[96], os_family[24], os_match[12];
-    char link[96];
-    guint mtu;
-    gboolean pppoe, has_mss;
-    guint16 nat_bits;
-    char *nat_reason;
-    char ipid_class[40];
-    gboolean has_rate;
-    double rate;
-    double gap1;
-    guint8 max_retry;
-    uint32_t conf_conn;  /* a tcp/445 connection with a retry: re-checked at draw */
-    char tool[32], bs[24];
-    char *verdict;
-} src_row;
-
 typedef struct report {
-    GHashTable *rows;
     gboolean json;
+    const ddi_state *st;     /* from the tap payload: valid until the next file */
+    const ddi_db_info *dbs;
+    int ndbs;
+    GByteArray *seen;        /* one byte per source index: shown in this report */
+    guint64 skipped;         /* packets past ddi.max_sources that reached this listener */
 } report;
-
-static void row_free(gpointer p)
-{
-    src_row *r = p;
-    g_free(r->nat_reason);
-    g_free(r->verdict);
-    g_free(r);
-}
-
-static void set_str(char **dst, const char *s)
-{
-    if (*dst && !strcmp(*dst, s))
-        return;
-    g_free(*dst);
-    *dst = g_strdup(s);
-}
 
 static tap_packet_status report_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_, const void *data,
                                        tap_flags_t flags _U_)
 {
     report *rp = tapdata;
     const ddi_tap_info *ti = data;
-    const ddi_verdict *v = ti->v;
-    char addr[48];
-    ddi_addr_str(&v->p->src, addr, sizeof addr);
-    src_row *r = g_hash_table_lookup(rp->rows, addr);
-    if (!r) {
-        r = g_new0(src_row, 1);
-        g_strlcpy(r->addr, addr, sizeof r->addr);
-        r->key = v->p->src;
-        r->first = v->p->ts;
-        g_hash_table_insert(rp->rows, r->addr, r);
+    rp->st = ti->st;
+    rp->dbs = ti->dbs;
+    rp->ndbs = ti->ndbs;
+    if (!ti->src) {
+        rp->skipped++;
+        return TAP_PACKET_DONT_REDRAW;
     }
-    r->pkts++;
-    r->last = v->p->ts;
-    if (v->syn) {
-        r->syns++;
-        if (v->retry_count) {
-            r->retries++;
-            if (!r->gap1)
-                r->gap1 = v->retry_gap1;
-        }
-        if (v->retry_count > r->max_retry)
-            r->max_retry = v->retry_count;
+    if (ti->src > rp->seen->len) {
+        guint old = rp->seen->len;
+        g_byte_array_set_size(rp->seen, MAX(ti->src, old * 2));
+        memset(rp->seen->data + old, 0, rp->seen->len - old);
     }
-    if (v->has_os && (v->os.family != DDI_OS_UNKNOWN || !r->os[0])) {
-        g_strlcpy(r->os, v->os.label, sizeof r->os);
-        g_strlcpy(r->os_family, ddi_os_family_name(v->os.family), sizeof r->os_family);
-        g_strlcpy(r->os_match, ddi_os_match_name(v->os.match), sizeof r->os_match);
-    }
-    if (v->has_mss) {
-        r->has_mss = TRUE;
-        g_strlcpy(r->link, v->link.label ? v->link.label : "", sizeof r->link);
-        r->mtu = v->link.mtu;
-        r->pppoe = v->link.pppoe;
-    }
-    if (v->nat_bits & ~r->nat_bits) {
-        r->nat_bits |= v->nat_bits;
-        char *joined = g_strdup_printf("%s%s%s", r->nat_reason ? r->nat_reason : "", r->nat_reason ? "; " : "",
-                                       v->nat_reason);
-        g_free(r->nat_reason);
-        r->nat_reason = joined;
-    }
-    g_strlcpy(r->ipid_class, ddi_ipid_class_name(v->ipid_class), sizeof r->ipid_class);
-    if (v->has_rate) {
-        r->has_rate = TRUE;
-        r->rate = v->rate;
-    }
-    if (v->syn && v->retry_count && v->conn.dport == 445)
-        r->conf_conn = ti->conn;
-    if (v->tool != DDI_TOOL_NONE)
-        g_strlcpy(r->tool, ddi_tool_name(v->tool), sizeof r->tool);
-    if (v->has_bs)
-        g_strlcpy(r->bs, ddi_backscatter_name(v->bs.kind), sizeof r->bs);
-    if (v->syn || !r->verdict)
-        set_str(&r->verdict, v->summary);
+    rp->seen->data[ti->src - 1] = 1;
     return TAP_PACKET_REDRAW;
 }
 
+typedef struct row {
+    uint32_t idx1;
+    uint32_t pkts;
+    ddi_addr addr;
+} row;
+
 static gint by_pkts(gconstpointer a, gconstpointer b)
 {
-    const src_row *x = *(src_row *const *)a, *y = *(src_row *const *)b;
+    const row *x = a, *y = b;
     if (x->pkts != y->pkts)
         return x->pkts > y->pkts ? -1 : 1;
-    return strcmp(x->addr, y->addr);
-}
-
-static void json_str(GString *o, const char *k, const char *s)
-{
-    g_string_append_printf(o, "\"%s\":\"", k);
-    for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
-        if (*c == '"' || *c == '\\')
-            g_string_append_printf(o, "\\%c", *c);
-        else if (*c < 0x20)
-            g_string_append_printf(o, "\\u%04x", *c);
-        else
-            g_string_append_c(o, (char)*c);
-    }
-    g_string_append(o, "\",");
-}
-
-static const char *retry_text(const src_row *r, char *buf, size_t len)
-{
-    if (!r->retries) {
-        snprintf(buf, len, "%s", r->syns ? "no SYN retransmission" : "-");
-        return buf;
-    }
-    snprintf(buf, len, "%" G_GUINT64_FORMAT " retr., up to #%u; first gap %.2f s (%s)", r->retries, r->max_retry, r->gap1,
-             ddi_retry_rto_class(r->gap1) == DDI_RTO_3S   ? "3 s RTO"
-             : ddi_retry_rto_class(r->gap1) == DDI_RTO_1S ? "1 s RTO"
-                                                          : "other");
-    return buf;
-}
-
-/* Human-readable UTC with microseconds; the JSON export keeps epoch numbers. */
-static void utc(double t, char *buf, size_t len)
-{
-    time_t secs = (time_t)t;
-    struct tm tm;
-    char day[24];
-    if (!gmtime_r(&secs, &tm) || !strftime(day, sizeof day, "%Y-%m-%d %H:%M:%S", &tm)) {
-        snprintf(buf, len, "%.6f", t);
-        return;
-    }
-    snprintf(buf, len, "%s.%06d", day, (int)((t - (double)secs) * 1e6 + 0.5) % 1000000);
+    if (x->addr.family != y->addr.family)
+        return x->addr.family < y->addr.family ? -1 : 1;
+    return memcmp(x->addr.a, y->addr.a, sizeof x->addr.a);
 }
 
 static void report_draw(void *tapdata)
 {
     report *rp = tapdata;
-    GPtrArray *rows = g_ptr_array_new();
-    GHashTableIter it;
-    gpointer k, val;
-    g_hash_table_iter_init(&it, rp->rows);
-    while (g_hash_table_iter_next(&it, &k, &val))
-        g_ptr_array_add(rows, val);
-    g_ptr_array_sort(rows, by_pkts);
+    GArray *rows = g_array_new(FALSE, FALSE, sizeof(row));
+    ddi_capture_summary cap;
+    memset(&cap, 0, sizeof cap);
+    if (rp->st) {
+        ddi_summary_capture(rp->st, rp->dbs, rp->ndbs, &cap);
+        for (guint i = 0; i < rp->seen->len; i++) {
+            const ddi_source *s = rp->seen->data[i] ? ddi_state_source(rp->st, i + 1) : NULL;
+            if (s) {
+                row r = {i + 1, s->pkts, s->addr};
+                g_array_append_val(rows, r);
+            }
+        }
+    }
+    g_array_sort(rows, by_pkts);
+    cap.shown = rows->len;
 
-    if (!rp->json) {
-        printf("\n===================================================================\n");
-        printf("ddi per-source report: %u sources\n", rows->len);
-        printf("===================================================================\n");
-    }
-    GString *o = g_string_new(NULL);
-    char rt[128];
+    if (rp->json)
+        ddi_summary_write_json_header(stdout, &cap);
+    else
+        ddi_summary_write_header(stdout, &cap);
+    ddi_conf_fold *folds = rp->st ? ddi_summary_conficker_scan(rp->st) : NULL;
+    ddi_src_summary *sum = g_new(ddi_src_summary, 1);
     for (guint i = 0; i < rows->len; i++) {
-        src_row *r = rows->pdata[i];
-        retry_text(r, rt, sizeof rt);
-        /* every packet has been seen now: the whole-capture verdict is final */
-        const ddi_conn *c = ddi_state_conn(ddi_glue_state(), r->conf_conn);
-        ddi_syn_history h;
-        gboolean conficker = FALSE;
-        if (c) {
-            h = ddi_conn_history(c);
-            conficker = ddi_retry_conficker(&h, ddi_glue_horizon()) == DDI_CONF_YES;
-        }
-        const ddi_source *src = ddi_state_source(ddi_glue_state(), ddi_state_source_find(ddi_glue_state(), &r->key));
-        ddi_sender sender = src && src->syns ? ddi_retry_sender(src->syns, src->retries,
-                                                                src->first_ts + src->first_syn_off, ddi_glue_horizon())
-                                             : DDI_SENDER_UNKNOWN;
-        if (conficker && (!r->verdict || !strstr(r->verdict, "Conficker"))) {
-            char *s2 = g_strdup_printf("%s; Conficker-style single retry",
-                                       r->verdict ? r->verdict : "");
-            g_free(r->verdict);
-            r->verdict = s2;
-        }
-        if (rp->json) {
-            g_string_truncate(o, 0);
-            g_string_append_c(o, '{');
-            json_str(o, "src", r->addr);
-            g_string_append_printf(o, "\"packets\":%" G_GUINT64_FORMAT ",\"syns\":%" G_GUINT64_FORMAT
-                                      ",\"retransmissions\":%" G_GUINT64_FORMAT ",",
-                                   r->pkts, r->syns, r->retries);
-            g_string_append_printf(o, "\"first_seen\":%.6f,\"last_seen\":%.6f,", r->first, r->last);
-            json_str(o, "os", r->os[0] ? r->os : NULL);
-            json_str(o, "os_family", r->os_family);
-            json_str(o, "os_match", r->os_match);
-            if (r->has_mss)
-                g_string_append_printf(o, "\"mtu\":%u,", r->mtu);
-            json_str(o, "link", r->link);
-            g_string_append_printf(o, "\"pppoe\":%s,\"nat\":%s,", r->pppoe ? "true" : "false",
-                                   r->nat_bits ? "true" : "false");
-            json_str(o, "nat_reason", r->nat_reason);
-            json_str(o, "ipid_class", r->ipid_class);
-            if (r->has_rate)
-                g_string_append_printf(o, "\"ipid_rate\":%.3f,", r->rate);
-            json_str(o, "retry", rt);
-            g_string_append_printf(o, "\"conficker\":%s,", conficker ? "true" : "false");
-            json_str(o, "sender", sender == DDI_SENDER_STATEFUL    ? "stateful"
-                                  : sender == DDI_SENDER_STATELESS ? "stateless"
-                                                                   : "");
-            json_str(o, "tool", r->tool);
-            json_str(o, "backscatter", r->bs);
-            json_str(o, "verdict", r->verdict);
-            g_string_truncate(o, o->len - 1);
-            g_string_append_c(o, '}');
-            printf("%s\n", o->str);
-        } else {
-            char first[40], last[40];
-            utc(r->first, first, sizeof first);
-            utc(r->last, last, sizeof last);
-            printf("%s  packets %" G_GUINT64_FORMAT "  first %s  last %s\n", r->addr, r->pkts, first, last);
-            printf("    OS:       %s%s%s%s\n", r->os[0] ? r->os : "-", r->os[0] ? " (" : "", r->os[0] ? r->os_match : "",
-                   r->os[0] ? ")" : "");
-            if (r->has_mss)
-                printf("    Link:     MTU %u, %s%s\n", r->mtu, r->link, r->pppoe ? " [PPPoE-sized]" : "");
-            printf("    NAT:      %s\n", r->nat_bits ? r->nat_reason : "no evidence");
-            printf("    IP ID:    %s%s", r->ipid_class, r->has_rate ? "" : "\n");
-            if (r->has_rate)
-                printf(", ~%.1f packets/s in all\n", r->rate);
-            printf("    Retries:  %s%s\n", rt, conficker ? "; Conficker-style single retry, then silence" : "");
-            if (sender != DDI_SENDER_UNKNOWN)
-                printf("    Sender:   %s\n", ddi_retry_sender_text(sender));
-            if (r->tool[0])
-                printf("    Tool:     %s\n", r->tool);
-            if (r->bs[0])
-                printf("    Backscat: %s\n", r->bs);
-            printf("    Verdict:  %s\n", r->verdict ? r->verdict : "-");
-        }
+        ddi_summary_build(rp->st, g_array_index(rows, row, i).idx1, folds, sum);
+        if (rp->json)
+            ddi_summary_write_json(stdout, sum);
+        else
+            ddi_summary_write_text(stdout, sum);
     }
-    if (!rp->json) {
-        const ddi_state *st = ddi_glue_state();
-        printf("ddi state: %u sources, %u SYN connections, %u frame records, %.1f MB\n",
-               ddi_state_source_count(st), st->conns.count, st->frames.count, ddi_state_memory(st) / 1048576.0);
-        printf("===================================================================\n");
-    }
-    g_string_free(o, TRUE);
-    g_ptr_array_free(rows, TRUE);
+    if (!rp->json)
+        ddi_summary_write_footer(stdout, &cap);
+    fflush(stdout);
+    g_free(sum);
+    free(folds);
+    g_array_free(rows, TRUE);
 }
 
 static void report_reset(void *tapdata)
 {
     report *rp = tapdata;
-    g_hash_table_remove_all(rp->rows);
+    g_byte_array_set_size(rp->seen, 0);
+    rp->skipped = 0;
+    rp->st = NULL;
 }
 
 static void report_finish(void *tapdata)
 {
     report *rp = tapdata;
-    g_hash_table_destroy(rp->rows);
+    g_byte_array_free(rp->seen, TRUE);
     g_free(rp);
+}
+
+/* `ddi,sources` or `ddi,sources,json`: anything else is refused, not
+ * silently read as the text report. */
+static gboolean parse_report_args(const char *opt_arg, gboolean *json)
+{
+    static const char prefix[] = "ddi,sources";
+    *json = FALSE;
+    if (!opt_arg || strncmp(opt_arg, prefix, sizeof prefix - 1))
+        return FALSE;
+    const char *rest = opt_arg + sizeof prefix - 1;
+    if (!*rest || !strcmp(rest, ",text"))
+        return TRUE;
+    if (!strcmp(rest, ",json")) {
+        *json = TRUE;
+        return TRUE;
+    }
+    return FALSE;
 }
 
 static void report_init(const char *opt_arg, void *userdata)
 {
     (void)userdata;
+    gboolean json;
+    if (!parse_report_args(opt_arg, &json)) {
+        report_failure("ddi: unknown option in \"-z %s\": use -z ddi,sources (text) or -z ddi,sources,json",
+                       opt_arg ? opt_arg : "");
+        return;
+    }
     report *rp = g_new0(report, 1);
-    rp->rows = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, row_free);
-    rp->json = opt_arg && strstr(opt_arg, ",json") != NULL;
+    rp->json = json;
+    rp->seen = g_byte_array_new();
     GString *err = register_tap_listener("ddi", rp, NULL, TL_REQUIRES_NOTHING, report_reset, report_packet, report_draw,
                                          report_finish);
     if (err) {
-        ws_warning("ddi,sources: %s", err->str);
+        report_failure("ddi,sources: %s", err->str);
         g_string_free(err, TRUE);
         report_finish(rp);
     }
@@ -416,6 +326,7 @@ static stat_tap_ui report_ui = {
 
 void ddi_stats_register(void)
 {
-    stats_tree_register_plugin("ddi", "ddi", "Darknet (ddi)", 0, ddi_tree_packet, ddi_tree_init, ddi_tree_cleanup);
+    stats_tree_register_plugin("ddi", "ddi", "Darknet (ddi)", DDI_ST_SORT_BY_COUNT, ddi_tree_packet, ddi_tree_init,
+                               ddi_tree_cleanup);
     register_stat_tap_ui(&report_ui, NULL);
 }

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include <glib.h>
+
 #include "strbuf.h"
 
 /* Source-level NAT kinds stay true for the rest of the source's packets. */
@@ -24,6 +26,25 @@ static void os_input(const ddi_pkt *p, const ddi_p0fdb *db, const ddi_frame_rec 
     in->ipid = (ddi_ipid_class)rec->ipid_class;
 }
 
+/* The report shows why a source is suspected of NAT; the sentences need the
+ * packet, so the first one of each kind is kept for the source. */
+static void keep_nat_text(ddi_state *st, uint32_t si, const ddi_source *s, uint16_t new_bits, const ddi_pkt *p,
+                          const ddi_os_result *os)
+{
+    char one[512];
+    ddi_os_result none;
+    if (!os) {
+        memset(&none, 0, sizeof none);
+        os = &none;
+    }
+    ddi_nat_reason(new_bits, p, os, &s->nat, one, sizeof one);
+    if (!st->nat_text)
+        st->nat_text = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    char *old = g_hash_table_lookup(st->nat_text, GUINT_TO_POINTER(si));
+    char *joined = old ? g_strdup_printf("%s; %s", old, one) : g_strdup(one);
+    g_hash_table_replace(st->nat_text, GUINT_TO_POINTER(si), joined);
+}
+
 static bool wants_os(const ddi_pkt *p, ddi_tool tool)
 {
     return ddi_pkt_is_syn(p) && !tool_is_crafted(tool);
@@ -39,6 +60,17 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
     st->packets++;
     if (p->ts > st->horizon)
         st->horizon = p->ts;
+
+    /* a SYN-ACK or RST to a source that sent SYNs answers them: such SYNs
+     * are never retransmitted, so "stateless" cannot be read from them */
+    uint16_t fl = ddi_pkt_is_tcp(p) ? p->tcp.flags : 0;
+    bool synack = (fl & DDI_TH_SYN) && (fl & DDI_TH_ACK) && !(fl & DDI_TH_RST);
+    bool rst = (fl & DDI_TH_RST) && !(fl & DDI_TH_SYN);
+    if (synack || rst) {
+        ddi_source *peer = ddi_state_source(st, ddi_state_source_find(st, &p->dst));
+        if (peer && peer->syns)
+            peer->sum.flags |= DDI_ACC_ANSWERED;
+    }
 
     bool created;
     uint32_t si = ddi_state_source_get(st, &p->src, &created);
@@ -73,6 +105,7 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
             if (!c) {
                 rec->flags |= DDI_FR_CONN_FULL;
             } else if (created) {
+                c->src = si;
                 c->first_ts = p->ts;
                 c->count = 1;
                 c->dport = p->tcp.dport;
@@ -98,8 +131,10 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
     }
 
     uint16_t nat = 0;
+    bool ipid_counted = false;
     if (p->ver == 4) {
         bool atomic_zero = ddi_ipid_atomic_zero(p->df, p->ip_id);
+        ipid_counted = !atomic_zero;
         if (s->ipid.seen && !atomic_zero) {
             rec->flags |= DDI_FR_HAS_GAP;
             rec->ipid_gap = ddi_ipid_gap(s->ipid.last, p->ip_id);
@@ -114,13 +149,24 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
             nat |= ddi_nat_source_ipid(&s->nat, p->ip_id);
     }
 
-    if (wants_os(p, tool)) {
+    ddi_os_result os;
+    bool has_os = wants_os(p, tool);
+    uint8_t os_label = 0;
+    if (has_os) {
         ddi_os_input in;
-        ddi_os_result os;
         os_input(p, db, rec, c, false, &in);
         ddi_os_infer(&in, &os);
         nat |= ddi_nat_packet(p, &os) | ddi_nat_source_syn(&s->nat, p, &os);
+        os_label = ddi_summary_label_id(&st->labels, os.label);
     }
+    ddi_bs_result bs;
+    bool is_bs = ddi_backscatter_classify(p, &bs);
+    ddi_summary_observe(&s->sum, p, tool, has_os ? &os : NULL, os_label, is_bs ? &bs : NULL, ipid_counted,
+                        rec->ipid_gap, p->ts - s->first_ts);
+    if (nat && !s->sum.nat_frame)
+        s->sum.nat_frame = p->frame;
+    if (nat & ~s->nat_bits)
+        keep_nat_text(st, si, s, (uint16_t)(nat & ~s->nat_bits), p, has_os ? &os : NULL);
     s->nat_bits |= nat;
     rec->nat_bits = (uint8_t)(nat | (s->nat_bits & DDI_NAT_STICKY));
     s->last_ts = p->ts;
@@ -214,9 +260,11 @@ void ddi_verdict_build_ex(const ddi_state *st, const ddi_p0fdb *db, const ddi_pk
         v->observed_after = st->horizon - c->first_ts;
     }
 
+    v->horizon = st->horizon;
     if (v->src && v->src->syns)
-        v->sender = ddi_retry_sender(v->src->syns, v->src->retries, v->src->first_ts + v->src->first_syn_off,
-                                     st->horizon);
+        ddi_sender_verdict(v->src->syns, v->src->retries, v->src->sum.flags & DDI_ACC_ANSWERED,
+                           v->src->first_ts + v->src->first_syn_off, st->horizon, &v->sender, v->sender_why,
+                           sizeof v->sender_why);
 
     if (wants_os(p, v->tool)) {
         ddi_os_input in;

@@ -33,6 +33,8 @@ typedef struct ddi_verdict {
     ddi_conficker conficker;
     double observed_after;    /* capture time seen after this connection's first SYN */
     ddi_sender sender;        /* does the source retransmit SYNs? (whole capture) */
+    char sender_why[160];     /* why the sender type is what it is, or undetermined */
+    double horizon;           /* capture end used for the whole-capture verdicts */
 
     bool has_os;
     ddi_os_result os;

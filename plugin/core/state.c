@@ -87,6 +87,8 @@ void ddi_state_free(ddi_state *st)
     vec_free(&st->frames);
     g_free(st->src_slots);
     g_free(st->conn_slots);
+    if (st->nat_text)
+        g_hash_table_destroy(st->nat_text);
     memset(st, 0, sizeof *st);
 }
 

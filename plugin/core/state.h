@@ -17,6 +17,7 @@
 #include "nat.h"
 #include "pkt.h"
 #include "retry.h"
+#include "summary.h"
 #include "tools.h"
 
 typedef struct ddi_source {
@@ -30,6 +31,7 @@ typedef struct ddi_source {
     uint32_t pkts, syns, retries;
     ddi_nat_src nat;
     ddi_tool_ctx tool_ctx;
+    ddi_src_acc sum;       /* whole-source counters for the report (summary.h) */
 } ddi_source;
 
 typedef struct ddi_conn {
@@ -40,6 +42,7 @@ typedef struct ddi_conn {
     uint16_t dport;
     uint16_t last_ipid;
     uint8_t count;         /* SYNs seen (saturates at 255) */
+    uint32_t src;          /* source index + 1: whole-source verdicts walk connections (fits the padding) */
 } ddi_conn;
 
 enum {
@@ -81,6 +84,10 @@ typedef struct ddi_state {
     double horizon;        /* latest packet time seen */
     double first_ts;
     uint64_t packets, src_dropped, conn_dropped;
+    ddi_summary_labels labels; /* OS labels the source records point to */
+    /* source index + 1 -> char *: the NAT sentences of its first evidence of
+     * each kind; only sources with NAT evidence (a minority) have one */
+    struct _GHashTable *nat_text;
 } ddi_state;
 
 void ddi_state_init(ddi_state *st, uint32_t max_sources, uint32_t max_conns);

@@ -13,9 +13,11 @@ What tshark 4.0 really writes, as asserted below:
 * `-T ek -e FIELD ...`: `layers` holds only the named fields, each a list of
   strings, booleans as "1"; no key repeats.
 * `-T json`: a JSON array of packets; every value is a string, booleans "1".
-* `-z ddi,sources,json`: one JSON object per source and line, printed after
-  the packets (only the objects with -q); numbers are JSON numbers and
-  booleans JSON booleans.
+* `-z ddi,sources,json`: a `{"capture": {...}}` line, then one JSON object
+  per source and line, printed after the packets (only the objects with -q);
+  numbers are JSON numbers and booleans JSON booleans.  Every key is always
+  there, with one type; a value that is not known is `null`.  Whole-capture
+  verdicts are strings "yes" / "no" / "undetermined" with a reason.
 """
 import json
 import os
@@ -27,11 +29,39 @@ SEED = os.path.join(T.CAPTURES, "seed-conficker.pcapng")
 SEED_SRC = "114.124.162.72"
 EK_FIELDS = ["frame.number", "ip.src", "ddi.os", "ddi.os.family", "ddi.mss.mtu", "ddi.mss.pppoe", "ddi.nat",
              "ddi.ipid.rate", "ddi.retry.count", "ddi.conficker", "ddi.tool", "ddi.verdict"]
-SOURCE_KEYS = {"src": str, "packets": int, "syns": int, "retransmissions": int, "first_seen": float,
-               "last_seen": float, "os": str, "os_family": str, "os_match": str, "link": str, "pppoe": bool,
-               "nat": bool, "nat_reason": str, "ipid_class": str, "retry": str, "conficker": bool, "tool": str,
-               "backscatter": str, "verdict": str, "sender": str}
-OPTIONAL_KEYS = {"mtu": int, "ipid_rate": float}  # only when the source sent an MSS / has an IP-ID rate
+# key -> (type, may be null)
+SOURCE_KEYS = {"src": (str, False), "packets": (int, False), "syns": (int, False),
+               "retransmissions": (int, False), "udp": (int, False), "other": (int, False),
+               "first_seen": (float, False), "last_seen": (float, False), "destinations": (int, False),
+               "destinations_at_least": (bool, False), "ports": (int, False), "ports_at_least": (bool, False),
+               "ttl_min": (int, True), "ttl_max": (int, True), "hops_min": (int, True), "hops_max": (int, True),
+               "os": (str, True), "os_family": (str, True), "os_match": (str, True), "mss": (int, True),
+               "mtu": (int, True), "link": (str, True), "pppoe": (bool, True), "nat": (bool, False),
+               "nat_kinds": (list, False), "nat_frame": (int, True), "nat_reason": (str, True),
+               "ipid_class": (str, True), "ipid_rate": (float, True), "ipid_rate_samples": (int, False),
+               "ipid_rate_span": (float, True), "ipid_norate": (str, True), "conficker": (str, False),
+               "conficker_reason": (str, False), "sender": (str, False), "sender_reason": (str, False),
+               "answered": (bool, False), "tools": (list, False), "backscatter_packets": (int, False),
+               "backscatter": (dict, False), "victim_port": (int, True), "verdict": (str, False)}
+CAPTURE_KEYS = {"first_seen": (float, True), "last_seen": (float, True), "packets": (int, False),
+                "sources": (int, False), "sources_shown": (int, False), "two_way": (bool, False),
+                "answered_sources": (int, False), "packets_not_analysed": (int, False),
+                "syns_not_tracked": (int, False), "limit_hit": (bool, False), "databases": (list, False)}
+TRI = {"yes", "no", "undetermined"}
+
+
+def check_typed(test, obj, schema):
+    """Every key present, no other key, each value of its one type (or null where allowed)."""
+    test.assertEqual(set(obj), set(schema))
+    for k, (typ, nullable) in schema.items():
+        v = obj[k]
+        if v is None:
+            test.assertTrue(nullable, k)
+        elif typ is float:
+            test.assertIsInstance(v, (int, float), k)
+            test.assertNotIsInstance(v, bool, k)
+        else:
+            test.assertIs(type(v), typ, k)
 
 
 def json_lines(text, strict=False):
@@ -60,20 +90,20 @@ def json_lines(text, strict=False):
 
 
 def check_source_row(test, row):
-    for k, typ in SOURCE_KEYS.items():
-        test.assertIn(k, row)
-        if typ is float:
-            test.assertIsInstance(row[k], (int, float), k)
-            test.assertNotIsInstance(row[k], bool, k)
-        elif typ is int:
-            test.assertIs(type(row[k]), int, k)
-        else:
-            test.assertIs(type(row[k]), typ, k)
-    for k, typ in OPTIONAL_KEYS.items():
-        if k in row:
-            test.assertIsInstance(row[k], (int, float) if typ is float else int, k)
-            test.assertNotIsInstance(row[k], bool, k)
-    test.assertLessEqual(set(row), set(SOURCE_KEYS) | set(OPTIONAL_KEYS))
+    check_typed(test, row, SOURCE_KEYS)
+    test.assertIn(row["conficker"], TRI)
+    test.assertIn(row["sender"], {"stateful", "stateless", "undetermined"})
+    test.assertTrue(row["conficker_reason"] and row["sender_reason"])
+    test.assertEqual(row["nat"], bool(row["nat_kinds"]))
+    test.assertEqual(row["backscatter_packets"], sum(row["backscatter"].values()))
+    test.assertEqual(row["ipid_rate"] is None, row["ipid_norate"] is not None)
+
+
+def split_report(test, objs):
+    """The capture line first, then the sources."""
+    test.assertEqual(list(objs[0]), ["capture"])
+    check_typed(test, objs[0]["capture"], CAPTURE_KEYS)
+    return objs[0]["capture"], objs[1:]
 
 
 class PacketJson(unittest.TestCase):
@@ -176,7 +206,12 @@ class SourcesJson(unittest.TestCase):
 
     def rows(self, *args):
         out, _ = T.tshark(list(args) + ["-q", "-r", SEED, "-z", "ddi,sources,json"])
-        return {r["src"]: r for r in json_lines(out, strict=True)}
+        cap, rows = split_report(self, json_lines(out, strict=True))
+        self.assertEqual((cap["packets"], cap["sources"], cap["sources_shown"]), (22, 4, 4))
+        self.assertIs(cap["two_way"], False)
+        self.assertIs(cap["limit_hit"], False)
+        self.assertEqual([d["loaded"] for d in cap["databases"]], [True, True])
+        return {r["src"]: r for r in rows}
 
     def test_typed_rows_single_pass_and_two_pass(self):
         for mode in ([], ["-2"]):
@@ -193,25 +228,31 @@ class SourcesJson(unittest.TestCase):
             self.assertEqual(s["mtu"], 1450)
             self.assertIs(s["pppoe"], True)
             self.assertIs(s["nat"], True)
+            self.assertEqual(s["nat_kinds"], ["source port"])
             self.assertIn("21269", s["nat_reason"])
             self.assertEqual(s["ipid_class"], "global counter")
             self.assertAlmostEqual(s["ipid_rate"], 23.241, places=3)
-            self.assertIs(s["conficker"], True, mode)  # re-evaluated at the end, even in one pass
+            self.assertEqual((s["ipid_rate_samples"], s["ipid_rate_span"]), (2, 2.968866))
+            self.assertEqual(s["conficker"], "yes", mode)  # re-evaluated at the end, even in one pass
+            self.assertEqual((s["ttl_min"], s["hops_min"], s["destinations"], s["ports"]), (113, 15, 1, 1))
             self.assertIn("Conficker-style", s["verdict"])
             for src in ("203.0.113.10", "203.0.113.20", "203.0.113.30"):
-                self.assertIs(rows[src]["conficker"], False)
+                self.assertEqual(rows[src]["conficker"], "no")
                 self.assertIs(rows[src]["nat"], False)
+                self.assertIsNone(rows[src]["nat_reason"])
                 self.assertEqual(rows[src]["mtu"], 1500)
-            self.assertEqual(rows["203.0.113.30"]["tool"], "nmap SYN scan")
-            self.assertNotIn("ipid_rate", rows["203.0.113.30"])  # random IP IDs: no rate
+            self.assertEqual(rows["203.0.113.30"]["tools"], ["nmap SYN scan"])
+            self.assertEqual(rows["203.0.113.30"]["sender"], "stateless")
+            self.assertIsNone(rows["203.0.113.30"]["ipid_rate"])  # random IP IDs: no rate
+            self.assertIsNone(rows["203.0.113.30"]["os"])
             self.assertEqual(sum(r["packets"] for r in rows.values()), 22)
 
     def test_report_follows_the_packets_without_q(self):
         out, _ = T.tshark(["-2", "-r", SEED, "-T", "ek", "-e", "ip.src", "-e", "ddi.os", "-z", "ddi,sources,json"])
         objs = json_lines(out)  # ek packets and the report: every line is JSON
-        self.assertEqual(len(objs), 44 + 4)
+        self.assertEqual(len(objs), 44 + 1 + 4)
         self.assertTrue(all("index" in o or "layers" in o for o in objs[:44]))
-        report = objs[44:]
+        _, report = split_report(self, objs[44:])
         self.assertEqual({r["src"] for r in report}, {SEED_SRC, "203.0.113.10", "203.0.113.20", "203.0.113.30"})
         for r in report:
             check_source_row(self, r)
@@ -219,12 +260,13 @@ class SourcesJson(unittest.TestCase):
     def test_corpus_rows_are_valid_json(self):
         cap = T.corpus("stopddos__amp.TCP.reflection.SYNACK.pcap")
         out, _ = T.tshark(["-q", "-r", cap, "-z", "ddi,sources,json"])
-        rows = json_lines(out, strict=True)
+        cap, rows = split_report(self, json_lines(out, strict=True))
+        self.assertEqual(cap["sources_shown"], len(rows))
         self.assertGreater(len(rows), 6000)
         self.assertEqual(len({r["src"] for r in rows}), len(rows))
         for r in rows:
             check_source_row(self, r)
-        self.assertGreaterEqual(sum(1 for r in rows if r["backscatter"] == "SYN-ACK"), 5900)
+        self.assertGreaterEqual(sum(1 for r in rows if "SYN-ACK" in r["backscatter"]), 5900)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,774 @@
+/* summary.c — the whole source: accumulation, verdicts, writers.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "summary.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <glib.h>
+
+#include "mss.h"
+#include "nat.h"
+#include "state.h"
+#include "strbuf.h"
+
+/* ------------------------------------------------------------------ numbers without the locale */
+
+char *ddi_fmt_fixed(char *buf, size_t len, double v, int decimals)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, len, "0");
+        return buf;
+    }
+    if (decimals > 9)
+        decimals = 9;
+    double scale = 1;
+    for (int i = 0; i < decimals; i++)
+        scale *= 10;
+    double r = round(fabs(v) * scale);
+    if (r > 9e18) { /* beyond int64: no fraction worth printing */
+        snprintf(buf, len, "%s%.0f", v < 0 ? "-" : "", fabs(v));
+        return buf;
+    }
+    uint64_t n = (uint64_t)r, unit = (uint64_t)scale;
+    const char *sign = v < 0 && n ? "-" : "";
+    if (decimals <= 0)
+        snprintf(buf, len, "%s%" PRIu64, sign, n);
+    else
+        snprintf(buf, len, "%s%" PRIu64 ".%0*u", sign, n / unit, decimals, (unsigned)(n % unit));
+    return buf;
+}
+
+/* ------------------------------------------------------------------ sketches and labels */
+
+static uint64_t mix64(uint64_t h)
+{
+    /* splitmix64 finaliser: spreads nearby addresses and ports over all bits */
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    return h ^ (h >> 31);
+}
+
+void ddi_sketch_add(uint64_t *sketch, const uint8_t *bytes, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a offset basis */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ bytes[i]) * 1099511628211ULL;
+    *sketch |= 1ULL << (mix64(h) & (DDI_SKETCH_BITS - 1));
+}
+
+uint32_t ddi_sketch_estimate(uint64_t sketch, bool *at_least)
+{
+    int set = 0;
+    for (uint64_t s = sketch; s; s &= s - 1)
+        set++;
+    *at_least = set == DDI_SKETCH_BITS;
+    if (*at_least)
+        return DDI_SKETCH_BITS;
+    double est = -(double)DDI_SKETCH_BITS * log((double)(DDI_SKETCH_BITS - set) / DDI_SKETCH_BITS);
+    uint32_t n = (uint32_t)lround(est);
+    return n < (uint32_t)set ? (uint32_t)set : n;
+}
+
+uint8_t ddi_summary_label_id(ddi_summary_labels *t, const char *label)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *c = (const unsigned char *)label; *c; c++)
+        h = (h ^ *c) * 16777619u;
+    for (uint32_t i = 0; i < sizeof t->slot; i++) {
+        uint32_t k = (h + i) & (sizeof t->slot - 1);
+        uint8_t id = t->slot[k];
+        if (!id) {
+            if (t->count >= DDI_LABELS_MAX)
+                return 0;
+            snprintf(t->text[t->count], sizeof t->text[0], "%s", label);
+            t->slot[k] = ++t->count;
+            return t->count;
+        }
+        if (!strncmp(t->text[id - 1], label, sizeof t->text[0] - 1))
+            return id;
+    }
+    return 0;
+}
+
+/* Better OS evidence: a named family beats "unknown", then the p0f tiers. */
+static int os_rank(ddi_os_match m)
+{
+    switch (m) {
+    case DDI_OSM_EXACT: return 4;
+    case DDI_OSM_GENERIC: return 3;
+    case DDI_OSM_HEURISTIC: return 2;
+    case DDI_OSM_FUZZY: return 1;
+    default: return 0;
+    }
+}
+
+void ddi_summary_observe(ddi_src_acc *a, const ddi_pkt *p, ddi_tool tool, const ddi_os_result *os, uint8_t os_label,
+                         const ddi_bs_result *bs, bool ipid_counted, uint16_t ipid_gap, double since_first)
+{
+    ddi_sketch_add(&a->dst_sketch, p->dst.a, p->dst.family == 6 ? 16 : 4);
+    if (!(a->flags & DDI_ACC_TTL_SEEN) || p->ttl < a->ttl_min)
+        a->ttl_min = p->ttl;
+    if (!(a->flags & DDI_ACC_TTL_SEEN) || p->ttl > a->ttl_max)
+        a->ttl_max = p->ttl;
+    a->flags |= DDI_ACC_TTL_SEEN;
+    if (tool != DDI_TOOL_NONE && tool < 16)
+        a->tools |= (uint16_t)(1u << tool);
+    if (p->l4 == DDI_L4_UDP)
+        a->udp++;
+
+    /* the remote service: the port probed, or the victim's port for backscatter */
+    bool has_port = false;
+    uint16_t port = 0;
+    if (bs && bs->kind != DDI_BS_NONE) {
+        if (a->bs[bs->kind - 1] < UINT16_MAX)
+            a->bs[bs->kind - 1]++;
+        if (bs->victim_known && bs->has_port) {
+            has_port = true;
+            port = bs->victim_port;
+            a->victim_port = port;
+        }
+    } else if (ddi_pkt_is_tcp(p)) {
+        has_port = true;
+        port = p->tcp.dport;
+    } else if (p->l4 == DDI_L4_UDP && p->l4_ports) {
+        has_port = true;
+        port = p->udp_dport;
+    }
+    if (has_port) {
+        uint8_t b[3] = {(uint8_t)(port >> 8), (uint8_t)port, (uint8_t)p->l4};
+        ddi_sketch_add(&a->port_sketch, b, sizeof b);
+    }
+
+    if (ddi_pkt_is_syn(p) && p->tcp.has_mss && p->tcp.mss) {
+        if (!a->mss)
+            a->mss = p->tcp.mss;
+        else if (a->mss != p->tcp.mss)
+            a->flags |= DDI_ACC_MSS_VARIES;
+    }
+    if (os && os->family == DDI_OS_WINDOWS && p->tcp.has_ws && p->tcp.has_ts)
+        a->flags |= DDI_ACC_WIN_WS_TS;
+    if (os && os_label) {
+        bool known = os->family != DDI_OS_UNKNOWN;
+        bool had_known = a->os_label && a->os_match != DDI_OSM_NONE;
+        if (!a->os_label || (known && !had_known) ||
+            (known && os_rank(os->match) > os_rank((ddi_os_match)a->os_match))) {
+            a->os_label = os_label;
+            a->os_match = (uint8_t)(known ? os->match : DDI_OSM_NONE);
+        }
+    }
+    if (ipid_counted) {
+        if (!a->ipid_samples)
+            a->ipid_first_off = (float)since_first;
+        else
+            a->ipid_advance += ipid_gap;
+        if (a->ipid_samples < UINT16_MAX)
+            a->ipid_samples++;
+    }
+}
+
+/* ------------------------------------------------------------------ tri-state verdicts */
+
+const char *ddi_tri_name(ddi_tri t)
+{
+    return t == DDI_TRI_YES ? "yes" : t == DDI_TRI_NO ? "no" : "undetermined";
+}
+
+void ddi_conf_fold_add(ddi_conf_fold *f, const ddi_syn_history *h, double horizon)
+{
+    if (h->dport != 445)
+        return;
+    f->conns445++;
+    switch (ddi_retry_conficker(h, horizon)) {
+    case DDI_CONF_YES:
+        f->yes++;
+        break;
+    case DDI_CONF_UNKNOWN:
+        /* the earliest waiting candidate is the one closest to an answer */
+        if (!f->waiting || h->first_ts < f->best_first) {
+            f->best_first = h->first_ts;
+            f->best_retry = h->last_ts;
+        }
+        f->waiting = true;
+        break;
+    default:
+        break;
+    }
+}
+
+ddi_tri ddi_conf_fold_verdict(const ddi_conf_fold *f, double horizon, char *why, size_t len)
+{
+    char a[32], b[32];
+    if (f->yes) {
+        snprintf(why, len, "%" PRIu32 " of %" PRIu32 " tcp/445 connection%s: one retry at ~3 s, then silence", f->yes,
+                 f->conns445, f->conns445 == 1 ? "" : "s");
+        return DDI_TRI_YES;
+    }
+    if (f->waiting) {
+        snprintf(why, len, "capture ends %s s after the retry; a Windows host would retry again %s s after the first SYN",
+                 ddi_fmt_fixed(a, sizeof a, fmax(0, horizon - f->best_retry), 1),
+                 ddi_fmt_fixed(b, sizeof b, DDI_CONFICKER_QUIET_S - 1, 0));
+        return DDI_TRI_UNDETERMINED;
+    }
+    if (!f->conns445)
+        snprintf(why, len, "no SYN to tcp/445");
+    else
+        snprintf(why, len, "%" PRIu32 " tcp/445 connection%s, none with exactly one retry %s-%s s after the first SYN",
+                 f->conns445, f->conns445 == 1 ? "" : "s", ddi_fmt_fixed(a, sizeof a, DDI_CONFICKER_GAP_MIN, 1),
+                 ddi_fmt_fixed(b, sizeof b, DDI_CONFICKER_GAP_MAX, 1));
+    return DDI_TRI_NO;
+}
+
+ddi_tri ddi_sender_verdict(uint32_t syns, uint32_t retries, bool answered, double first_syn_ts, double horizon,
+                           ddi_sender *sender, char *why, size_t len)
+{
+    char a[32];
+    *sender = DDI_SENDER_UNKNOWN;
+    if (retries) {
+        *sender = DDI_SENDER_STATEFUL;
+        snprintf(why, len, "%" PRIu32 " of its %" PRIu32 " SYNs were retransmissions (same ports and ISN)", retries,
+                 syns);
+        return DDI_TRI_YES;
+    }
+    if (!syns) {
+        snprintf(why, len, "sent no SYN");
+        return DDI_TRI_UNDETERMINED;
+    }
+    if (answered) {
+        /* an answered SYN has no reason to be retransmitted */
+        snprintf(why, len, "its SYNs were answered (SYN-ACK or RST seen), so no retransmission was due");
+        return DDI_TRI_UNDETERMINED;
+    }
+    if (syns < 2) {
+        snprintf(why, len, "one SYN only");
+        return DDI_TRI_UNDETERMINED;
+    }
+    double seen = horizon - first_syn_ts;
+    if (seen < DDI_CONFICKER_QUIET_S) {
+        snprintf(why, len, "capture ends %s s after its first SYN; a stack would retry within 3 s, %s s are needed",
+                 ddi_fmt_fixed(a, sizeof a, fmax(0, seen), 1), "10");
+        return DDI_TRI_UNDETERMINED;
+    }
+    *sender = DDI_SENDER_STATELESS;
+    snprintf(why, len, "%" PRIu32 " SYNs, none answered and none retransmitted in %s s", syns,
+             ddi_fmt_fixed(a, sizeof a, seen, 1));
+    return DDI_TRI_YES;
+}
+
+/* ------------------------------------------------------------------ building */
+
+ddi_conf_fold *ddi_summary_conficker_scan(const ddi_state *st)
+{
+    uint32_t n = st->sources.count;
+    ddi_conf_fold *f = calloc(n ? n : 1, sizeof *f);
+    if (!f)
+        return NULL;
+    for (uint32_t i = 1; i <= st->conns.count; i++) {
+        const ddi_conn *c = ddi_state_conn(st, i);
+        if (!c || !c->src || c->src > n || c->dport != 445)
+            continue;
+        ddi_syn_history h = ddi_conn_history(c);
+        ddi_conf_fold_add(&f[c->src - 1], &h, st->horizon);
+    }
+    return f;
+}
+
+static void rate_of(const ddi_source *s, ddi_ipid_class cls, ddi_rate_basis *r)
+{
+    const ddi_src_acc *a = &s->sum;
+    memset(r, 0, sizeof *r);
+    r->samples = a->ipid_samples;
+    r->span = a->ipid_samples ? s->ipid_ts - (s->first_ts + a->ipid_first_off) : 0;
+    if (cls != DDI_IPID_GLOBAL) {
+        r->why = cls == DDI_IPID_BYTESWAPPED ? "byte-swapped counter: no whole-span rate"
+                 : ddi_ipid_is_counter(cls)  ? "not a global counter"
+                                             : "IP IDs are not a global counter";
+        return;
+    }
+    if (r->samples < 2 || r->span <= 0) {
+        r->why = "too few counted packets";
+        return;
+    }
+    if (r->samples < DDI_RATE_MIN_SAMPLES && r->span < DDI_RATE_MIN_SPAN) {
+        r->why = "fewer than 10 counted packets within 0.2 s";
+        return;
+    }
+    r->has = true;
+    r->pps = a->ipid_advance / r->span;
+}
+
+void ddi_summary_build(const ddi_state *st, uint32_t idx1, const ddi_conf_fold *folds, ddi_src_summary *o)
+{
+    const ddi_source *s = ddi_state_source(st, idx1);
+    memset(o, 0, sizeof *o);
+    if (!s)
+        return;
+    const ddi_src_acc *a = &s->sum;
+    o->addr = s->addr;
+    o->first_ts = s->first_ts;
+    o->last_ts = s->last_ts;
+    o->pkts = s->pkts;
+    o->syns = s->syns;
+    o->retries = s->retries;
+    o->udp = a->udp;
+    for (int k = 0; k < DDI_BS__COUNT - 1; k++) {
+        o->bs[k] = a->bs[k];
+        o->bs_pkts += a->bs[k];
+        if (a->bs[k] == UINT16_MAX)
+            o->bs_saturated = true;
+    }
+    o->victim_port = a->victim_port;
+    uint32_t known = o->syns + o->udp + o->bs_pkts;
+    o->other = o->pkts > known ? o->pkts - known : 0;
+    o->dsts = ddi_sketch_estimate(a->dst_sketch, &o->dsts_at_least);
+    o->ports = ddi_sketch_estimate(a->port_sketch, &o->ports_at_least);
+    if (a->flags & DDI_ACC_TTL_SEEN) {
+        o->has_ttl = true;
+        o->ttl_min = a->ttl_min;
+        o->ttl_max = a->ttl_max;
+        o->ittl_min = ddi_fp_guess_ittl(a->ttl_min);
+        o->ittl_max = ddi_fp_guess_ittl(a->ttl_max);
+        /* hop distance of each extreme against its own likely initial TTL */
+        int h1 = o->ittl_min - a->ttl_min, h2 = o->ittl_max - a->ttl_max;
+        o->hops_min = h1 < h2 ? h1 : h2;
+        o->hops_max = h1 < h2 ? h2 : h1;
+    }
+    if (a->os_label && a->os_label <= st->labels.count) {
+        o->os = st->labels.text[a->os_label - 1];
+        o->os_match = (ddi_os_match)a->os_match;
+    }
+    o->os_family = (ddi_os_family)s->nat.first_family;
+    if (a->mss) {
+        ddi_link l;
+        o->has_mss = true;
+        o->mss = a->mss;
+        o->mss_varies = a->flags & DDI_ACC_MSS_VARIES;
+        ddi_mss_link(s->addr.family == 6 ? 6 : 4, a->mss, &l);
+        o->mtu = l.mtu;
+        o->link = l.label;
+        o->pppoe = l.pppoe;
+    }
+    o->nat_bits = s->nat_bits;
+    o->nat_frame = a->nat_frame;
+    o->nat_reason = st->nat_text ? g_hash_table_lookup(st->nat_text, GUINT_TO_POINTER(idx1)) : NULL;
+    ddi_ipid_class cls = s->addr.family == 4 ? ddi_ipid_classify(&s->ipid) : DDI_IPID_UNKNOWN;
+    o->ipid_class = s->addr.family == 4 ? ddi_ipid_class_name(cls) : NULL;
+    rate_of(s, cls, &o->rate);
+    if (s->addr.family != 4)
+        o->rate.why = "IPv6 has no IP ID";
+    o->tools = a->tools;
+    o->answered = a->flags & DDI_ACC_ANSWERED;
+    o->vista_reading = a->flags & DDI_ACC_WIN_WS_TS;
+
+    ddi_conf_fold one = {0};
+    if (folds) {
+        one = folds[idx1 - 1];
+    } else {
+        for (uint32_t i = 1; i <= st->conns.count; i++) {
+            const ddi_conn *c = ddi_state_conn(st, i);
+            if (c && c->src == idx1 && c->dport == 445) {
+                ddi_syn_history h = ddi_conn_history(c);
+                ddi_conf_fold_add(&one, &h, st->horizon);
+            }
+        }
+    }
+    o->conficker = ddi_conf_fold_verdict(&one, st->horizon, o->conficker_why, sizeof o->conficker_why);
+    o->sender_known = ddi_sender_verdict(s->syns, s->retries, o->answered, s->first_ts + s->first_syn_off, st->horizon,
+                                         &o->sender, o->sender_why, sizeof o->sender_why);
+
+    /* the Verdict line: a digest of the lines above, never of one packet */
+    ddi_sb b = ddi_sb_on(o->verdict, sizeof o->verdict);
+    char n1[32];
+    for (int t = 1; t < DDI_TOOL__COUNT; t++)
+        if (o->tools & (1u << t))
+            ddi_sb_clause(&b, "%s", ddi_tool_name((ddi_tool)t));
+    if (o->bs_pkts) {
+        ddi_sb_clause(&b, "backscatter (");
+        const char *sep = "";
+        for (int k = 0; k < DDI_BS__COUNT - 1; k++)
+            if (o->bs[k]) {
+                ddi_sb_add(&b, "%s%s", sep, ddi_backscatter_name((ddi_bs_kind)(k + 1)));
+                sep = ", ";
+            }
+        ddi_sb_add(&b, ")");
+    }
+    if (o->os && o->os_family != DDI_OS_UNKNOWN && o->os_match != DDI_OSM_NONE) {
+        ddi_sb_clause(&b, "%s", o->os);
+        if (o->os_family == DDI_OS_WINDOWS && o->vista_reading)
+            ddi_sb_add(&b, " (published reading: Vista/2008)");
+    }
+    if (o->has_mss && o->mtu < 1500)
+        ddi_sb_clause(&b, "MTU %u%s", o->mtu, o->pppoe ? ", PPPoE-sized" : ", tunnel or clamp");
+    if (o->nat_bits) {
+        ddi_sb_clause(&b, "NAT suspected (");
+        const char *sep = "";
+        for (unsigned bit = 1; bit < (1u << DDI_NAT__KINDS); bit <<= 1)
+            if (o->nat_bits & bit) {
+                ddi_sb_add(&b, "%s%s", sep, ddi_nat_kind_name(bit));
+                sep = ", ";
+            }
+        ddi_sb_add(&b, ")");
+    }
+    if (o->rate.has)
+        ddi_sb_clause(&b, "sends ~%s packets/s in all (IP-ID)", ddi_fmt_fixed(n1, sizeof n1, o->rate.pps, 1));
+    if (o->conficker == DDI_TRI_YES)
+        ddi_sb_clause(&b, "Conficker-style single retry");
+    else if (o->conficker == DDI_TRI_UNDETERMINED)
+        ddi_sb_clause(&b, "Conficker-style undetermined");
+    if (o->sender_known == DDI_TRI_YES)
+        ddi_sb_clause(&b, "%s", o->sender == DDI_SENDER_STATELESS ? "stateless sender" : "retransmits SYNs");
+    if (!b.len)
+        ddi_sb_add(&b, "nothing notable");
+}
+
+void ddi_summary_capture(const ddi_state *st, const ddi_db_info *dbs, int ndbs, ddi_capture_summary *c)
+{
+    memset(c, 0, sizeof *c);
+    c->first_ts = st->first_ts;
+    c->last_ts = st->horizon;
+    c->packets = st->packets;
+    c->sources = ddi_state_source_count(st);
+    c->src_dropped = st->src_dropped;
+    c->conn_dropped = st->conn_dropped;
+    c->max_sources = st->max_sources;
+    c->max_conns = st->max_conns;
+    for (uint32_t i = 1; i <= st->sources.count; i++) {
+        const ddi_source *s = ddi_state_source(st, i);
+        if (s && (s->sum.flags & DDI_ACC_ANSWERED))
+            c->answered_sources++;
+    }
+    c->dbs = dbs;
+    c->ndbs = ndbs;
+    c->state_bytes = ddi_state_memory(st);
+    c->source_bytes = sizeof(ddi_source);
+}
+
+/* ------------------------------------------------------------------ writers */
+
+static void utc(double t, char *buf, size_t len)
+{
+    time_t secs = (time_t)floor(t);
+    struct tm tm;
+    char day[24];
+    long us = lround((t - (double)secs) * 1e6);
+    if (us >= 1000000) {
+        secs++;
+        us -= 1000000;
+    }
+    if (!gmtime_r(&secs, &tm) || !strftime(day, sizeof day, "%Y-%m-%d %H:%M:%S", &tm)) {
+        ddi_fmt_fixed(buf, len, t, 6);
+        return;
+    }
+    snprintf(buf, len, "%.19s.%06u", day, (unsigned)us % 1000000u);
+}
+
+static const char *sender_name(const ddi_src_summary *s)
+{
+    if (s->sender_known != DDI_TRI_YES)
+        return "undetermined";
+    return s->sender == DDI_SENDER_STATELESS ? "stateless" : "stateful";
+}
+
+static void count_text(FILE *out, uint32_t n, bool at_least)
+{
+    fprintf(out, "%s%" PRIu32, at_least ? ">= " : n > 3 ? "~" : "", n);
+}
+
+void ddi_summary_write_header(FILE *out, const ddi_capture_summary *c)
+{
+    char a[40], b[40], d[32];
+    fprintf(out, "\n===================================================================\n");
+    fprintf(out, "ddi per-source report: %" PRIu32 " sources\n", c->shown);
+    fprintf(out, "===================================================================\n");
+    if (c->packets) {
+        utc(c->first_ts, a, sizeof a);
+        utc(c->last_ts, b, sizeof b);
+        fprintf(out, "Capture:  %s to %s UTC (%s s), %" PRIu64 " packets analysed from %" PRIu32 " sources\n", a, b,
+                ddi_fmt_fixed(d, sizeof d, c->last_ts - c->first_ts, 3), c->packets, c->sources);
+    } else {
+        fprintf(out, "Capture:  no packet analysed\n");
+    }
+    if (c->answered_sources)
+        fprintf(out, "Traffic:  two-way: %" PRIu32 " source%s got answers to their SYNs (not a telescope-only capture)\n",
+                c->answered_sources, c->answered_sources == 1 ? "" : "s");
+    else
+        fprintf(out, "Traffic:  one-way: no SYN in the capture was answered\n");
+    if (c->src_dropped)
+        fprintf(out, "Limits:   source table full (ddi.max_sources = %" PRIu32 "): %" PRIu64
+                     " packets of further sources not analysed and not counted here\n",
+                c->max_sources, c->src_dropped);
+    if (c->conn_dropped)
+        fprintf(out, "Limits:   connection table full (ddi.max_connections = %" PRIu32 "): %" PRIu64
+                     " SYNs without retry tracking\n",
+                c->max_conns, c->conn_dropped);
+    if (!c->src_dropped && !c->conn_dropped)
+        fprintf(out, "Limits:   no table limit reached\n");
+    for (int i = 0; i < c->ndbs; i++) {
+        const ddi_db_info *db = &c->dbs[i];
+        if (!db->path || !*db->path)
+            continue;
+        if (db->signatures < 0)
+            fprintf(out, "Database: %s: FAILED: %s\n", db->path, db->error ? db->error : "not loaded");
+        else
+            fprintf(out, "Database: %s: %d signatures%s%s\n", db->path, db->signatures, db->error ? "; problem: " : "",
+                    db->error ? db->error : "");
+    }
+    fprintf(out, "-------------------------------------------------------------------\n");
+}
+
+void ddi_summary_write_text(FILE *out, const ddi_src_summary *s)
+{
+    char addr[48], a[40], b[40], n1[32], n2[32];
+    ddi_addr_str(&s->addr, addr, sizeof addr);
+    utc(s->first_ts, a, sizeof a);
+    utc(s->last_ts, b, sizeof b);
+    fprintf(out, "%s  packets %" PRIu32 "  first %s  last %s\n", addr, s->pkts, a, b);
+    fprintf(out, "    Packets:  %" PRIu32 " SYN, %" PRIu32 " backscatter, %" PRIu32 " UDP, %" PRIu32 " other\n", s->syns,
+            s->bs_pkts, s->udp, s->other);
+    fprintf(out, "    Targets:  ");
+    count_text(out, s->dsts, s->dsts_at_least);
+    fprintf(out, " destination%s, ", s->dsts == 1 && !s->dsts_at_least ? "" : "s");
+    count_text(out, s->ports, s->ports_at_least);
+    fprintf(out, " port%s\n", s->ports == 1 && !s->ports_at_least ? "" : "s");
+    if (s->has_ttl) {
+        if (s->ttl_min == s->ttl_max)
+            fprintf(out, "    TTL:      %u (initial %u, %d hop%s)\n", s->ttl_min, s->ittl_min, s->hops_min,
+                    s->hops_min == 1 ? "" : "s");
+        else
+            fprintf(out, "    TTL:      %u-%u (initial %u-%u, %d-%d hops)\n", s->ttl_min, s->ttl_max, s->ittl_min,
+                    s->ittl_max, s->hops_min, s->hops_max);
+    }
+    fprintf(out, "    OS:       %s", s->os ? s->os : "-");
+    if (s->os)
+        fprintf(out, " (%s)", s->os_match != DDI_OSM_NONE ? ddi_os_match_name(s->os_match) : "no match");
+    fprintf(out, "\n");
+    if (s->has_mss)
+        fprintf(out, "    Link:     MTU %u, %s%s%s\n", s->mtu, s->link ? s->link : "", s->pppoe ? " [PPPoE-sized]" : "",
+                s->mss_varies ? " (first SYN; later SYNs differ)" : "");
+    if (s->nat_bits) {
+        fprintf(out, "    NAT:      ");
+        const char *sep = "";
+        for (unsigned bit = 1; bit < (1u << DDI_NAT__KINDS); bit <<= 1)
+            if (s->nat_bits & bit) {
+                fprintf(out, "%s%s", sep, ddi_nat_kind_name(bit));
+                sep = ", ";
+            }
+        fprintf(out, " (from frame %" PRIu32 "): %s\n", s->nat_frame, s->nat_reason ? s->nat_reason : "-");
+    } else {
+        fprintf(out, "    NAT:      no evidence\n");
+    }
+    if (s->ipid_class) {
+        fprintf(out, "    IP ID:    %s", s->ipid_class);
+        if (s->rate.has)
+            fprintf(out, ", ~%s packets/s in all over %s s, %" PRIu32 " samples\n",
+                    ddi_fmt_fixed(n1, sizeof n1, s->rate.pps, 1), ddi_fmt_fixed(n2, sizeof n2, s->rate.span, 2),
+                    s->rate.samples);
+        else
+            fprintf(out, "; no rate: %s\n", s->rate.why ? s->rate.why : "-");
+    }
+    if (s->syns) {
+        fprintf(out, "    SYNs:     %" PRIu32 " SYN%s, %" PRIu32 " of them retransmission%s\n", s->syns,
+                s->syns == 1 ? "" : "s", s->retries, s->retries == 1 ? "" : "s");
+    }
+    fprintf(out, "    Conficker-style: %s (%s)\n", ddi_tri_name(s->conficker), s->conficker_why);
+    fprintf(out, "    Sender:   %s (%s)\n", sender_name(s), s->sender_why);
+    if (s->tools) {
+        fprintf(out, "    Tool:     ");
+        const char *sep = "";
+        for (int t = 1; t < DDI_TOOL__COUNT; t++)
+            if (s->tools & (1u << t)) {
+                fprintf(out, "%s%s", sep, ddi_tool_name((ddi_tool)t));
+                sep = ", ";
+            }
+        fprintf(out, "\n");
+    }
+    if (s->bs_pkts) {
+        fprintf(out, "    Backscat: ");
+        const char *sep = "";
+        for (int k = 0; k < DDI_BS__COUNT - 1; k++)
+            if (s->bs[k]) {
+                fprintf(out, "%s%s x%" PRIu32 "%s", sep, ddi_backscatter_name((ddi_bs_kind)(k + 1)), s->bs[k],
+                        s->bs[k] == UINT16_MAX ? "+" : "");
+                sep = ", ";
+            }
+        if (s->victim_port) {
+            fprintf(out, "; victim ports ");
+            count_text(out, s->ports, s->ports_at_least);
+            fprintf(out, " (latest %u)", s->victim_port);
+        }
+        fprintf(out, "\n");
+    }
+    fprintf(out, "    Verdict:  %s\n", s->verdict);
+}
+
+void ddi_summary_write_footer(FILE *out, const ddi_capture_summary *c)
+{
+    char mb[32];
+    fprintf(out, "ddi state: %" PRIu32 " sources, %s MB, %zu bytes per source record\n", c->sources,
+            ddi_fmt_fixed(mb, sizeof mb, c->state_bytes / 1048576.0, 1), c->source_bytes);
+    fprintf(out, "===================================================================\n");
+}
+
+/* --- JSON: every key always present; unknown values are null */
+
+static void js_key(FILE *out, bool *first, const char *k)
+{
+    fprintf(out, "%s\"%s\":", *first ? "" : ",", k);
+    *first = false;
+}
+
+static void js_str(FILE *out, bool *first, const char *k, const char *s)
+{
+    js_key(out, first, k);
+    if (!s) {
+        fputs("null", out);
+        return;
+    }
+    fputc('"', out);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fprintf(out, "\\%c", *c);
+        else if (*c < 0x20)
+            fprintf(out, "\\u%04x", *c);
+        else
+            fputc(*c, out);
+    }
+    fputc('"', out);
+}
+
+static void js_u64(FILE *out, bool *first, const char *k, uint64_t v)
+{
+    js_key(out, first, k);
+    fprintf(out, "%" PRIu64, v);
+}
+
+static void js_num(FILE *out, bool *first, const char *k, bool has, double v, int decimals)
+{
+    char b[48];
+    js_key(out, first, k);
+    fputs(has ? ddi_fmt_fixed(b, sizeof b, v, decimals) : "null", out);
+}
+
+static void js_bool(FILE *out, bool *first, const char *k, int v /* -1 = null */)
+{
+    js_key(out, first, k);
+    fputs(v < 0 ? "null" : v ? "true" : "false", out);
+}
+
+void ddi_summary_write_json_header(FILE *out, const ddi_capture_summary *c)
+{
+    bool f = true;
+    fputs("{\"capture\":{", out);
+    js_num(out, &f, "first_seen", c->packets > 0, c->first_ts, 6);
+    js_num(out, &f, "last_seen", c->packets > 0, c->last_ts, 6);
+    js_u64(out, &f, "packets", c->packets);
+    js_u64(out, &f, "sources", c->sources);
+    js_u64(out, &f, "sources_shown", c->shown);
+    js_bool(out, &f, "two_way", c->answered_sources > 0);
+    js_u64(out, &f, "answered_sources", c->answered_sources);
+    js_u64(out, &f, "packets_not_analysed", c->src_dropped);
+    js_u64(out, &f, "syns_not_tracked", c->conn_dropped);
+    js_bool(out, &f, "limit_hit", c->src_dropped || c->conn_dropped);
+    js_key(out, &f, "databases");
+    fputc('[', out);
+    bool fd = true;
+    for (int i = 0; i < c->ndbs; i++) {
+        const ddi_db_info *db = &c->dbs[i];
+        if (!db->path || !*db->path)
+            continue;
+        fputs(fd ? "{" : ",{", out);
+        fd = false;
+        bool g = true;
+        js_str(out, &g, "path", db->path);
+        js_key(out, &g, "signatures");
+        if (db->signatures < 0)
+            fputs("null", out);
+        else
+            fprintf(out, "%d", db->signatures);
+        js_bool(out, &g, "loaded", db->signatures >= 0);
+        js_str(out, &g, "error", db->error);
+        fputc('}', out);
+    }
+    fputs("]}}\n", out);
+}
+
+void ddi_summary_write_json(FILE *out, const ddi_src_summary *s)
+{
+    char addr[48];
+    bool f = true;
+    ddi_addr_str(&s->addr, addr, sizeof addr);
+    fputc('{', out);
+    js_str(out, &f, "src", addr);
+    js_u64(out, &f, "packets", s->pkts);
+    js_u64(out, &f, "syns", s->syns);
+    js_u64(out, &f, "retransmissions", s->retries);
+    js_u64(out, &f, "udp", s->udp);
+    js_u64(out, &f, "other", s->other);
+    js_num(out, &f, "first_seen", true, s->first_ts, 6);
+    js_num(out, &f, "last_seen", true, s->last_ts, 6);
+    js_u64(out, &f, "destinations", s->dsts);
+    js_bool(out, &f, "destinations_at_least", s->dsts_at_least);
+    js_u64(out, &f, "ports", s->ports);
+    js_bool(out, &f, "ports_at_least", s->ports_at_least);
+    js_num(out, &f, "ttl_min", s->has_ttl, s->ttl_min, 0);
+    js_num(out, &f, "ttl_max", s->has_ttl, s->ttl_max, 0);
+    js_num(out, &f, "hops_min", s->has_ttl, s->hops_min, 0);
+    js_num(out, &f, "hops_max", s->has_ttl, s->hops_max, 0);
+    js_str(out, &f, "os", s->os);
+    js_str(out, &f, "os_family", s->os ? ddi_os_family_name(s->os_family) : NULL);
+    js_str(out, &f, "os_match", s->os ? ddi_os_match_name(s->os_match) : NULL);
+    js_num(out, &f, "mss", s->has_mss, s->mss, 0);
+    js_num(out, &f, "mtu", s->has_mss, s->mtu, 0);
+    js_str(out, &f, "link", s->has_mss ? s->link : NULL);
+    js_bool(out, &f, "pppoe", s->has_mss ? s->pppoe : -1);
+    js_bool(out, &f, "nat", s->nat_bits != 0);
+    js_key(out, &f, "nat_kinds");
+    fputc('[', out);
+    const char *sep = "";
+    for (unsigned bit = 1; bit < (1u << DDI_NAT__KINDS); bit <<= 1)
+        if (s->nat_bits & bit) {
+            fprintf(out, "%s\"%s\"", sep, ddi_nat_kind_name(bit));
+            sep = ",";
+        }
+    fputc(']', out);
+    js_num(out, &f, "nat_frame", s->nat_frame != 0, s->nat_frame, 0);
+    js_str(out, &f, "nat_reason", s->nat_reason);
+    js_str(out, &f, "ipid_class", s->ipid_class);
+    js_num(out, &f, "ipid_rate", s->rate.has, s->rate.pps, 3);
+    js_u64(out, &f, "ipid_rate_samples", s->rate.samples);
+    js_num(out, &f, "ipid_rate_span", s->rate.samples > 0, s->rate.span, 6);
+    js_str(out, &f, "ipid_norate", s->rate.has ? NULL : s->rate.why);
+    js_str(out, &f, "conficker", ddi_tri_name(s->conficker));
+    js_str(out, &f, "conficker_reason", s->conficker_why);
+    js_str(out, &f, "sender", sender_name(s));
+    js_str(out, &f, "sender_reason", s->sender_why);
+    js_bool(out, &f, "answered", s->answered);
+    js_key(out, &f, "tools");
+    fputc('[', out);
+    sep = "";
+    for (int t = 1; t < DDI_TOOL__COUNT; t++)
+        if (s->tools & (1u << t)) {
+            fprintf(out, "%s\"%s\"", sep, ddi_tool_name((ddi_tool)t));
+            sep = ",";
+        }
+    fputc(']', out);
+    js_u64(out, &f, "backscatter_packets", s->bs_pkts);
+    js_key(out, &f, "backscatter");
+    fputc('{', out);
+    sep = "";
+    for (int k = 0; k < DDI_BS__COUNT - 1; k++)
+        if (s->bs[k]) {
+            fprintf(out, "%s\"%s\":%" PRIu32, sep, ddi_backscatter_name((ddi_bs_kind)(k + 1)), s->bs[k]);
+            sep = ",";
+        }
+    fputc('}', out);
+    js_num(out, &f, "victim_port", s->victim_port != 0, s->victim_port, 0);
+    js_str(out, &f, "verdict", s->verdict);
+    fputs("}\n", out);
+}
