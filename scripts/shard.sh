@@ -418,7 +418,10 @@ for p in parts:
             line = line.rstrip("\n")
             if not line.startswith("{"):
                 continue
-            src = json.loads(line)["src"]
+            obj = json.loads(line)
+            if "src" not in obj:  # the shard's {"capture": ...} header describes the shard only
+                continue
+            src = obj["src"]
             if src in where:
                 sys.exit("shard.sh: source %s is in two shards (%s, %s): the splitter disagrees with ddi "
                          "about which address is the source" % (src, where[src], p))

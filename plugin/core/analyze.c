@@ -61,17 +61,6 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
     if (p->ts > st->horizon)
         st->horizon = p->ts;
 
-    /* a SYN-ACK or RST to a source that sent SYNs answers them: such SYNs
-     * are never retransmitted, so "stateless" cannot be read from them */
-    uint16_t fl = ddi_pkt_is_tcp(p) ? p->tcp.flags : 0;
-    bool synack = (fl & DDI_TH_SYN) && (fl & DDI_TH_ACK) && !(fl & DDI_TH_RST);
-    bool rst = (fl & DDI_TH_RST) && !(fl & DDI_TH_SYN);
-    if (synack || rst) {
-        ddi_source *peer = ddi_state_source(st, ddi_state_source_find(st, &p->dst));
-        if (peer && peer->syns)
-            peer->sum.flags |= DDI_ACC_ANSWERED;
-    }
-
     bool created;
     uint32_t si = ddi_state_source_get(st, &p->src, &created);
     if (!si) {
@@ -90,6 +79,19 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
     rec->tool = (uint8_t)tool;
     if (tool != DDI_TOOL_NONE)
         s->tool = (uint8_t)tool;
+
+    /* The ACK that completes a handshake (seq = ISN + 1) shows that one of
+     * this source's SYNs was answered: an answered SYN is never retransmitted,
+     * so "stateless" cannot be read from it.  The source's own packets say
+     * so, which keeps the verdict the same when a capture is split by source
+     * (scripts/shard.sh). */
+    uint16_t fl = ddi_pkt_is_tcp(p) ? p->tcp.flags : 0;
+    if ((fl & DDI_TH_ACK) && !(fl & (DDI_TH_SYN | DDI_TH_RST)) && s->syns && !(s->sum.flags & DDI_ACC_ANSWERED)) {
+        ddi_pkt q = *p;
+        q.tcp.seq = p->tcp.seq - 1;
+        if (ddi_state_conn_find(st, ddi_conn_key(&q)))
+            s->sum.flags |= DDI_ACC_ANSWERED;
+    }
 
     bool syn = ddi_pkt_is_syn(p);
     bool retrans_plus1 = false, retrans = false;
@@ -163,8 +165,8 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
     bool is_bs = ddi_backscatter_classify(p, &bs);
     ddi_summary_observe(&s->sum, p, tool, has_os ? &os : NULL, os_label, is_bs ? &bs : NULL, ipid_counted,
                         rec->ipid_gap, p->ts - s->first_ts);
-    if (nat && !s->sum.nat_frame)
-        s->sum.nat_frame = p->frame;
+    if (nat && !s->nat_bits)
+        s->sum.nat_off = (float)(p->ts - s->first_ts);
     if (nat & ~s->nat_bits)
         keep_nat_text(st, si, s, (uint16_t)(nat & ~s->nat_bits), p, has_os ? &os : NULL);
     s->nat_bits |= nat;

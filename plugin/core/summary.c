@@ -242,7 +242,7 @@ ddi_tri ddi_sender_verdict(uint32_t syns, uint32_t retries, bool answered, doubl
     }
     if (answered) {
         /* an answered SYN has no reason to be retransmitted */
-        snprintf(why, len, "its SYNs were answered (SYN-ACK or RST seen), so no retransmission was due");
+        snprintf(why, len, "a handshake of its SYNs completed (it sent the ACK): answered SYNs are not retransmitted");
         return DDI_TRI_UNDETERMINED;
     }
     if (syns < 2) {
@@ -355,7 +355,7 @@ void ddi_summary_build(const ddi_state *st, uint32_t idx1, const ddi_conf_fold *
         o->pppoe = l.pppoe;
     }
     o->nat_bits = s->nat_bits;
-    o->nat_frame = a->nat_frame;
+    o->nat_first = s->first_ts + a->nat_off;
     o->nat_reason = st->nat_text ? g_hash_table_lookup(st->nat_text, GUINT_TO_POINTER(idx1)) : NULL;
     ddi_ipid_class cls = s->addr.family == 4 ? ddi_ipid_classify(&s->ipid) : DDI_IPID_UNKNOWN;
     o->ipid_class = s->addr.family == 4 ? ddi_ipid_class_name(cls) : NULL;
@@ -559,7 +559,8 @@ void ddi_summary_write_text(FILE *out, const ddi_src_summary *s)
                 fprintf(out, "%s%s", sep, ddi_nat_kind_name(bit));
                 sep = ", ";
             }
-        fprintf(out, " (from frame %" PRIu32 "): %s\n", s->nat_frame, s->nat_reason ? s->nat_reason : "-");
+        utc(s->nat_first, a, sizeof a);
+        fprintf(out, " (first at %s): %s\n", a, s->nat_reason ? s->nat_reason : "-");
     } else {
         fprintf(out, "    NAT:      no evidence\n");
     }
@@ -597,10 +598,13 @@ void ddi_summary_write_text(FILE *out, const ddi_src_summary *s)
                         s->bs[k] == UINT16_MAX ? "+" : "");
                 sep = ", ";
             }
-        if (s->victim_port) {
+        if (s->victim_port && s->bs_pkts == s->pkts) {
+            /* the port sketch holds victim ports only when every packet was backscatter */
             fprintf(out, "; victim ports ");
             count_text(out, s->ports, s->ports_at_least);
             fprintf(out, " (latest %u)", s->victim_port);
+        } else if (s->victim_port) {
+            fprintf(out, "; latest victim port %u", s->victim_port);
         }
         fprintf(out, "\n");
     }
@@ -737,7 +741,7 @@ void ddi_summary_write_json(FILE *out, const ddi_src_summary *s)
             sep = ",";
         }
     fputc(']', out);
-    js_num(out, &f, "nat_frame", s->nat_frame != 0, s->nat_frame, 0);
+    js_num(out, &f, "nat_first_seen", s->nat_bits != 0, s->nat_first, 6);
     js_str(out, &f, "nat_reason", s->nat_reason);
     js_str(out, &f, "ipid_class", s->ipid_class);
     js_num(out, &f, "ipid_rate", s->rate.has, s->rate.pps, 3);

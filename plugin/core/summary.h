@@ -54,7 +54,8 @@ typedef struct ddi_src_acc {
     uint8_t os_label;      /* ddi_summary_labels id of the best OS label so far (0 = none) */
     uint8_t os_match;      /* ddi_os_match of that label */
     uint8_t flags;         /* DDI_ACC_* */
-    uint32_t nat_frame;    /* first frame with NAT evidence (0 = none) */
+    float nat_off;         /* first NAT evidence, seconds after the source's first packet (a time,
+                              not a frame number: it survives splitting a capture into shards) */
 } ddi_src_acc;
 
 /* OS labels are few (one per signature or family), sources are many: a
@@ -139,7 +140,7 @@ typedef struct ddi_src_summary {
     uint16_t mss, mtu;
     const char *link;
     uint16_t nat_bits;
-    uint32_t nat_frame;
+    double nat_first;        /* time of the first NAT evidence (when nat_bits) */
     const char *nat_reason;  /* the first sentence of each NAT kind, NULL when none */
     const char *ipid_class;
     ddi_rate_basis rate;

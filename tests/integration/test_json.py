@@ -37,7 +37,7 @@ SOURCE_KEYS = {"src": (str, False), "packets": (int, False), "syns": (int, False
                "ttl_min": (int, True), "ttl_max": (int, True), "hops_min": (int, True), "hops_max": (int, True),
                "os": (str, True), "os_family": (str, True), "os_match": (str, True), "mss": (int, True),
                "mtu": (int, True), "link": (str, True), "pppoe": (bool, True), "nat": (bool, False),
-               "nat_kinds": (list, False), "nat_frame": (int, True), "nat_reason": (str, True),
+               "nat_kinds": (list, False), "nat_first_seen": (float, True), "nat_reason": (str, True),
                "ipid_class": (str, True), "ipid_rate": (float, True), "ipid_rate_samples": (int, False),
                "ipid_rate_span": (float, True), "ipid_norate": (str, True), "conficker": (str, False),
                "conficker_reason": (str, False), "sender": (str, False), "sender_reason": (str, False),

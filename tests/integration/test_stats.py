@@ -167,7 +167,7 @@ class SeedSources(unittest.TestCase):
             self.assertAlmostEqual(r["last"] - r["first"], 2.968866, places=6)
             self.assertRegex(r["OS"], r"^Windows .*\(exact\)$", mode)
             self.assertRegex(r["Link"], r"^MTU 1450, .*PPPoE.*\[PPPoE-sized\]$", mode)
-            self.assertTrue(r["NAT"].startswith("source port (from frame 1): "), r["NAT"])
+            self.assertTrue(r["NAT"].startswith("source port (first at 2010-04-20 10:00:00.000000): "), r["NAT"])
             self.assertIn("source port 21269", r["NAT"])
             self.assertIn("1025-5000", r["NAT"])
             self.assertIn("49152-65535", r["NAT"])

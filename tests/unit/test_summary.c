@@ -160,6 +160,15 @@ static void test_sender_answered(void)
     feed(&st, tcp(srv, cli, 445, 50000, DDI_TH_SYN | DDI_TH_ACK, 100.001), 2);
     feed(&st, syn(cli, srv, 50001, 445, 2, 11, 101.0), 3);
     feed(&st, tcp(srv, cli, 445, 50001, DDI_TH_SYN | DDI_TH_ACK, 101.001), 4);
+    /* an ACK that does not follow one of its SYNs proves nothing */
+    pb_ip ip = {.src = cli, .dst = srv, .ttl = 64, .id = 12, .df = true};
+    pb_tcp other = {.sport = 50002, .dport = 445, .seq = 99, .ack = 1, .flags = DDI_TH_ACK, .win = 8192};
+    feed(&st, pb_tcp_parsed(&ip, &other, 101.002), 8);
+    summary_of(&st, cli, &s);
+    g_assert_false(s.answered);
+    /* the handshake's third packet: seq = ISN + 1 */
+    pb_tcp ack = {.sport = 50001, .dport = 445, .seq = 3, .ack = 8, .flags = DDI_TH_ACK, .win = 8192};
+    feed(&st, pb_tcp_parsed(&ip, &ack, 101.003), 9);
     feed(&st, syn(scan, DARK, 40000, 23, 5, 7, 100.0), 5);
     feed(&st, syn(scan, DARK, 40000, 80, 6, 8, 100.5), 6);
     feed(&st, tcp("203.0.113.99", DARK, 1, 2, DDI_TH_SYN, 130.0), 7);
