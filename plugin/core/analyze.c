@@ -149,6 +149,12 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
         rec->ipid_class = (uint8_t)cls;
         if (!retrans && !tool_is_crafted(tool) && p->ip_id && cls != DDI_IPID_CONSTANT)
             nat |= ddi_nat_source_ipid(&s->nat, p->ip_id);
+        /* interleaved sequences mean several hosts only where the IDs are a
+         * counter; the class can change, and the claim follows it */
+        if (!ddi_ipid_is_counter(cls)) {
+            nat &= ~(uint16_t)DDI_NAT_IPID;
+            s->nat_bits &= ~(uint16_t)DDI_NAT_IPID;
+        }
     }
 
     ddi_os_result os;
@@ -158,7 +164,7 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
         ddi_os_input in;
         os_input(p, db, rec, c, false, &in);
         ddi_os_infer(&in, &os);
-        nat |= ddi_nat_packet(p, &os) | ddi_nat_source_syn(&s->nat, p, &os);
+        nat |= ddi_nat_packet(p, &os) | ddi_nat_source_syn(&s->nat, p, &os, !retrans);
         os_label = ddi_summary_label_id(&st->labels, os.label);
     }
     ddi_bs_result bs;
@@ -170,7 +176,8 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
     if (nat & ~s->nat_bits)
         keep_nat_text(st, si, s, (uint16_t)(nat & ~s->nat_bits), p, has_os ? &os : NULL);
     s->nat_bits |= nat;
-    rec->nat_bits = (uint8_t)(nat | (s->nat_bits & DDI_NAT_STICKY));
+    /* a tool's crafted packet says nothing about the hosts behind the address */
+    rec->nat_bits = tool_is_crafted(tool) ? 0 : (uint8_t)(nat | (s->nat_bits & DDI_NAT_STICKY));
     s->last_ts = p->ts;
 }
 

@@ -1,7 +1,7 @@
 /* fingerprint.c — p0f v3 SYN / SYN+ACK matching against a ddi_p0fdb.
  *
  * Rules reproduced from p0f 3.09b fp_tcp.c (tcp_find_match, detect_win_multi,
- * guess_dist, dump_sig); see fingerprint.h for the one deliberate change.
+ * guess_dist, dump_sig); see fingerprint.h for the two deliberate changes.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -132,6 +132,17 @@ static bool ttl_explains(const ddi_tcp_sig *s, uint8_t ttl)
     return s->ttl >= ttl && s->ttl - ttl <= MAX_DIST;
 }
 
+/* The initial-TTL family a TTL belongs to (64, 128 or 255): stacks start at
+ * one of these, and no path adds hops, so a TTL only ever falls within its
+ * family.  A fuzzy match may stretch the distance within a family, never
+ * across one: TTL 255 is no Linux (64) packet, TTL 60 no Windows (128) one. */
+static uint8_t ttl_family(unsigned ttl) { return ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255; }
+
+bool ddi_fp_same_ttl_family(uint8_t sig_ttl, uint8_t ttl)
+{
+    return sig_ttl >= ttl && ttl_family(sig_ttl) == ttl_family(ttl);
+}
+
 static void reset(ddi_fp_result *out, uint8_t ttl)
 {
     memset(out, 0, sizeof *out);
@@ -157,8 +168,14 @@ static void fill(ddi_fp_result *out, const ddi_tcp_sig *s, ddi_match_kind kind, 
         out->ittl = s->ttl;
         out->distance = s->ttl - ttl;
         out->excess_dist = out->distance > MAX_DIST; /* only for random-TTL sigs */
+    } else if (ddi_fp_same_ttl_family(s->ttl, ttl)) {
+        /* a fuzzy match farther than MAX_DIST within the signature's family:
+         * state the signature's initial TTL, so that TTL, initial TTL and
+         * distance agree with each other (p0f keeps its guess here) */
+        out->ittl = s->ttl;
+        out->distance = s->ttl - ttl;
+        out->excess_dist = true;
     } else {
-        /* p0f keeps the guessed distance when the match's TTL is out of range */
         out->excess_dist = true;
     }
 }
@@ -227,6 +244,8 @@ bool ddi_fp_match_ex(const ddi_p0fdb *db, const ddi_pkt *p, uint16_t peer_syn_ms
             if (s->ttl < o.ttl)
                 continue;
         } else if (!ttl_explains(s, o.ttl)) {
+            if (!ddi_fp_same_ttl_family(s->ttl, o.ttl))
+                continue; /* never fuzzy across initial-TTL families (ttl_family) */
             fuzzy = true;
         }
 

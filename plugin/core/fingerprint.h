@@ -6,8 +6,10 @@
  * appear; a TTL the signature cannot explain also makes a match fuzzy.  The
  * first specific (s:) exact match wins at once, else the first generic (g:)
  * exact match, else the first fuzzy one (never for userland '!' signatures).
+ * Unlike p0f 3.09b, a TTL may make a match fuzzy only within
+ * the signature's initial-TTL family (ddi_fp_same_ttl_family).
  *
- * One deliberate difference: p0f 3.09b never compares a signature's IP
+ * Another deliberate difference: p0f 3.09b never compares a signature's IP
  * version field with the packet's (README §5 says it should); we do, so a
  * "4:…" signature never matches an IPv6 packet.
  *
@@ -77,5 +79,10 @@ bool ddi_fp_match_ex(const ddi_p0fdb *db, const ddi_pkt *p, uint16_t peer_syn_ms
                      ddi_fp_result *out);
 
 uint8_t ddi_fp_guess_ittl(uint8_t ttl); /* 32/64/128/255 buckets as p0f */
+
+/* A signature's initial TTL can explain an observed TTL at some distance:
+ * not above it, and in the same initial-TTL family (64 / 128 / 255).  A
+ * fuzzy match never crosses families (ddi's rule; p0f 3.09b allows it). */
+bool ddi_fp_same_ttl_family(uint8_t sig_ttl, uint8_t ttl);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "iana_ports.h"
 #include "mss.h"
 #include "strbuf.h"
 
@@ -14,12 +15,38 @@
 #define NAT_SEQ_MAX_STEP 512
 #define NAT_SEQ_MIN_MEMBERS 4
 
+bool ddi_nat_os_confident(const ddi_os_result *os)
+{
+    return (os->match == DDI_OSM_EXACT || os->match == DDI_OSM_GENERIC) && !os->fp.userland &&
+           os->family != DDI_OS_TOOL && os->family != DDI_OS_UNKNOWN;
+}
+
+/* RFC 6335 §6: System Ports 0-1023, User Ports 1024-49151. */
+#define NAT_SYSTEM_PORT_MAX 1023
+#define NAT_USER_PORT_MAX 49151
+
+bool ddi_nat_service_port(uint16_t sport, uint16_t dport, const char **why)
+{
+    const char *w = NULL;
+    if (sport <= NAT_SYSTEM_PORT_MAX)
+        w = "an IANA System Port (0-1023), which clients bind on purpose";
+    else if (sport == dport)
+        w = "equal to the destination port (a symmetric protocol binds its own port)";
+    else if (sport <= NAT_USER_PORT_MAX && ddi_iana_tcp_registered(sport))
+        w = "an IANA-registered TCP service port, which applications bind on purpose";
+    if (why)
+        *why = w;
+    return w != NULL;
+}
+
 static bool port_outside(const ddi_pkt *p, const ddi_os_result *os)
 {
     uint16_t lo[2], hi[2];
     const char *nm[2];
+    if (!ddi_nat_os_confident(os) || ddi_nat_service_port(p->tcp.sport, p->tcp.dport, NULL))
+        return false;
     int n = ddi_os_port_ranges(os->family, os->era, lo, hi, nm);
-    if (!n || os->match == DDI_OSM_NONE || os->match == DDI_OSM_FUZZY)
+    if (!n)
         return false;
     for (int i = 0; i < n; i++)
         if (p->tcp.sport >= lo[i] && p->tcp.sport <= hi[i])
@@ -34,10 +61,9 @@ uint16_t ddi_nat_packet(const ddi_pkt *p, const ddi_os_result *os)
         return 0;
     if (port_outside(p, os))
         bits |= DDI_NAT_PORT;
-    /* p0f fp_tcp.c: a signature whose initial TTL needs more than 35 hops
-     * matched only fuzzily: a proxy or a TTL-rewriting box */
-    if (os->fp.kind != DDI_MATCH_NONE && os->fp.excess_dist && !os->fp.userland)
-        bits |= DDI_NAT_TTL;
+    /* A TTL that the matched signature cannot explain makes p0f's match
+     * fuzzy, and a fuzzy match is no baseline for NAT (ddi_nat_os_confident):
+     * the per-packet TTL kind is gone.  TTL evidence is source-level only. */
     if (p->tcp.has_mss && ddi_mss_clamped(p->tcp.win, p->tcp.mss, p->tcp.has_ts, NULL))
         bits |= DDI_NAT_MSS;
     return bits;
@@ -53,28 +79,30 @@ static uint32_t fp_hash(const ddi_pkt *p, uint8_t ittl)
     return h | 1; /* never 0: 0 means "not set" */
 }
 
-uint16_t ddi_nat_source_syn(ddi_nat_src *s, const ddi_pkt *p, const ddi_os_result *os)
+uint16_t ddi_nat_source_syn(ddi_nat_src *s, const ddi_pkt *p, const ddi_os_result *os, bool first_syn)
 {
     uint16_t bits = 0;
-    if (!ddi_pkt_is_syn(p) || os->family == DDI_OS_UNKNOWN || os->family == DDI_OS_TOOL)
+    if (!ddi_pkt_is_syn(p) || !first_syn || !ddi_nat_os_confident(os))
         return 0;
     uint32_t h = fp_hash(p, os->fp.ittl);
     if (!s->first_family) {
         s->first_family = (uint8_t)os->family;
         s->first_ittl = os->fp.ittl;
         s->fp_hash = h;
-        s->last_ttl = p->ttl;
+        s->last_ttl = s->first_ttl = p->ttl;
         return 0;
     }
-    /* p0f score_nat(): a different OS behind one address scores highest */
+    /* p0f score_nat(): a different OS behind one address scores highest (+8) */
     if (s->first_family != os->family)
         bits |= DDI_NAT_MULTI_OS;
     if (h == s->fp_hash) {
         /* p0f score_nat(): same fingerprint, TTL moved by more than 2 hops */
         int d = (int)p->ttl - (int)s->last_ttl;
-        if (d > 2 || d < -2)
-            bits |= DDI_NAT_TTL;
+        if ((d > 2 || d < -2) && s->ttl_moves < 255)
+            s->ttl_moves++;
         s->last_ttl = p->ttl;
+        if (s->ttl_moves >= DDI_NAT_TTL_MIN_MOVES && p->ttl != s->first_ttl)
+            bits |= DDI_NAT_TTL;
     }
     return bits;
 }
@@ -166,18 +194,16 @@ void ddi_nat_reason(uint16_t bits, const ddi_pkt *p, const ddi_os_result *os, co
             ADD("source port %u lies outside the %s range %u-%u of the fingerprinted OS", p->tcp.sport, nm[0], lo[0],
                 hi[0]);
     }
-    if (bits & DDI_NAT_TTL) {
-        if (os->fp.excess_dist)
-            ADD("TTL %u is %d hops below the signature's initial TTL %u (more than 35: rewritten TTL or proxy)",
-                p->ttl, os->fp.distance, os->fp.ittl);
-        else
-            ADD("TTL changed by more than 2 hops between SYNs with the same fingerprint (now %u)", p->ttl);
-    }
+    if (bits & DDI_NAT_TTL)
+        ADD("TTL %u, against %u on the first SYN with the same %s fingerprint (initial TTL %u): the TTL moved by "
+            "more than 2 hops at least %u times (one move alone can be a route change)",
+            p->ttl, s ? s->first_ttl : 0, ddi_os_family_name(os->family), os->fp.ittl, DDI_NAT_TTL_MIN_MOVES);
     if (bits & DDI_NAT_MULTI_OS)
         ADD("this address also sent %s SYNs (initial TTL %u): several hosts share it",
             ddi_os_family_name((ddi_os_family)(s ? s->first_family : 0)), s ? s->first_ittl : 0);
     if (bits & DDI_NAT_IPID)
-        ADD("IP IDs from this address form at least two interleaved counter sequences (Bellovin 2002): several hosts");
+        ADD("IP IDs from this address, classed as a counter, form at least two interleaved counter sequences "
+            "(Bellovin 2002): several hosts");
     if (bits & DDI_NAT_MSS) {
         uint16_t orig = 0;
         ddi_mss_clamped(p->tcp.win, p->tcp.mss, p->tcp.has_ts, &orig);

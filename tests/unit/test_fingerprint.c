@@ -270,14 +270,13 @@ static void test_nmap_syn_scan(void)
     assert_raw(&s, "4:50+14:0:1460:1024,0:mss::0");
 
     /* random TTL up to 64: a TTL above that is not nmap's, and userland
-     * sigs never match fuzzily; what is left is p0f's fuzzy catch-all */
+     * sigs never match fuzzily.  p0f 3.09b then falls back to its fuzzy
+     * "Linux 2.2.x-3.x (barebone)" (initial TTL 64) for TTL 70; ddi never
+     * lets a fuzzy match cross initial-TTL families (64 -> 128) */
     spec hi = s;
     hi.ttl = 70;
     r = match(p0f_db, &hi);
-    g_assert_cmpint(r.kind, ==, DDI_MATCH_FUZZY);
-    g_assert_false(r.userland);
-    g_assert_cmpstr(r.flavor, ==, "2.2.x-3.x (barebone)");
-    g_assert_true(r.excess_dist);
+    g_assert_cmpint(r.kind, ==, DDI_MATCH_NONE);
     g_assert_cmpuint(r.ittl, ==, 128); /* guessed */
     g_assert_cmpint(r.distance, ==, 58);
     spec df = s;
@@ -335,11 +334,16 @@ static void test_fuzzy(void)
     g_assert_cmpstr(r.flavor, ==, "3.11 and newer");
 
     /* ECN on (ECE+CWR in the SYN) is forgiven too */
-    spec e = {.ttl = 64, .df = true, .ipid = 5, .win = 8192, .flags = DDI_TH_SYN | DDI_TH_ECE | DDI_TH_CWR,
+    spec e = {.ttl = 100, .df = true, .ipid = 5, .win = 8192, .flags = DDI_TH_SYN | DDI_TH_ECE | DDI_TH_CWR,
               WIN7_OPTS};
     r = match(p0f_db, &e);
-    g_assert_cmpint(r.kind, ==, DDI_MATCH_FUZZY); /* TTL 64 under a 128 sig: fine, ecn is the fuzz */
+    g_assert_cmpint(r.kind, ==, DDI_MATCH_FUZZY); /* ecn is the fuzz */
     g_assert_cmpstr(r.flavor, ==, "7 or 8");
+    g_assert_cmpuint(r.ittl, ==, 128);
+    /* TTL 64 under the 128 sig: p0f 3.09b takes it, ddi does not cross families */
+    e.ttl = 64;
+    r = match(p0f_db, &e);
+    g_assert_cmpint(r.kind, ==, DDI_MATCH_NONE);
 
     /* but a quirk that may not appear kills the match: PUSH on a SYN */
     spec q = {.ttl = 64, .df = true, .ipid = 5, .win = 29200, .flags = DDI_TH_SYN | DDI_TH_PUSH,
@@ -351,25 +355,42 @@ static void test_fuzzy(void)
 static void test_excess_distance(void)
 {
     NEED_P0F();
-    /* a Linux SYN 44 hops away: beyond p0f's MAX_DIST 35, so only fuzzy,
-     * and p0f's distance guess (32 - 20) replaces the signature's */
+    /* a Linux SYN 44 hops away: beyond p0f's MAX_DIST 35, so only fuzzy;
+     * within the signature's family the stated initial TTL and distance are
+     * the signature's (64 - 20), so that TTL, initial TTL and hops agree */
     spec s = {.ttl = 20, .df = true, .ipid = 1, .win = 29200, LINUX_OPTS(1460, 7)};
     ddi_fp_result r = match(p0f_db, &s);
     g_assert_cmpint(r.kind, ==, DDI_MATCH_FUZZY);
     g_assert_cmpstr(r.flavor, ==, "3.11 and newer");
     g_assert_true(r.excess_dist);
-    g_assert_cmpuint(r.ittl, ==, 32);
-    g_assert_cmpint(r.distance, ==, 12);
+    g_assert_cmpuint(r.ittl, ==, 64);
+    g_assert_cmpint(r.distance, ==, 44);
 
-    /* a TTL above the signature's: TTL 200 cannot come from a 128 stack */
+    /* a TTL above the signature's: TTL 200 cannot come from a 128 stack,
+     * and TTL 255 none from a 64 one (the Cisco router of zeek
+     * mixed-vlan-mpls.pcap was "Linux (barebone)" in p0f 3.09b) */
     spec w = {.ttl = 200, .df = true, .ipid = 1, .win = 8192, WIN7_OPTS};
     r = match(p0f_db, &w);
-    g_assert_cmpint(r.kind, ==, DDI_MATCH_FUZZY);
-    g_assert_cmpstr(r.flavor, ==, "7 or 8");
-    g_assert_true(r.excess_dist);
+    g_assert_cmpint(r.kind, ==, DDI_MATCH_NONE);
     g_assert_cmpuint(r.ittl, ==, 255);
     g_assert_cmpint(r.distance, ==, 55);
     assert_raw(&w, "4:200+?:0:1460:8192,8:mss,nop,ws,nop,nop,sok:df,id+:0");
+    spec cisco = {.ttl = 255, .df = false, .ipid = 1, .win = 4128, OPTS(MSS(536))};
+    r = match(p0f_db, &cisco);
+    g_assert_cmpint(r.kind, ==, DDI_MATCH_NONE);
+    cisco.ttl = 60; /* the same SYN with a TTL of the 64 family may match fuzzily */
+    r = match(p0f_db, &cisco);
+    if (r.kind != DDI_MATCH_NONE)
+        g_assert_true(ddi_fp_same_ttl_family(r.ittl, 60));
+
+    g_assert_true(ddi_fp_same_ttl_family(64, 20));
+    g_assert_true(ddi_fp_same_ttl_family(64, 64));
+    g_assert_false(ddi_fp_same_ttl_family(64, 65));
+    g_assert_false(ddi_fp_same_ttl_family(128, 64));
+    g_assert_true(ddi_fp_same_ttl_family(128, 65));
+    g_assert_false(ddi_fp_same_ttl_family(255, 128));
+    g_assert_true(ddi_fp_same_ttl_family(255, 129));
+    g_assert_false(ddi_fp_same_ttl_family(64, 255));
 }
 
 static void test_ipv6(void)

@@ -49,21 +49,23 @@ typedef struct port_case {
 
 static void test_port(void)
 {
+    /* every port here that is outside its range is unassigned by IANA (else
+     * it would be a service port, test_service_port) */
     static const port_case cases[] = {
         {DDI_OS_WINDOWS, DDI_WIN_ERA_OLD, 21269, true},  {DDI_OS_WINDOWS, DDI_WIN_ERA_OLD, 1025, false},
         {DDI_OS_WINDOWS, DDI_WIN_ERA_OLD, 5000, false},  {DDI_OS_WINDOWS, DDI_WIN_ERA_OLD, 1024, true},
-        {DDI_OS_WINDOWS, DDI_WIN_ERA_OLD, 5001, true},   {DDI_OS_WINDOWS, DDI_WIN_ERA_OLD, 50000, true},
+        {DDI_OS_WINDOWS, DDI_WIN_ERA_OLD, 5014, true},   {DDI_OS_WINDOWS, DDI_WIN_ERA_OLD, 50000, true},
         {DDI_OS_WINDOWS, DDI_WIN_ERA_NEW, 49152, false}, {DDI_OS_WINDOWS, DDI_WIN_ERA_NEW, 65535, false},
-        {DDI_OS_WINDOWS, DDI_WIN_ERA_NEW, 49151, true},  {DDI_OS_WINDOWS, DDI_WIN_ERA_NEW, 3000, true},
-        {DDI_OS_WINDOWS, DDI_WIN_ERA_ANY, 3000, false},  {DDI_OS_WINDOWS, DDI_WIN_ERA_ANY, 50000, false},
+        {DDI_OS_WINDOWS, DDI_WIN_ERA_NEW, 49151, true},  {DDI_OS_WINDOWS, DDI_WIN_ERA_NEW, 3092, true},
+        {DDI_OS_WINDOWS, DDI_WIN_ERA_ANY, 3092, false},  {DDI_OS_WINDOWS, DDI_WIN_ERA_ANY, 50000, false},
         {DDI_OS_WINDOWS, DDI_WIN_ERA_ANY, 21269, true},  {DDI_OS_LINUX, DDI_WIN_ERA_ANY, 40000, false},
         {DDI_OS_LINUX, DDI_WIN_ERA_ANY, 32768, false},   {DDI_OS_LINUX, DDI_WIN_ERA_ANY, 61000, false},
-        {DDI_OS_LINUX, DDI_WIN_ERA_ANY, 32767, true},    {DDI_OS_LINUX, DDI_WIN_ERA_ANY, 61001, true},
-        {DDI_OS_LINUX, DDI_WIN_ERA_ANY, 1025, true},     {DDI_OS_APPLE, DDI_WIN_ERA_ANY, 49151, true},
-        {DDI_OS_FREEBSD, DDI_WIN_ERA_ANY, 10000, false}, {DDI_OS_FREEBSD, DDI_WIN_ERA_ANY, 9999, true},
+        {DDI_OS_LINUX, DDI_WIN_ERA_ANY, 32766, true},    {DDI_OS_LINUX, DDI_WIN_ERA_ANY, 61001, true},
+        {DDI_OS_LINUX, DDI_WIN_ERA_ANY, 1024, true},     {DDI_OS_APPLE, DDI_WIN_ERA_ANY, 49151, true},
+        {DDI_OS_FREEBSD, DDI_WIN_ERA_ANY, 10000, false}, {DDI_OS_FREEBSD, DDI_WIN_ERA_ANY, 9989, true},
         /* no known range: no evidence */
-        {DDI_OS_OPENBSD, DDI_WIN_ERA_ANY, 1, false},     {DDI_OS_OTHER, DDI_WIN_ERA_ANY, 1, false},
-        {DDI_OS_UNKNOWN, DDI_WIN_ERA_ANY, 1, false},
+        {DDI_OS_OPENBSD, DDI_WIN_ERA_ANY, 1024, false},  {DDI_OS_OTHER, DDI_WIN_ERA_ANY, 1024, false},
+        {DDI_OS_UNKNOWN, DDI_WIN_ERA_ANY, 1024, false},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         const port_case *c = &cases[i];
@@ -72,14 +74,55 @@ static void test_port(void)
         uint16_t bits = ddi_nat_packet(&p, &os);
         if ((bits == DDI_NAT_PORT) != c->outside)
             g_error("case %zu: family %d era %d sport %u: bits %#x", i, c->fam, c->era, c->sport, bits);
-        /* heuristic matches count, fuzzy and no match do not */
-        os.match = DDI_OSM_HEURISTIC;
+        os.match = DDI_OSM_GENERIC;
         g_assert_cmpint(ddi_nat_packet(&p, &os) == DDI_NAT_PORT, ==, c->outside);
+        /* only a confident match is a baseline: heuristic, fuzzy and no match are not */
+        os.match = DDI_OSM_HEURISTIC;
+        g_assert_cmpuint(ddi_nat_packet(&p, &os), ==, 0);
         os.match = DDI_OSM_FUZZY;
         g_assert_cmpuint(ddi_nat_packet(&p, &os), ==, 0);
         os.match = DDI_OSM_NONE;
         g_assert_cmpuint(ddi_nat_packet(&p, &os), ==, 0);
+        /* nor a userland tool's signature, even an exact one */
+        os.match = DDI_OSM_EXACT;
+        os.fp.userland = true;
+        g_assert_cmpuint(ddi_nat_packet(&p, &os), ==, 0);
     }
+}
+
+/* Ports that applications bind on purpose never count against an OS range. */
+static void test_service_port(void)
+{
+    const char *why = NULL;
+    /* System Ports */
+    g_assert_true(ddi_nat_service_port(513, 514, &why));
+    g_assert_nonnull(strstr(why, "System Port"));
+    g_assert_true(ddi_nat_service_port(0, 80, NULL));
+    g_assert_true(ddi_nat_service_port(1023, 80, NULL));
+    /* source port = destination port */
+    g_assert_true(ddi_nat_service_port(21269, 21269, &why));
+    g_assert_nonnull(strstr(why, "destination port"));
+    /* IANA-registered TCP service ports (SIP in arkime gtp-iphone.pcap) */
+    g_assert_true(ddi_nat_service_port(5060, 80, &why));
+    g_assert_nonnull(strstr(why, "IANA-registered"));
+    g_assert_true(ddi_nat_service_port(5061, 443, NULL));
+    g_assert_true(ddi_nat_service_port(3389, 80, NULL));
+    /* unassigned User Ports and every Dynamic Port are ephemeral: the seed's 21269 */
+    g_assert_false(ddi_nat_service_port(21269, 445, &why));
+    g_assert_null(why);
+    g_assert_false(ddi_nat_service_port(1024, 80, NULL));
+    g_assert_false(ddi_nat_service_port(49151, 80, NULL));
+    g_assert_false(ddi_nat_service_port(49152, 80, NULL));
+    g_assert_false(ddi_nat_service_port(65535, 80, NULL));
+
+    /* and a SYN from one gets no port evidence, however confident the match */
+    ddi_os_result os = os_of(DDI_OS_APPLE, DDI_WIN_ERA_ANY, DDI_OSM_EXACT, 64);
+    ddi_pkt p = syn_pkt(5060, 60, 65535, 1460, false);
+    g_assert_cmpuint(ddi_nat_packet(&p, &os), ==, 0);
+    p = syn_pkt(445, 60, 65535, 1460, false); /* dport is 445 too */
+    g_assert_cmpuint(ddi_nat_packet(&p, &os), ==, 0);
+    p = syn_pkt(21269, 60, 65535, 1460, false);
+    g_assert_cmpuint(ddi_nat_packet(&p, &os), ==, DDI_NAT_PORT);
 }
 
 static void test_port_reason(void)
@@ -98,9 +141,9 @@ static void test_port_reason(void)
     g_assert_null(strstr(r, "49152"));
 
     os = os_of(DDI_OS_LINUX, DDI_WIN_ERA_ANY, DDI_OSM_EXACT, 64);
-    p = syn_pkt(1234, 50, 29200, 1460, true);
+    p = syn_pkt(1024, 50, 29200, 1460, true);
     r = reason(ddi_nat_packet(&p, &os), &p, &os, NULL);
-    g_assert_nonnull(strstr(r, "source port 1234 lies outside the Linux range 32768-61000"));
+    g_assert_nonnull(strstr(r, "source port 1024 lies outside the Linux range 32768-61000"));
 }
 
 static void test_not_syn(void)
@@ -114,31 +157,24 @@ static void test_not_syn(void)
     g_assert_cmpuint(ddi_nat_packet(&p, &os), ==, 0);
     ddi_nat_src s;
     memset(&s, 0, sizeof s);
-    g_assert_cmpuint(ddi_nat_source_syn(&s, &p, &os), ==, 0);
+    g_assert_cmpuint(ddi_nat_source_syn(&s, &p, &os, true), ==, 0);
     g_assert_cmpuint(s.first_family, ==, 0);
 }
 
 /* ---------------------------------------------------------- TTL excess */
 
-static void test_ttl_excess(void)
+/* A TTL the signature cannot explain makes the match fuzzy, and a fuzzy
+ * match is no baseline: no per-packet TTL kind, whatever the distance (the
+ * old sentence "TTL 255 is 0 hops below ... (more than 35)" came from here). */
+static void test_ttl_excess_is_no_evidence(void)
 {
-    ddi_pkt p = syn_pkt(3000, 40, 65535, 1460, false);
-    ddi_os_result os = os_of(DDI_OS_WINDOWS, DDI_WIN_ERA_OLD, DDI_OSM_FUZZY, 128);
+    ddi_pkt p = syn_pkt(50000, 40, 65535, 1460, false);
+    ddi_os_result os = os_of(DDI_OS_WINDOWS, DDI_WIN_ERA_NEW, DDI_OSM_FUZZY, 128);
     os.fp.distance = 88;
     os.fp.excess_dist = true;
-    g_assert_cmpuint(ddi_nat_packet(&p, &os), ==, DDI_NAT_TTL);
-    const char *r = reason(DDI_NAT_TTL, &p, &os, NULL);
-    g_assert_nonnull(strstr(r, "TTL 40 is 88 hops below the signature's initial TTL 128"));
-
-    os.fp.excess_dist = false;
     g_assert_cmpuint(ddi_nat_packet(&p, &os), ==, 0);
-    /* userland tools choose their own TTL */
-    os.fp.excess_dist = true;
-    os.fp.userland = true;
-    g_assert_cmpuint(ddi_nat_packet(&p, &os), ==, 0);
-    os.fp.userland = false;
-    os.fp.kind = DDI_MATCH_NONE;
-    g_assert_cmpuint(ddi_nat_packet(&p, &os), ==, 0);
+    os.match = DDI_OSM_EXACT;
+    g_assert_cmpuint(ddi_nat_packet(&p, &os) & DDI_NAT_TTL, ==, 0);
 }
 
 /* -------------------------------------------------------------- MSS */
@@ -175,18 +211,25 @@ static void test_multi_os(void)
     ddi_os_result ol = os_of(DDI_OS_LINUX, DDI_WIN_ERA_ANY, DDI_OSM_EXACT, 64);
     ddi_os_result ou = os_of(DDI_OS_UNKNOWN, DDI_WIN_ERA_ANY, DDI_OSM_NONE, 64);
     ddi_os_result ot = os_of(DDI_OS_TOOL, DDI_WIN_ERA_ANY, DDI_OSM_EXACT, 64);
+    ddi_os_result of = os_of(DDI_OS_LINUX, DDI_WIN_ERA_ANY, DDI_OSM_FUZZY, 64);
+    ddi_os_result oh = os_of(DDI_OS_LINUX, DDI_WIN_ERA_ANY, DDI_OSM_HEURISTIC, 64);
 
-    /* unknown and tool verdicts do not set the first family */
-    g_assert_cmpuint(ddi_nat_source_syn(&s, &lin, &ou), ==, 0);
-    g_assert_cmpuint(ddi_nat_source_syn(&s, &lin, &ot), ==, 0);
+    /* unknown, tool, fuzzy and heuristic verdicts do not set the first family */
+    g_assert_cmpuint(ddi_nat_source_syn(&s, &lin, &ou, true), ==, 0);
+    g_assert_cmpuint(ddi_nat_source_syn(&s, &lin, &ot, true), ==, 0);
+    g_assert_cmpuint(ddi_nat_source_syn(&s, &lin, &of, true), ==, 0);
+    g_assert_cmpuint(ddi_nat_source_syn(&s, &lin, &oh, true), ==, 0);
     g_assert_cmpuint(s.first_family, ==, 0);
 
-    g_assert_cmpuint(ddi_nat_source_syn(&s, &win, &ow), ==, 0);
+    g_assert_cmpuint(ddi_nat_source_syn(&s, &win, &ow, true), ==, 0);
     g_assert_cmpuint(s.first_family, ==, DDI_OS_WINDOWS);
     g_assert_cmpuint(s.first_ittl, ==, 128);
-    g_assert_cmpuint(ddi_nat_source_syn(&s, &win, &ow), ==, 0);
-    g_assert_cmpuint(ddi_nat_source_syn(&s, &lin, &ol), ==, DDI_NAT_MULTI_OS);
-    g_assert_cmpuint(ddi_nat_source_syn(&s, &lin, &ou), ==, 0);
+    g_assert_cmpuint(ddi_nat_source_syn(&s, &win, &ow, true), ==, 0);
+    /* nor do they contradict it */
+    g_assert_cmpuint(ddi_nat_source_syn(&s, &lin, &of, true), ==, 0);
+    g_assert_cmpuint(ddi_nat_source_syn(&s, &lin, &oh, true), ==, 0);
+    g_assert_cmpuint(ddi_nat_source_syn(&s, &lin, &ol, true), ==, DDI_NAT_MULTI_OS);
+    g_assert_cmpuint(ddi_nat_source_syn(&s, &lin, &ou, true), ==, 0);
     const char *r = reason(DDI_NAT_MULTI_OS, &lin, &ol, &s);
     g_assert_nonnull(strstr(r, "also sent Windows SYNs (initial TTL 128)"));
     g_assert_cmpuint(s.first_family, ==, DDI_OS_WINDOWS); /* the first stays */
@@ -199,17 +242,29 @@ static void test_ttl_change(void)
     ddi_os_result ow = os_of(DDI_OS_WINDOWS, DDI_WIN_ERA_NEW, DDI_OSM_EXACT, 128);
     ddi_pkt a = syn_pkt(50000, 118, 64240, 1460, false);
     ddi_pkt b = syn_pkt(50001, 120, 64240, 1460, false); /* +2: routing noise */
-    ddi_pkt c = syn_pkt(50002, 117, 64240, 1460, false); /* -3 from the last */
+    ddi_pkt c = syn_pkt(50002, 110, 64240, 1460, false); /* -10: one move, a route change? */
     ddi_pkt d = syn_pkt(50003, 100, 8192, 1460, false);  /* another fingerprint: not compared */
-    g_assert_cmpuint(ddi_nat_source_syn(&s, &a, &ow), ==, 0);
-    g_assert_cmpuint(ddi_nat_source_syn(&s, &b, &ow), ==, 0);
-    g_assert_cmpuint(ddi_nat_source_syn(&s, &c, &ow), ==, DDI_NAT_TTL);
-    g_assert_cmpuint(s.last_ttl, ==, 117);
-    g_assert_cmpuint(ddi_nat_source_syn(&s, &d, &ow), ==, 0);
-    g_assert_cmpuint(s.last_ttl, ==, 117);
-    const char *r = reason(DDI_NAT_TTL, &c, &ow, &s);
-    g_assert_nonnull(strstr(r, "TTL changed by more than 2 hops"));
-    g_assert_nonnull(strstr(r, "now 117"));
+    ddi_pkt e = syn_pkt(50004, 119, 64240, 1460, false); /* back: the second move */
+    g_assert_cmpuint(ddi_nat_source_syn(&s, &a, &ow, true), ==, 0);
+    g_assert_cmpuint(ddi_nat_source_syn(&s, &b, &ow, true), ==, 0);
+    g_assert_cmpuint(ddi_nat_source_syn(&s, &c, &ow, true), ==, 0);
+    g_assert_cmpuint(s.ttl_moves, ==, 1);
+    g_assert_cmpuint(s.last_ttl, ==, 110);
+    g_assert_cmpuint(ddi_nat_source_syn(&s, &d, &ow, true), ==, 0);
+    g_assert_cmpuint(s.last_ttl, ==, 110);
+    /* a retransmission adds nothing */
+    g_assert_cmpuint(ddi_nat_source_syn(&s, &e, &ow, false), ==, 0);
+    g_assert_cmpuint(s.ttl_moves, ==, 1);
+    g_assert_cmpuint(ddi_nat_source_syn(&s, &e, &ow, true), ==, DDI_NAT_TTL);
+    g_assert_cmpuint(s.ttl_moves, ==, 2);
+    const char *r = reason(DDI_NAT_TTL, &e, &ow, &s);
+    g_assert_nonnull(strstr(r, "TTL 119, against 118 on the first SYN with the same Windows fingerprint (initial TTL 128)"));
+    g_assert_nonnull(strstr(r, "at least 2 times"));
+    g_assert_nonnull(strstr(r, "one move alone can be a route change"));
+    /* a fuzzy match never counts, even with the same fingerprint */
+    ddi_os_result of = os_of(DDI_OS_WINDOWS, DDI_WIN_ERA_NEW, DDI_OSM_FUZZY, 128);
+    g_assert_cmpuint(ddi_nat_source_syn(&s, &c, &of, true), ==, 0);
+    g_assert_cmpuint(s.ttl_moves, ==, 2);
 }
 
 /* ------------------------------------------------------ IP-ID sequences */
@@ -347,11 +402,12 @@ static void test_reason_all_and_small(void)
     memset(&s, 0, sizeof s);
     s.first_family = DDI_OS_LINUX;
     s.first_ittl = 64;
+    s.first_ttl = 45;
     uint16_t all = DDI_NAT_PORT | DDI_NAT_TTL | DDI_NAT_MULTI_OS | DDI_NAT_IPID | DDI_NAT_MSS;
     char big[1024];
     ddi_nat_reason(all, &p, &os, &s, big, sizeof big);
     g_assert_nonnull(strstr(big, "21269"));
-    g_assert_nonnull(strstr(big, "88 hops"));
+    g_assert_nonnull(strstr(big, "the TTL moved by more than 2 hops"));
     g_assert_nonnull(strstr(big, "Linux SYNs (initial TTL 64)"));
     g_assert_nonnull(strstr(big, "Bellovin"));
     g_assert_nonnull(strstr(big, "1452"));
@@ -370,9 +426,10 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/nat/port", test_port);
+    g_test_add_func("/nat/service-port", test_service_port);
     g_test_add_func("/nat/port-reason", test_port_reason);
     g_test_add_func("/nat/not-syn", test_not_syn);
-    g_test_add_func("/nat/ttl-excess", test_ttl_excess);
+    g_test_add_func("/nat/ttl-excess-is-no-evidence", test_ttl_excess_is_no_evidence);
     g_test_add_func("/nat/mss-clamp", test_mss_clamp);
     g_test_add_func("/nat/multi-os", test_multi_os);
     g_test_add_func("/nat/ttl-change", test_ttl_change);
