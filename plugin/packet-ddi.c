@@ -69,6 +69,7 @@ static int hf_mss_link = DDI_ID_INIT;
 static int hf_mss_pppoe = DDI_ID_INIT;
 static int hf_nat = DDI_ID_INIT;
 static int hf_nat_reason = DDI_ID_INIT;
+static int hf_nat_kind = DDI_ID_INIT;
 static int hf_tool = DDI_ID_INIT;
 static int hf_tool_evidence = DDI_ID_INIT;
 static int hf_bs = DDI_ID_INIT;
@@ -243,6 +244,40 @@ static int collect(proto_tree *tree, int hf, gint src_offset, ip_hdr_loc *out, i
 
 static double packet_time(const packet_info *pinfo) { return (double)pinfo->abs_ts.secs + pinfo->abs_ts.nsecs / 1e9; }
 
+/* Encapsulations outside the analysed IP header: the protocols Wireshark
+ * layered in the frame before its (outer_ips + 1)-th IP header.  The core
+ * uses them to explain a reduced MSS by a tunnel before guessing PPPoE. */
+static guint16 frame_encap(const packet_info *pinfo, int outer_ips)
+{
+    static const struct {
+        const char *proto;
+        guint16 bit;
+    } enc[] = {
+        {"vxlan", DDI_ENC_VXLAN}, {"geneve", DDI_ENC_GENEVE}, {"gre", DDI_ENC_GRE},   {"erspan", DDI_ENC_GRE},
+        {"esp", DDI_ENC_ESP},     {"wg", DDI_ENC_WIREGUARD},  {"gtp", DDI_ENC_GTP},   {"mpls", DDI_ENC_MPLS},
+        {"l2tp", DDI_ENC_L2TP},   {"teredo", DDI_ENC_TEREDO}, {"pppoes", DDI_ENC_PPPOE},
+    };
+    guint16 bits = 0;
+    int ips = 0;
+    for (wmem_list_frame_t *f = pinfo->layers ? wmem_list_head(pinfo->layers) : NULL; f; f = wmem_list_frame_next(f)) {
+        const char *name = proto_get_protocol_filter_name(GPOINTER_TO_INT(wmem_list_frame_data(f)));
+        if (!name)
+            continue;
+        if (!strcmp(name, "ip") || !strcmp(name, "ipv6")) {
+            if (ips++ == outer_ips)
+                break;
+            continue;
+        }
+        for (gsize i = 0; i < G_N_ELEMENTS(enc); i++)
+            if (!strcmp(name, enc[i].proto))
+                bits |= enc[i].bit;
+    }
+    /* an outer IP header with no named tunnel in between: IP-in-IP, 6in4 */
+    if (outer_ips > 0 && !(bits & ~(guint16)(DDI_ENC_PPPOE | DDI_ENC_MPLS)))
+        bits |= DDI_ENC_IPIP;
+    return bits;
+}
+
 /* Pick the IP header to analyse: the innermost one of a tunnel, but never
  * the header quoted inside an ICMP error (that one belongs to the error). */
 static gboolean extract(tvbuff_t *frame_tvb, packet_info *pinfo, proto_tree *tree, ddi_pkt *pkt, ip_hdr_loc *chosen)
@@ -264,6 +299,7 @@ static gboolean extract(tvbuff_t *frame_tvb, packet_info *pinfo, proto_tree *tre
 
     double ts = packet_time(pinfo);
     gboolean have = FALSE;
+    int outer_ips = 0;
     for (int i = 0; i < n; i++) {
         gint len = tvb_captured_length_remaining(loc[i].ds, loc[i].start);
         if (len <= 0)
@@ -274,11 +310,15 @@ static gboolean extract(tvbuff_t *frame_tvb, packet_info *pinfo, proto_tree *tre
             continue;
         *pkt = cand;
         *chosen = loc[i];
+        outer_ips = i;
         have = TRUE;
         if (cand.l4 == DDI_L4_ICMP && ddi_pkt_is_icmp_error(cand.ver, cand.icmp_type))
             break;
     }
     pkt->frame = pinfo->num;
+    /* only the first explanation is kept, as later passes restore it from the frame record */
+    if (have)
+        pkt->encap = ddi_encap_bit(ddi_encap_code(frame_encap(pinfo, outer_ips)));
     return have;
 }
 
@@ -494,6 +534,9 @@ static void add_nat(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const d
     GEN(ri);
     add_clues(ri, tvb, v->nat_reason);
     for (unsigned k = 0; k < DDI_NAT__KINDS; k++)
+        if (v->nat_bits & (1u << k))
+            GEN(proto_tree_add_string(t, hf_nat_kind, tvb, 0, 0, ddi_nat_kind_name(1u << k)));
+    for (unsigned k = 0; k < DDI_NAT__KINDS; k++)
         if (v->nat_bits & (1u << k)) {
             char one[512];
             ddi_nat_reason((uint16_t)(1u << k), v->p, &v->os, v->src ? &v->src->nat : NULL, one, sizeof one);
@@ -642,6 +685,7 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         if (len <= 0 || !ddi_pkt_parse(tvb_get_ptr(tvb, rec->ip_off, len), (size_t)len, packet_time(pinfo), &pkt))
             return 0;
         pkt.frame = pinfo->num;
+        pkt.encap = ddi_encap_bit(rec->encap);
     }
     /* Readers: a tree, the per-source report, or the expert tap.  Two-pass
      * tshark (-2 -z expert) and the GUI's Expert Information dialog (a retap
@@ -734,6 +778,9 @@ void proto_register_ddi(void)
                          "The MSS is what a PPPoE access link gives or is clamped to", HFILL}},
         {&hf_nat, {"NAT / middle box suspected", "ddi.nat", FT_BOOLEAN, BASE_NONE, NULL, 0, NULL, HFILL}},
         {&hf_nat_reason, {"NAT reason", "ddi.nat.reason", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
+        {&hf_nat_kind, {"NAT evidence kind", "ddi.nat.kind", FT_STRING, BASE_NONE, NULL, 0,
+                        "One item per kind of evidence: source port, TTL, several OS, IP-ID sequences, MSS clamp",
+                        HFILL}},
         {&hf_tool, {"Scanning tool", "ddi.tool", FT_STRING, BASE_NONE, NULL, 0,
                     "Scanner or malware whose packet fingerprint this packet matches", HFILL}},
         {&hf_tool_evidence, {"Tool evidence", "ddi.tool.evidence", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},

@@ -53,6 +53,7 @@ static bool wants_os(const ddi_pkt *p, ddi_tool tool)
 void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame_rec *rec)
 {
     memset(rec, 0, sizeof *rec);
+    rec->encap = ddi_encap_code(p->encap);
     if (!p->ver)
         return;
     if (!st->packets || p->ts < st->first_ts)
@@ -203,8 +204,12 @@ static void build_summary(ddi_verdict *v)
         if (v->os.family == DDI_OS_WINDOWS && v->p->tcp.has_ws && v->p->tcp.has_ts)
             ddi_sb_add(&b, " (published reading: Vista/2008)");
     }
-    if (v->has_mss && v->link.mtu < 1500)
-        ddi_sb_clause(&b, "MTU %u%s", v->link.mtu, v->link.pppoe ? ", PPPoE-sized" : ", tunnel or clamp");
+    if (v->has_mss && v->link.mtu < 1500) {
+        if (v->link.tunnel)
+            ddi_sb_clause(&b, "MTU %u, %s in this frame", v->link.mtu, v->link.tunnel);
+        else
+            ddi_sb_clause(&b, "MTU %u%s", v->link.mtu, v->link.pppoe ? ", PPPoE-sized" : ", tunnel or clamp");
+    }
     if (v->nat_bits) {
         ddi_sb_clause(&b, "NAT suspected (");
         const char *sep = "";
@@ -281,8 +286,11 @@ void ddi_verdict_build_ex(const ddi_state *st, const ddi_p0fdb *db, const ddi_pk
         ddi_os_infer(&in, &v->os);
         v->has_os = true;
     }
-    if (ddi_pkt_is_tcp(p) && (p->tcp.flags & DDI_TH_SYN) && p->tcp.has_mss)
-        v->has_mss = ddi_mss_link(p->ver, p->tcp.mss, &v->link);
+    /* every tool ddi knows writes a fixed MSS (nmap 1460 and its OS probes'
+     * 265/640/1400, unicornscan, ZMap, masscan): a value typed into the tool,
+     * not read from a link */
+    if (ddi_pkt_is_tcp(p) && (p->tcp.flags & DDI_TH_SYN) && p->tcp.has_mss && v->tool == DDI_TOOL_NONE)
+        v->has_mss = ddi_mss_link_encap(p->ver, p->tcp.mss, p->encap, &v->link);
 
     v->nat_bits = rec->nat_bits;
     if (v->nat_bits && evidence)

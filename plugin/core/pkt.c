@@ -376,3 +376,25 @@ bool ddi_addr_eq(const ddi_addr *a, const ddi_addr *b)
 }
 
 uint32_t ddi_addr_v4(const ddi_addr *a) { return a->family == 4 ? rd32(a->a) : 0; }
+
+/* Priority order: the overlay a host sits in (VXLAN, Geneve, WireGuard,
+ * IPsec, GTP-U, L2TP) before transport tunnels and label stacks. */
+static const uint16_t encap_order[] = {
+    DDI_ENC_VXLAN, DDI_ENC_GENEVE, DDI_ENC_WIREGUARD, DDI_ENC_ESP, DDI_ENC_GTP,  DDI_ENC_L2TP,
+    DDI_ENC_GRE,   DDI_ENC_TEREDO, DDI_ENC_IPIP,      DDI_ENC_MPLS, DDI_ENC_PPPOE,
+};
+_Static_assert(sizeof encap_order / sizeof encap_order[0] == DDI_ENC__BITS, "every encapsulation has a place");
+_Static_assert(DDI_ENC__BITS < 16, "the code fits 4 bits");
+
+uint8_t ddi_encap_code(uint16_t encap)
+{
+    for (size_t i = 0; i < sizeof encap_order / sizeof encap_order[0]; i++)
+        if (encap & encap_order[i])
+            return (uint8_t)(i + 1);
+    return 0;
+}
+
+uint16_t ddi_encap_bit(uint8_t code)
+{
+    return code && code <= sizeof encap_order / sizeof encap_order[0] ? encap_order[code - 1] : 0;
+}

@@ -98,9 +98,37 @@ typedef enum ddi_l4 {
     DDI_L4_OTHER,
 } ddi_l4;
 
+/* Encapsulations found in the frame outside the analysed IP header.  The
+ * core cannot see them (it parses one IP header onwards); the glue fills
+ * ddi_pkt.encap from the protocols Wireshark dissected before that header.
+ * A tunnel in the frame is the first explanation of a reduced MSS: a sender
+ * inside a VXLAN overlay has a 1450-byte MTU without any PPPoE. */
+enum {
+    DDI_ENC_VXLAN = 1u << 0,
+    DDI_ENC_GENEVE = 1u << 1,
+    DDI_ENC_GRE = 1u << 2,     /* also ERSPAN, NVGRE */
+    DDI_ENC_ESP = 1u << 3,     /* IPsec */
+    DDI_ENC_WIREGUARD = 1u << 4,
+    DDI_ENC_GTP = 1u << 5,     /* GTP-U (mobile core) */
+    DDI_ENC_MPLS = 1u << 6,
+    DDI_ENC_L2TP = 1u << 7,
+    DDI_ENC_TEREDO = 1u << 8,
+    DDI_ENC_IPIP = 1u << 9,    /* an outer IP header with none of the above between */
+    DDI_ENC_PPPOE = 1u << 10,  /* a PPPoE session header in the frame */
+    DDI_ENC__BITS = 11,
+};
+
+/* The one encapsulation that is the first explanation of a reduced MSS (the
+ * innermost overlays before transport tunnels, MPLS and PPPoE last), as a
+ * 4-bit code that fits the frame record: later passes restore exactly what
+ * the first pass used.  0 = none. */
+uint8_t ddi_encap_code(uint16_t encap);
+uint16_t ddi_encap_bit(uint8_t code);
+
 typedef struct ddi_pkt {
     double ts;          /* seconds since the epoch (packet time) */
     uint32_t frame;     /* frame number, for diagnostics only */
+    uint16_t encap;     /* DDI_ENC_* seen outside the analysed header (glue; 0 = none) */
 
     /* network layer */
     uint8_t ver;        /* 4 or 6 */

@@ -64,7 +64,8 @@ typedef struct ddi_frame_rec {
     uint16_t ipid_gap;
     uint16_t ip_off;       /* offset of the analysed IP header in the frame (set by the glue) */
     uint8_t nat_bits;      /* NAT kinds evidenced as of this frame */
-    uint8_t tool;          /* ddi_tool as of this frame */
+    uint8_t tool : 4;      /* ddi_tool as of this frame */
+    uint8_t encap : 4;     /* ddi_encap_code() of the packet: the glue restores it on later passes */
     uint8_t flags;         /* DDI_FR_* */
     uint8_t retry_count : 4; /* SYNs of this connection before this one (saturates at 15) */
     uint8_t ipid_class : 4;  /* class of the source as of this frame */

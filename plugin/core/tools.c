@@ -127,7 +127,7 @@ static uint8_t sport_update(ddi_tool_ctx *c, uint16_t sport, uint8_t ttl)
 {
     bool seen = c->last_sport || c->last_ttl || c->sport_run;
     if (seen && sport == (uint16_t)(c->last_sport + 1) && ttl == c->last_ttl)
-        c->sport_run = sat_inc(c->sport_run, 255);
+        c->sport_run = sat_inc(c->sport_run, 7);
     else
         c->sport_run = 0;
     c->last_sport = sport;
@@ -140,7 +140,7 @@ static uint8_t ts_update(ddi_tool_ctx *c, const ddi_pkt *p)
     if (!p->tcp.has_ts)
         return 0;
     if (c->ts_hits && p->tcp.tsval == c->tsval)
-        c->ts_hits = sat_inc(c->ts_hits, 255);
+        c->ts_hits = sat_inc(c->ts_hits, 3);
     else {
         c->tsval = p->tcp.tsval;
         c->ts_hits = 1;
@@ -206,8 +206,9 @@ static bool rule_zmap_syn(const ddi_pkt *p, ddi_tool_match *m)
         set(m, DDI_TOOL_ZMAP, DDI_TR_ZMAP_SYN, zmap_sport(p->tcp.sport) ? 3 : 2, false, "ZMap <= 2.1.1 (no options)");
     else if (mss1460_only(p)) /* 3.0.0-beta1 - 4.0.x: MSS 1460 (zmap commit 6819c65) */
         set(m, DDI_TOOL_ZMAP, DDI_TR_ZMAP_SYN, zmap_sport(p->tcp.sport) ? 3 : 2, false, "ZMap 3.0 - 4.0 (MSS 1460)");
-    else
-        return false;
+    else /* the IP/TCP marker does not depend on the options: a build or fork
+          * that adds or changes options is still ZMap, never an OS stack */
+        set(m, DDI_TOOL_ZMAP, DDI_TR_ZMAP_SYN_OPTS, 2, false, "ZMap (IP ID 54321 marker, other options)");
     return true;
 }
 
@@ -336,17 +337,46 @@ static bool nmap_window(uint16_t w)
     return w == 1024 || w == 2048 || w == 3072 || w == 4096;
 }
 
+/* nmap's SYN-scan shape: win in {1024..4096} && exactly MSS 1460 && no DF &&
+ * ack 0 && TTL <= 64 (tcpip.cc: ttl -1 -> 37 + rand % 23; scan_engine_raw.cc:
+ * df false). */
+static bool nmap_syn_shape(const ddi_pkt *p)
+{
+    return nmap_window(p->tcp.win) && mss1460_only(p) && !p->df && p->tcp.ack == 0 && p->ttl <= 64;
+}
+
+/* Counts nmap-shaped SYNs that keep the first one's TTL; returns the count,
+ * or DDI_NMAP_TTL_VARIED once a TTL differed. */
+static unsigned nmap_ttl_update(ddi_tool_ctx *c, uint8_t ttl)
+{
+    if (c->nmap_ttl_n == DDI_NMAP_TTL_VARIED)
+        return DDI_NMAP_TTL_VARIED;
+    if (!c->nmap_ttl_n) {
+        c->nmap_ttl = ttl;
+        c->nmap_ttl_n = 1;
+    } else if (ttl != c->nmap_ttl) {
+        c->nmap_ttl_n = DDI_NMAP_TTL_VARIED;
+    } else if (c->nmap_ttl_n < DDI_NMAP_TTL_VARIED - 1) {
+        c->nmap_ttl_n++;
+    }
+    return c->nmap_ttl_n;
+}
+
 static bool rule_nmap_syn(ddi_tool_ctx *c, const ddi_pkt *p, ddi_tool_match *m)
 {
-    /* R5: win in {1024..4096} && exactly MSS 1460 && no DF && ack 0 && TTL <= 64
-     * (tcpip.cc: ttl -1 -> 37 + rand % 23; scan_engine_raw.cc: df false). */
-    if (!nmap_window(p->tcp.win) || !mss1460_only(p) || p->df || p->tcp.ack != 0 || p->ttl > 64)
+    /* R5, with the TTL read as what it is in nmap: a value drawn per probe */
+    if (!nmap_syn_shape(p))
         return false;
     unsigned extra = c ? nmap_update(c, p) : 0;
+    unsigned same = c ? nmap_ttl_update(c, p->ttl) : 1;
     if (extra)
         set(m, DDI_TOOL_NMAP_SYN, DDI_TR_NMAP_SYN, 3, true, "nmap -sS (same sport and seq to several targets)");
+    else if (same == DDI_NMAP_TTL_VARIED)
+        set(m, DDI_TOOL_NMAP_SYN, DDI_TR_NMAP_SYN, 3, true, "nmap -sS (TTL drawn anew per probe)");
+    else if (same >= DDI_NMAP_TTL_SAME_MAX)
+        set(m, DDI_TOOL_CRAFTED, DDI_TR_NMAP_SHAPE, 2, true, "nmap's SYN shape, constant TTL");
     else
-        set(m, DDI_TOOL_NMAP_SYN, DDI_TR_NMAP_SYN, 2, false, "nmap -sS");
+        set(m, DDI_TOOL_NMAP_SYN, DDI_TR_NMAP_SYN, 2, false, "nmap -sS (TTL variation not yet seen)");
     return true;
 }
 
@@ -610,6 +640,8 @@ const char *ddi_tool_rule_name(ddi_tool_rule r)
         [DDI_TR_CRAFTED] = "crafted SYN (no options, no DF)",
         [DDI_TR_NMAP_PING_ECHO] = "nmap ping: echo without data",
         [DDI_TR_NMAP_PING_TS] = "nmap ping: timestamp request",
+        [DDI_TR_NMAP_SHAPE] = "nmap's SYN shape with a constant TTL",
+        [DDI_TR_ZMAP_SYN_OPTS] = "ZMap SYN (IP ID 54321), other options",
     };
     return (unsigned)r < DDI_TR__COUNT && names[r] ? names[r] : "?";
 }
@@ -667,6 +699,15 @@ static void sb_opts(ddi_sb *s, const ddi_pkt *p)
         ddi_sb_add(s, " (incomplete)");
 }
 
+/* "DF set" / "DF clear" for IPv4; IPv6 has no DF bit, so its evidence
+ * names the version instead of citing a bit it does not have. */
+static const char *df_txt(const ddi_pkt *p)
+{
+    if (p->ver != 4)
+        return "IPv6 (no DF bit)";
+    return p->df ? "DF set" : "DF clear";
+}
+
 static void sb_addr(ddi_sb *s, const ddi_addr *a)
 {
     char tmp[64];
@@ -679,40 +720,40 @@ static void evidence_rule(ddi_tool_rule r, const ddi_pkt *p, ddi_sb *s)
 
     switch (r) {
     case DDI_TR_ZMAP_SYN:
-        ddi_sb_add(s, "IP ID %u (fixed 54321); window %u; DF %s; ", p->ip_id, t->win, p->df ? "set" : "clear");
+        ddi_sb_add(s, "IP ID %u (fixed 54321); window %u; %s; ", p->ip_id, t->win, df_txt(p));
         sb_opts(s, p);
         ddi_sb_add(s, "; TTL %u; sport %u (%s ZMap's default 32768-61000) (zmap src/probe_modules/packet.c "
                   "make_ip_header/make_tcp_header)",
                p->ttl, t->sport, zmap_sport(t->sport) ? "in" : "outside");
         break;
     case DDI_TR_ZMAP_SYNACK:
-        ddi_sb_add(s, "SYN+ACK probe with IP ID %u (fixed 54321), window %u, DF %s, TTL %u: ZMap's SYN-ACK scan "
+        ddi_sb_add(s, "SYN+ACK probe with IP ID %u (fixed 54321), window %u, %s, TTL %u: ZMap's SYN-ACK scan "
                   "module, not backscatter (zmap src/probe_modules/module_tcp_synackscan.c)",
-               p->ip_id, t->win, p->df ? "set" : "clear", p->ttl);
+               p->ip_id, t->win, df_txt(p), p->ttl);
         break;
     case DDI_TR_NMAP_PING_ECHO:
     case DDI_TR_NMAP_PING_TS:
-        ddi_sb_add(s, "ICMP %s request, IP length %u (no data), DF %s, TTL %u (nmap sends 37-59): nmap host discovery "
+        ddi_sb_add(s, "ICMP %s request, IP length %u (no data), %s, TTL %u (nmap sends 37-59): nmap host discovery "
                       "(nmap.h DEFAULT_IPV4_PING_TYPES; scan_engine_raw.cc sendPingProbe; tcpip.cc build_ip_raw)",
-                   p->icmp_type == 13 ? "timestamp" : "echo", p->ip_len, p->df ? "set" : "clear", p->ttl);
+                   p->icmp_type == 13 ? "timestamp" : "echo", p->ip_len, df_txt(p), p->ttl);
         break;
     case DDI_TR_ZMAP_ICMP:
-        ddi_sb_add(s, "ICMP echo request with IP ID %u (fixed 54321), DF %s, TTL %u (zmap src/probe_modules/packet.c "
+        ddi_sb_add(s, "ICMP echo request with IP ID %u (fixed 54321), %s, TTL %u (zmap src/probe_modules/packet.c "
                   "make_ip_header, module_icmp_echo.c)",
-               p->ip_id, p->df ? "set" : "clear", p->ttl);
+               p->ip_id, df_txt(p), p->ttl);
         break;
     case DDI_TR_ZMAP_NEW:
     case DDI_TR_ZMAP_NEW_ALT:
         sb_opts(s, p);
-        ddi_sb_add(s, "; window %u; DF %s; TTL %u (<= 64); IP ID %u (random since 4.1); sport %u (%s 32768-61000) "
+        ddi_sb_add(s, "; window %u; %s; TTL %u (<= 64); IP ID %u (random since 4.1); sport %u (%s 32768-61000) "
                   "(zmap src/probe_modules/module_tcp_synscan.c set_tcp_options; src/send.c)",
-               t->win, p->df ? "set" : "clear", p->ttl, p->ip_id, t->sport,
+               t->win, df_txt(p), p->ttl, p->ip_id, t->sport,
                zmap_sport(t->sport) ? "in" : "outside");
         break;
     case DDI_TR_MASSCAN: {
         uint32_t rel = (dst4(p) ^ t->dport ^ t->seq) & 0xffffu;
-        ddi_sb_add(s, "IP ID %u %s (dst ^ dport ^ seq) & 0xffff = %u; window %u; DF %s; ", p->ip_id,
-               p->ip_id == rel ? "=" : "!=", rel, t->win, p->df ? "set" : "clear");
+        ddi_sb_add(s, "IP ID %u %s (dst ^ dport ^ seq) & 0xffff = %u; window %u; %s; ", p->ip_id,
+               p->ip_id == rel ? "=" : "!=", rel, t->win, df_txt(p));
         sb_opts(s, p);
         ddi_sb_add(s, "; TTL %u (masscan src/templ-pkt.c)", p->ttl);
         break;
@@ -722,16 +763,16 @@ static void evidence_rule(ddi_tool_rule r, const ddi_pkt *p, ddi_sb *s)
         sb_addr(s, &p->dst);
         ddi_sb_add(s, " (0x%08x); ", dst4(p));
         sb_opts(s, p);
-        ddi_sb_add(s, "; window %u; DF %s; ack %u; TTL %u; dport %u%s (Mirai mirai/bot/scanner.c)", t->win,
-               p->df ? "set" : "clear", t->ack, p->ttl, t->dport,
+        ddi_sb_add(s, "; window %u; %s; ack %u; TTL %u; dport %u%s (Mirai mirai/bot/scanner.c)", t->win,
+               df_txt(p), t->ack, p->ttl, t->dport,
                (t->dport == 23 || t->dport == 2323) ? "" : " (variant port)");
         break;
     case DDI_TR_NMAP_SYN:
         ddi_sb_add(s, "window %u (nmap 1024/2048/3072/4096); ", t->win);
         sb_opts(s, p);
-        ddi_sb_add(s, "; DF %s; ack %u; TTL %u (nmap draws 37-59) (nmap tcpip.cc build_tcp_raw, scan_engine_raw.cc; "
+        ddi_sb_add(s, "; %s; ack %u; TTL %u (nmap draws 37-59) (nmap tcpip.cc build_tcp_raw, scan_engine_raw.cc; "
                   "p0f.fp 's:!:NMap:SYN scan')",
-               p->df ? "set" : "clear", t->ack, p->ttl);
+               df_txt(p), t->ack, p->ttl);
         break;
     case DDI_TR_NMAP_T5:
         ddi_sb_add(s, "SYN with window %u (nmap T5 31337); ", t->win);
@@ -739,7 +780,7 @@ static void evidence_rule(ddi_tool_rule r, const ddi_pkt *p, ddi_sb *s)
         ddi_sb_add(s, " (nmap osscan2.cc prbWindowSz[10], prbOpts[10])");
         break;
     case DDI_TR_NMAP_T6:
-        ddi_sb_add(s, "ACK with window %u (nmap T6 32768), DF %s; ", t->win, p->df ? "set" : "clear");
+        ddi_sb_add(s, "ACK with window %u (nmap T6 32768), %s; ", t->win, df_txt(p));
         sb_opts(s, p);
         ddi_sb_add(s, " (nmap osscan2.cc sendT1_7Probe, prbWindowSz[11])");
         break;
@@ -754,9 +795,9 @@ static void evidence_rule(ddi_tool_rule r, const ddi_pkt *p, ddi_sb *s)
                t->win, t->urg);
         break;
     case DDI_TR_NMAP_IE1:
-        ddi_sb_add(s, "ICMP echo request with code %u (nmap IE1: 9), DF %s, IP length %u (nmap osscan2.cc "
+        ddi_sb_add(s, "ICMP echo request with code %u (nmap IE1: 9), %s, IP length %u (nmap osscan2.cc "
                   "sendTIcmpProbe)",
-               p->icmp_code, p->df ? "set" : "clear", p->ip_len);
+               p->icmp_code, df_txt(p), p->ip_len);
         break;
     case DDI_TR_NMAP_IE2:
         ddi_sb_add(s, "ICMP echo request with TOS 0x%02x, code %u, IP length %u (nmap IE2: TOS 0x04, 150 data bytes) "
@@ -771,48 +812,68 @@ static void evidence_rule(ddi_tool_rule r, const ddi_pkt *p, ddi_sb *s)
     case DDI_TR_NMAP_OTHER:
         ddi_sb_add(s, "TCP flags 0x%02x, window %u, ", t->flags & 0xff, t->win);
         sb_opts(s, p);
-        ddi_sb_add(s, ", DF %s, TTL %u, seq %u, ack %u (nmap scan_engine_raw.cc sendIPScanProbe, tcpip.cc "
+        ddi_sb_add(s, ", %s, TTL %u, seq %u, ack %u (nmap scan_engine_raw.cc sendIPScanProbe, tcpip.cc "
                   "build_tcp_raw)",
-               p->df ? "set" : "clear", p->ttl, t->seq, t->ack);
+               df_txt(p), p->ttl, t->seq, t->ack);
         break;
     case DDI_TR_HPING3:
         ddi_sb_add(s, "window %u; ", t->win);
         sb_opts(s, p);
-        ddi_sb_add(s, "; DF %s; ACK flag off but ack number %u != 0; TTL %u; sport %u (hping3 main.c, sendtcp.c)",
-               p->df ? "set" : "clear", t->ack, p->ttl, t->sport);
+        ddi_sb_add(s, "; %s; ACK flag off but ack number %u != 0; TTL %u; sport %u (hping3 main.c, sendtcp.c)",
+               df_txt(p), t->ack, p->ttl, t->sport);
         break;
     case DDI_TR_HPING3_SPORT:
         if (p->l4 == DDI_L4_UDP)
-            ddi_sb_add(s, "UDP length %u (no payload); DF %s; TTL %u; sport %u = previous + 1 (hping3 sendudp.c)",
-                   p->udp_len, p->df ? "set" : "clear", p->ttl, p->udp_sport);
+            ddi_sb_add(s, "UDP length %u (no payload); %s; TTL %u; sport %u = previous + 1 (hping3 sendudp.c)",
+                   p->udp_len, df_txt(p), p->ttl, p->udp_sport);
         else
-            ddi_sb_add(s, "window %u; %s; DF %s; TTL %u; sport %u = previous + 1 (hping3 sendtcp.c: "
+            ddi_sb_add(s, "window %u; %s; %s; TTL %u; sport %u = previous + 1 (hping3 sendtcp.c: "
                       "src_port = sequence + initsport)",
-                   t->win, no_opts(p) ? "no TCP options" : "TCP options", p->df ? "set" : "clear", p->ttl,
+                   t->win, no_opts(p) ? "no TCP options" : "TCP options", df_txt(p), p->ttl,
                    t->sport);
         break;
     case DDI_TR_UNICORN_FP0:
         ddi_sb_add(s, "window %u (4128); ", t->win);
         sb_opts(s, p);
-        ddi_sb_add(s, "; DF %s; TTL %u (255 initial) (unicornscan src/scan_progs/init_packet.c fingerprint 0)",
-               p->df ? "set" : "clear", p->ttl);
+        ddi_sb_add(s, "; %s; TTL %u (255 initial) (unicornscan src/scan_progs/init_packet.c fingerprint 0)",
+               df_txt(p), p->ttl);
         break;
     case DDI_TR_UNICORN_FP1:
         ddi_sb_add(s, "window %u (16384); ", t->win);
         sb_opts(s, p);
-        ddi_sb_add(s, "; DF %s; TTL %u; TSval %u; K 0x%08x (unicornscan etc/unicorn.conf.in fingerprint 1, "
+        ddi_sb_add(s, "; %s; TTL %u; TSval %u; K 0x%08x (unicornscan etc/unicorn.conf.in fingerprint 1, "
                   "src/scan_progs/init_packet.c)",
-               p->df ? "set" : "clear", p->ttl, t->tsval, is_v4(p) ? ddi_tool_unicorn_key(p) : 0);
+               df_txt(p), p->ttl, t->tsval, is_v4(p) ? ddi_tool_unicorn_key(p) : 0);
         break;
     case DDI_TR_UNICORN_KEY:
         ddi_sb_add(s, "K = seq ^ bswap32(dst) ^ ((dport<<16)+sport) = 0x%08x, the same for >= 3 targets of this "
                   "source (unicornscan src/scan_progs/tcphash.h TCPHASHTRACK)",
                is_v4(p) ? ddi_tool_unicorn_key(p) : 0);
         break;
+    case DDI_TR_NMAP_SHAPE:
+        ddi_sb_add(s, "window %u, ", t->win);
+        sb_opts(s, p);
+        ddi_sb_add(s, ", %s: nmap's SYN-scan shape, but TTL %u on every one of this source's %u or more such SYNs, "
+                      "where nmap draws a new TTL 37-59 per probe (nmap tcpip.cc build_ip_raw): a raw-socket tool "
+                      "copying nmap's shape, not nmap",
+                   df_txt(p), p->ttl, DDI_NMAP_TTL_SAME_MAX);
+        break;
+    case DDI_TR_ZMAP_SYN_OPTS:
+        ddi_sb_add(s, "IP ID %u (fixed 54321); window %u; %s; ", p->ip_id, t->win, df_txt(p));
+        sb_opts(s, p);
+        ddi_sb_add(s, " (not a layout ZMap releases send; the IP ID/window marker does not depend on options); "
+                      "TTL %u; sport %u (zmap src/probe_modules/packet.c make_ip_header/make_tcp_header)",
+                   p->ttl, t->sport);
+        break;
     case DDI_TR_CRAFTED:
-        ddi_sb_add(s, "SYN with a 20-byte TCP header (no options) and DF %s; window %u; TTL %u: OS stacks send "
-                  "options and set DF (scanner-facts R19; NETSCOUT 'Decoding TCP SYN')",
-               p->df ? "set" : "clear", t->win, p->ttl);
+        if (p->ver == 4)
+            ddi_sb_add(s, "SYN with a 20-byte TCP header (no options) and DF clear; window %u; TTL %u: OS stacks "
+                          "send options and set DF (scanner-facts R19; NETSCOUT 'Decoding TCP SYN')",
+                       t->win, p->ttl);
+        else
+            ddi_sb_add(s, "IPv6 SYN with a 20-byte TCP header (no options); window %u; hop limit %u: OS stacks send "
+                          "options (scanner-facts R19; NETSCOUT 'Decoding TCP SYN')",
+                       t->win, p->ttl);
         break;
     case DDI_TR_NONE:
     case DDI_TR__COUNT:
@@ -856,6 +917,11 @@ void ddi_tool_evidence(ddi_tool t, const ddi_pkt *p, char *buf, size_t len)
         return;
     }
     ddi_sb s = ddi_sb_on(buf, len);
+    /* the one multi-packet verdict that turns a shape into another tool */
+    if (t == DDI_TOOL_CRAFTED && nmap_syn_shape(p)) {
+        evidence_rule(DDI_TR_NMAP_SHAPE, p, &s);
+        return;
+    }
     evidence_rule(default_rule(t), p, &s);
 }
 

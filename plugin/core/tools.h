@@ -32,6 +32,7 @@ typedef enum ddi_tool {
     DDI_TOOL_NMAP_PING,   /* nmap host discovery: payload-less ICMP echo, ICMP timestamp */
     DDI_TOOL__COUNT
 } ddi_tool;
+_Static_assert(DDI_TOOL__COUNT <= 16, "ddi_frame_rec keeps a tool in 4 bits");
 
 /* Per-source context for the rules that need several packets: the
  * unicornscan key repeat, the hping3 source port +1 per packet, nmap's
@@ -48,10 +49,18 @@ typedef struct ddi_tool_ctx {
     uint16_t last_sport; /* source port of the previous TCP/UDP packet */
     uint8_t hits;        /* low nibble: packets (distinct targets) that gave uni_key;
                             high nibble: extra targets that got nmap's (sport, seq) */
-    uint8_t sport_run;   /* consecutive +1 source-port steps at a constant TTL (hping3) */
-    uint8_t ts_hits;     /* packets that repeated tsval */
+    uint8_t sport_run : 3; /* consecutive +1 source-port steps at a constant TTL (hping3; saturates at 7) */
+    uint8_t ts_hits : 2;   /* packets that repeated tsval (saturates at 3) */
+    uint8_t nmap_ttl_n : 3; /* nmap-shaped SYNs, all with TTL nmap_ttl (saturates); DDI_NMAP_TTL_VARIED once another came */
+    uint8_t nmap_ttl;    /* TTL of the first nmap-shaped SYN */
     uint8_t last_ttl;    /* TTL of the previous TCP/UDP packet */
 } ddi_tool_ctx;
+
+/* nmap draws a new TTL per probe (tcpip.cc build_ip_raw: 37 + rand % 23), so
+ * a source whose nmap-shaped SYNs keep one TTL this many times is not nmap
+ * ((1/23)^2 < 0.2 % for nmap itself): a tool copying nmap's shape. */
+#define DDI_NMAP_TTL_SAME_MAX 3
+#define DDI_NMAP_TTL_VARIED 7
 
 /* How a verdict was reached (for the tree and the evidence text). */
 typedef enum ddi_tool_rule {
@@ -80,6 +89,8 @@ typedef enum ddi_tool_rule {
     DDI_TR_CRAFTED,         /* R19 */
     DDI_TR_NMAP_PING_ECHO,  /* R7: echo request without payload */
     DDI_TR_NMAP_PING_TS,    /* R7: timestamp request */
+    DDI_TR_NMAP_SHAPE,      /* nmap's SYN shape with a constant TTL: a crafted SYN, not nmap */
+    DDI_TR_ZMAP_SYN_OPTS,   /* R1 with an option layout ZMap's releases do not send */
     DDI_TR__COUNT
 } ddi_tool_rule;
 

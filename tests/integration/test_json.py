@@ -240,8 +240,12 @@ class SourcesJson(unittest.TestCase):
                 self.assertEqual(rows[src]["conficker"], "no")
                 self.assertIs(rows[src]["nat"], False)
                 self.assertIsNone(rows[src]["nat_reason"])
+            for src in ("203.0.113.10", "203.0.113.20"):
                 self.assertEqual(rows[src]["mtu"], 1500)
-            self.assertEqual(rows["203.0.113.30"]["tools"], ["nmap SYN scan"])
+            # the scanner's MSS is typed into its tool: no link claim
+            self.assertIsNone(rows["203.0.113.30"]["mtu"])
+            # nmap's shape, but TTL 55 on every probe where nmap draws one per probe
+            self.assertEqual(sorted(rows["203.0.113.30"]["tools"]), ["crafted SYN", "nmap SYN scan"])
             self.assertEqual(rows["203.0.113.30"]["sender"], "stateless")
             self.assertIsNone(rows["203.0.113.30"]["ipid_rate"])  # random IP IDs: no rate
             self.assertIsNone(rows["203.0.113.30"]["os"])

@@ -686,6 +686,40 @@ static void test_multi_os_one_address(void)
     cap_free(c);
 }
 
+/* A tool's packet: no OS family, no link claim from the MSS it hard-codes,
+ * no NAT (the ZMap build with MSS 536 that was "Linux (barebone)", a
+ * dial-up link and NAT). */
+static void test_tool_packet_claims_nothing(void)
+{
+    capture *c = cap_new(DB_OWN, 0, 0);
+    pb_ip ip = {.src = "192.0.2.90", .dst = "198.51.100.5", .ttl = 250, .id = 54321};
+    pb_tcp t = {.sport = 3092, .dport = 80, .seq = 5, .flags = DDI_TH_SYN, .win = 65535, PB_OPTS(PB_MSS(536))};
+    ddi_verdict *v = g_new0(ddi_verdict, 1);
+    for (int i = 0; i < 3; i++) {
+        char dst[32];
+        g_snprintf(dst, sizeof dst, "198.51.100.%d", 5 + i);
+        ip.dst = dst;
+        uint32_t f = feed_tcp(c, &ip, &t, T0 + i);
+        verdict(c, f, v);
+        g_assert_cmpint(v->tool, ==, DDI_TOOL_ZMAP);
+        g_assert_false(v->has_os);
+        g_assert_false(v->has_mss);
+        g_assert_cmpuint(v->nat_bits, ==, 0);
+        g_assert_null(strstr(v->summary, "MTU"));
+    }
+    /* nmap -O's T5 probe (MSS 265): no "MTU 305" */
+    pb_ip ip2 = {.src = "192.0.2.91", .dst = "198.51.100.5", .ttl = 50, .id = 7};
+    pb_tcp t5 = {.sport = 40000, .dport = 1, .seq = 9, .flags = DDI_TH_SYN, .win = 31337,
+                 PB_OPTS(PB_WS(10), PB_NOP, PB_MSS(265), PB_TS(0xffffffff, 0), PB_SOK)};
+    uint32_t f = feed_tcp(c, &ip2, &t5, T0 + 5);
+    verdict(c, f, v);
+    g_assert_cmpint(v->tool, ==, DDI_TOOL_NMAP_OS);
+    g_assert_false(v->has_mss);
+    g_assert_null(strstr(v->summary, "MTU"));
+    g_free(v);
+    cap_free(c);
+}
+
 /* ------------------------------------------- text or no text, same values */
 
 static void test_explain_levels(void)
@@ -887,6 +921,7 @@ int main(int argc, char **argv)
     g_test_add_func("/analyze/first-pass-equals-second-pass", test_first_pass_equals_second_pass);
     g_test_add_func("/analyze/nat/ipid-interleaved", test_nat_ipid_interleaved);
     g_test_add_func("/analyze/nat/ipid-one-counter", test_nat_ipid_one_counter);
+    g_test_add_func("/analyze/tool-packet-claims-nothing", test_tool_packet_claims_nothing);
     g_test_add_func("/analyze/nat/ipid-random-source", test_nat_ipid_random_source);
     g_test_add_func("/analyze/nat/mss-clamp", test_nat_mss_clamp);
     g_test_add_func("/analyze/nat/multi-os", test_multi_os_one_address);

@@ -129,11 +129,32 @@ static void test_zmap_old(void)
     g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_ZMAP);
     g_assert_nonnull(strstr(m.variant, "3.0 - 4.0"));
 
-    /* MSS 536 only is not ZMap's option */
+    /* MSS 536 only, or a full OS-like layout, is no layout a ZMap release
+     * sends; the IP ID/window/DF marker does not depend on options, so a
+     * build that adds or changes them is still ZMap (and so gets no OS
+     * label, no link claim from its MSS and no NAT: test_analyze.c) */
     static const uint8_t mss536[] = {PB_MSS(536)};
-    s.opts = mss536;
-    p = mk_tcp(&ip, &s);
-    g_assert_cmpint(classify1(&p, NULL), !=, DDI_TOOL_ZMAP);
+    static const uint8_t linuxish[] = {PB_MSS(1460), PB_SOK, PB_TS(1, 0), PB_NOP, PB_WS(7)};
+    const uint8_t *layouts[] = {mss536, linuxish};
+    const size_t lens[] = {sizeof mss536, sizeof linuxish};
+    for (size_t k = 0; k < 2; k++) {
+        s.opts = layouts[k];
+        s.optlen = lens[k];
+        p = mk_tcp(&ip, &s);
+        g_assert_cmpint(classify1(&p, &m), ==, DDI_TOOL_ZMAP);
+        g_assert_cmpint(m.rule, ==, DDI_TR_ZMAP_SYN_OPTS);
+        g_assert_cmpint(m.confidence, ==, 2);
+        assert_evidence(DDI_TOOL_ZMAP, &p, "IP ID 54321 (fixed 54321)", "not a layout ZMap releases send");
+        /* DF set, or another window, is no ZMap marker */
+        pb_ip df_ip = ip;
+        df_ip.df = true;
+        p = mk_tcp(&df_ip, &s);
+        g_assert_cmpint(classify1(&p, NULL), !=, DDI_TOOL_ZMAP);
+        pb_tcp w = s;
+        w.win = 5840;
+        p = mk_tcp(&ip, &w);
+        g_assert_cmpint(classify1(&p, NULL), !=, DDI_TOOL_ZMAP);
+    }
     s.opts = NULL;
     s.optlen = 0;
 
@@ -175,6 +196,16 @@ static void test_zmap_old(void)
     v6.dst = "2001:db8:1::9";
     p = mk_tcp(&v6, &s);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_CRAFTED);
+    /* and its evidence cites no IPv4-only bit: IPv6 has no DF */
+    char buf[512];
+    ddi_tool_evidence(DDI_TOOL_CRAFTED, &p, buf, sizeof buf);
+    g_assert_null(strstr(buf, "DF"));
+    g_assert_nonnull(strstr(buf, "IPv6 SYN with a 20-byte TCP header"));
+    g_assert_nonnull(strstr(buf, "hop limit"));
+    /* the IPv4 one does say DF clear */
+    p = mk_tcp(&ip, &s);
+    ddi_tool_evidence(DDI_TOOL_CRAFTED, &p, buf, sizeof buf);
+    g_assert_nonnull(strstr(buf, "DF clear"));
 }
 
 static void test_zmap_synack_and_icmp(void)
@@ -436,12 +467,73 @@ static void test_nmap_syn(void)
     p = mk_tcp(&t_ip, &s);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
 
-    /* IPv6 SYN with nmap's window and options */
+    /* IPv6 SYN with nmap's window and options; its evidence cites no DF bit */
     pb_ip v6 = ip;
     v6.src = "2001:db8::8";
     v6.dst = "2001:db8:2::1";
     p = mk_tcp(&v6, &s);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NMAP_SYN);
+    ddi_tool_evidence(DDI_TOOL_NMAP_SYN, &p, buf, sizeof buf);
+    g_assert_null(strstr(buf, "DF clear"));
+    g_assert_null(strstr(buf, "DF set"));
+    g_assert_nonnull(strstr(buf, "IPv6"));
+}
+
+/* nmap draws a new TTL per probe: a source whose nmap-shaped SYNs keep one
+ * TTL is not nmap (the seed's 203.0.113.30: TTL 55 on 7 probes). */
+static void test_nmap_syn_ttl(void)
+{
+    ddi_tool_ctx c;
+    memset(&c, 0, sizeof c);
+    ddi_tool_match m;
+    pb_ip ip = {.src = "203.0.113.30", .dst = "198.51.100.3", .id = 0x2618, .ttl = 55};
+    pb_tcp s = {.sport = 47414, .dport = 23, .flags = DDI_TH_SYN, .win = 1024, .opts = O_MSS1460, .optlen = 4};
+    for (unsigned i = 0; i < 7; i++) {
+        char dst[32];
+        g_snprintf(dst, sizeof dst, "198.51.100.%u", 3 + i * 37);
+        ip.dst = dst;
+        ip.id = (uint16_t)(0x2618 + i * 7919);
+        s.seq = 450765528u + i * 104729u; /* a new ISN per probe: no (sport, seq) relation */
+        ddi_pkt p = mk_tcp(&ip, &s);
+        ddi_tool t = ddi_tool_classify_ex(&c, &p, &m);
+        if (i + 1 < DDI_NMAP_TTL_SAME_MAX) {
+            /* one or two probes: a TTL within 37-59 fits, variation not yet seen */
+            g_assert_cmpint(t, ==, DDI_TOOL_NMAP_SYN);
+            g_assert_cmpint(m.confidence, ==, 2);
+            g_assert_nonnull(strstr(m.variant, "not yet seen"));
+        } else {
+            g_assert_cmpint(t, ==, DDI_TOOL_CRAFTED);
+            g_assert_cmpint(m.rule, ==, DDI_TR_NMAP_SHAPE);
+            char buf[512];
+            ddi_tool_match_evidence(&m, &p, buf, sizeof buf);
+            g_assert_nonnull(strstr(buf, "TTL 55 on every one"));
+            /* the same text when only the verdict is known (a later pass) */
+            ddi_tool_evidence(DDI_TOOL_CRAFTED, &p, buf, sizeof buf);
+            g_assert_nonnull(strstr(buf, "nmap draws a new TTL 37-59 per probe"));
+        }
+    }
+    /* the same probes with a TTL drawn per probe: nmap, high confidence */
+    memset(&c, 0, sizeof c);
+    static const uint8_t ttls[] = {44, 44, 51, 38, 59, 40, 40};
+    for (unsigned i = 0; i < G_N_ELEMENTS(ttls); i++) {
+        ip.ttl = ttls[i];
+        s.seq = 1000u + i * 104729u;
+        ddi_pkt p = mk_tcp(&ip, &s);
+        ddi_tool t = ddi_tool_classify_ex(&c, &p, &m);
+        g_assert_cmpint(t, ==, DDI_TOOL_NMAP_SYN);
+        g_assert_cmpint(m.confidence, ==, i >= 2 ? 3 : 2);
+    }
+    /* a constant TTL, but nmap's (sport, seq) on two targets: nmap (--ttl) */
+    memset(&c, 0, sizeof c);
+    ip.ttl = 50;
+    s.seq = 77;
+    for (unsigned i = 0; i < 4; i++) {
+        char dst[32];
+        g_snprintf(dst, sizeof dst, "198.51.100.%u", 10 + i);
+        ip.dst = dst;
+        ddi_pkt p = mk_tcp(&ip, &s);
+        g_assert_cmpint(ddi_tool_classify_ex(&c, &p, &m), ==, DDI_TOOL_NMAP_SYN);
+    }
 }
 
 static void test_nmap_os(void)
@@ -876,6 +968,7 @@ int main(int argc, char **argv)
     g_test_add_func("/tools/masscan", test_masscan);
     g_test_add_func("/tools/mirai", test_mirai);
     g_test_add_func("/tools/nmap/syn", test_nmap_syn);
+    g_test_add_func("/tools/nmap/syn-ttl", test_nmap_syn_ttl);
     g_test_add_func("/tools/nmap/os", test_nmap_os);
     g_test_add_func("/tools/nmap/other", test_nmap_other);
     g_test_add_func("/tools/hping3", test_hping3);
