@@ -253,9 +253,9 @@ static guint16 frame_encap(const packet_info *pinfo, int outer_ips)
         const char *proto;
         guint16 bit;
     } enc[] = {
-        {"vxlan", DDI_ENC_VXLAN}, {"geneve", DDI_ENC_GENEVE}, {"gre", DDI_ENC_GRE},   {"erspan", DDI_ENC_GRE},
-        {"esp", DDI_ENC_ESP},     {"wg", DDI_ENC_WIREGUARD},  {"gtp", DDI_ENC_GTP},   {"mpls", DDI_ENC_MPLS},
-        {"l2tp", DDI_ENC_L2TP},   {"teredo", DDI_ENC_TEREDO}, {"pppoes", DDI_ENC_PPPOE},
+        {"vxlan", DDI_ENCAP_VXLAN}, {"geneve", DDI_ENCAP_GENEVE}, {"gre", DDI_ENCAP_GRE},   {"erspan", DDI_ENCAP_GRE},
+        {"esp", DDI_ENCAP_ESP},     {"wg", DDI_ENCAP_WIREGUARD},  {"gtp", DDI_ENCAP_GTP},   {"mpls", DDI_ENCAP_MPLS},
+        {"l2tp", DDI_ENCAP_L2TP},   {"teredo", DDI_ENCAP_TEREDO}, {"pppoes", DDI_ENCAP_PPPOE},
     };
     guint16 bits = 0;
     int ips = 0;
@@ -273,8 +273,8 @@ static guint16 frame_encap(const packet_info *pinfo, int outer_ips)
                 bits |= enc[i].bit;
     }
     /* an outer IP header with no named tunnel in between: IP-in-IP, 6in4 */
-    if (outer_ips > 0 && !(bits & ~(guint16)(DDI_ENC_PPPOE | DDI_ENC_MPLS)))
-        bits |= DDI_ENC_IPIP;
+    if (outer_ips > 0 && !(bits & ~(guint16)(DDI_ENCAP_PPPOE | DDI_ENCAP_MPLS)))
+        bits |= DDI_ENCAP_IPIP;
     return bits;
 }
 

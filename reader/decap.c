@@ -462,5 +462,24 @@ bool ddi_decap_frame(int linktype, const uint8_t *frame, size_t caplen, double t
         *pkt = inner;
         out->ip_off += in;
     }
+    pkt->encap = ddi_decap_core_encap(out->encaps);
     return true;
+}
+
+uint16_t ddi_decap_core_encap(unsigned encaps)
+{
+    /* the same first explanation of a reduced MSS as the plugin's glue
+     * (packet-ddi.c frame_encap) derives from Wireshark's layers */
+    static const struct {
+        unsigned reader;
+        uint16_t core;
+    } map[] = {
+        {DDI_ENC_VXLAN, DDI_ENCAP_VXLAN}, {DDI_ENC_GTPU, DDI_ENCAP_GTP},     {DDI_ENC_GRE, DDI_ENCAP_GRE},
+        {DDI_ENC_IPIP, DDI_ENCAP_IPIP},   {DDI_ENC_MPLS, DDI_ENCAP_MPLS},    {DDI_ENC_PPPOE, DDI_ENCAP_PPPOE},
+    };
+    uint16_t bits = 0;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (encaps & map[i].reader)
+            bits |= map[i].core;
+    return ddi_encap_bit(ddi_encap_code(bits));
 }

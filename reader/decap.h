@@ -72,6 +72,10 @@ typedef struct ddi_decap {
     unsigned encaps;  /* DDI_ENC_* crossed */
 } ddi_decap;
 
+/* The encapsulations crossed, as the core's ddi_pkt.encap (DDI_ENCAP_*,
+ * reduced to the first explanation of a reduced MSS). */
+uint16_t ddi_decap_core_encap(unsigned encaps);
+
 /* Link layer only: the offset of the first (outermost) IP header.  Returns
  * DDI_SKIP_NONE and sets out->ip_off, or the reason. */
 ddi_skip ddi_decap_link(int linktype, const uint8_t *frame, size_t caplen, ddi_decap *out);

@@ -58,24 +58,24 @@ typedef struct encap_row {
 } encap_row;
 
 static const encap_row encap_table[] = {
-    {DDI_ENC_VXLAN, 50, "VXLAN", "VXLAN overlay (VXLAN header in this frame; 50 bytes over a 1500-byte link leave 1450)",
+    {DDI_ENCAP_VXLAN, 50, "VXLAN", "VXLAN overlay (VXLAN header in this frame; 50 bytes over a 1500-byte link leave 1450)",
      "RFC 7348 §4 (outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8)"},
-    {DDI_ENC_GENEVE, 50, "Geneve", "Geneve overlay (Geneve header in this frame; 50 bytes or more over a 1500-byte link)",
+    {DDI_ENCAP_GENEVE, 50, "Geneve", "Geneve overlay (Geneve header in this frame; 50 bytes or more over a 1500-byte link)",
      "RFC 8926 §4.1.1"},
-    {DDI_ENC_WIREGUARD, 60, "WireGuard",
+    {DDI_ENCAP_WIREGUARD, 60, "WireGuard",
      "WireGuard tunnel (WireGuard in this frame; 60 bytes over IPv4, 80 over IPv6: default MTU 1420)",
      "IP + UDP 8 + WireGuard data header and tag 32; wg-quick default MTU 1420"},
-    {DDI_ENC_ESP, 50, "IPsec ESP", "IPsec ESP tunnel (ESP in this frame; 50-73 bytes by cipher and mode)",
+    {DDI_ENCAP_ESP, 50, "IPsec ESP", "IPsec ESP tunnel (ESP in this frame; 50-73 bytes by cipher and mode)",
      "RFC 4303; Cisco doc 25885"},
-    {DDI_ENC_GTP, 36, "GTP-U", "GTP-U mobile core (GTP-U in this frame; at least 36 bytes over IPv4)",
+    {DDI_ENCAP_GTP, 36, "GTP-U", "GTP-U mobile core (GTP-U in this frame; at least 36 bytes over IPv4)",
      "3GPP TS 29.281 (GTP-U header 8 bytes, over UDP/IP)"},
-    {DDI_ENC_L2TP, 36, "L2TP", "L2TP tunnel (L2TP in this frame; about 40 bytes over IPv4)", "RFC 2661"},
-    {DDI_ENC_GRE, 24, "GRE", "GRE tunnel (GRE header in this frame; 24 bytes over IPv4 leave 1476)",
+    {DDI_ENCAP_L2TP, 36, "L2TP", "L2TP tunnel (L2TP in this frame; about 40 bytes over IPv4)", "RFC 2661"},
+    {DDI_ENCAP_GRE, 24, "GRE", "GRE tunnel (GRE header in this frame; 24 bytes over IPv4 leave 1476)",
      "RFC 2784; p0f.fp [mtu] 'IPSec or GRE'"},
-    {DDI_ENC_TEREDO, 28, "Teredo", "Teredo (IPv6 in UDP/IPv4 in this frame; default IPv6 MTU 1280)", "RFC 4380 §5.2"},
-    {DDI_ENC_IPIP, 20, "IP-in-IP", "IP-in-IP tunnel (an outer IP header in this frame; 20 bytes over IPv4 leave 1480)",
+    {DDI_ENCAP_TEREDO, 28, "Teredo", "Teredo (IPv6 in UDP/IPv4 in this frame; default IPv6 MTU 1280)", "RFC 4380 §5.2"},
+    {DDI_ENCAP_IPIP, 20, "IP-in-IP", "IP-in-IP tunnel (an outer IP header in this frame; 20 bytes over IPv4 leave 1480)",
      "RFC 2003; p0f.fp [mtu] 'IPIP or SIT'"},
-    {DDI_ENC_MPLS, 4, "MPLS", "MPLS (labels in this frame; 4 bytes each, where the core MTU is not raised)",
+    {DDI_ENCAP_MPLS, 4, "MPLS", "MPLS (labels in this frame; 4 bytes each, where the core MTU is not raised)",
      "RFC 3032 §3.2"},
 };
 
@@ -98,7 +98,7 @@ bool ddi_mss_link_encap(uint8_t ipver, uint16_t mss, uint16_t encap, ddi_link *o
             return true;
         }
     }
-    if ((encap & DDI_ENC_PPPOE) && out->mtu <= 1492) {
+    if ((encap & DDI_ENCAP_PPPOE) && out->mtu <= 1492) {
         out->tunnel = "PPPoE";
         out->label = "PPPoE (PPPoE session header in this frame; 8 bytes over a 1500-byte link leave 1492)";
         out->source = "RFC 2516 §7";

@@ -24,7 +24,7 @@ typedef struct ddi_link {
 bool ddi_mss_link(uint8_t ipver, uint16_t mss, ddi_link *out);
 
 /* The same, knowing the encapsulations in the frame outside the analysed
- * header (ddi_pkt.encap, DDI_ENC_*).  A reduced MTU is first explained by a
+ * header (ddi_pkt.encap, DDI_ENCAP_*).  A reduced MTU is first explained by a
  * tunnel visible in the frame (VXLAN, Geneve, GRE, IPsec, WireGuard, GTP-U,
  * MPLS, L2TP, Teredo, IP-in-IP): then it is not called PPPoE.  A PPPoE
  * header in the frame confirms PPPoE. */

@@ -380,11 +380,11 @@ uint32_t ddi_addr_v4(const ddi_addr *a) { return a->family == 4 ? rd32(a->a) : 0
 /* Priority order: the overlay a host sits in (VXLAN, Geneve, WireGuard,
  * IPsec, GTP-U, L2TP) before transport tunnels and label stacks. */
 static const uint16_t encap_order[] = {
-    DDI_ENC_VXLAN, DDI_ENC_GENEVE, DDI_ENC_WIREGUARD, DDI_ENC_ESP, DDI_ENC_GTP,  DDI_ENC_L2TP,
-    DDI_ENC_GRE,   DDI_ENC_TEREDO, DDI_ENC_IPIP,      DDI_ENC_MPLS, DDI_ENC_PPPOE,
+    DDI_ENCAP_VXLAN, DDI_ENCAP_GENEVE, DDI_ENCAP_WIREGUARD, DDI_ENCAP_ESP, DDI_ENCAP_GTP,  DDI_ENCAP_L2TP,
+    DDI_ENCAP_GRE,   DDI_ENCAP_TEREDO, DDI_ENCAP_IPIP,      DDI_ENCAP_MPLS, DDI_ENCAP_PPPOE,
 };
-_Static_assert(sizeof encap_order / sizeof encap_order[0] == DDI_ENC__BITS, "every encapsulation has a place");
-_Static_assert(DDI_ENC__BITS < 16, "the code fits 4 bits");
+_Static_assert(sizeof encap_order / sizeof encap_order[0] == DDI_ENCAP__BITS, "every encapsulation has a place");
+_Static_assert(DDI_ENCAP__BITS < 16, "the code fits 4 bits");
 
 uint8_t ddi_encap_code(uint16_t encap)
 {

@@ -104,18 +104,18 @@ typedef enum ddi_l4 {
  * A tunnel in the frame is the first explanation of a reduced MSS: a sender
  * inside a VXLAN overlay has a 1450-byte MTU without any PPPoE. */
 enum {
-    DDI_ENC_VXLAN = 1u << 0,
-    DDI_ENC_GENEVE = 1u << 1,
-    DDI_ENC_GRE = 1u << 2,     /* also ERSPAN, NVGRE */
-    DDI_ENC_ESP = 1u << 3,     /* IPsec */
-    DDI_ENC_WIREGUARD = 1u << 4,
-    DDI_ENC_GTP = 1u << 5,     /* GTP-U (mobile core) */
-    DDI_ENC_MPLS = 1u << 6,
-    DDI_ENC_L2TP = 1u << 7,
-    DDI_ENC_TEREDO = 1u << 8,
-    DDI_ENC_IPIP = 1u << 9,    /* an outer IP header with none of the above between */
-    DDI_ENC_PPPOE = 1u << 10,  /* a PPPoE session header in the frame */
-    DDI_ENC__BITS = 11,
+    DDI_ENCAP_VXLAN = 1u << 0,
+    DDI_ENCAP_GENEVE = 1u << 1,
+    DDI_ENCAP_GRE = 1u << 2,     /* also ERSPAN, NVGRE */
+    DDI_ENCAP_ESP = 1u << 3,     /* IPsec */
+    DDI_ENCAP_WIREGUARD = 1u << 4,
+    DDI_ENCAP_GTP = 1u << 5,     /* GTP-U (mobile core) */
+    DDI_ENCAP_MPLS = 1u << 6,
+    DDI_ENCAP_L2TP = 1u << 7,
+    DDI_ENCAP_TEREDO = 1u << 8,
+    DDI_ENCAP_IPIP = 1u << 9,    /* an outer IP header with none of the above between */
+    DDI_ENCAP_PPPOE = 1u << 10,  /* a PPPoE session header in the frame */
+    DDI_ENCAP__BITS = 11,
 };
 
 /* The one encapsulation that is the first explanation of a reduced MSS (the
@@ -128,7 +128,7 @@ uint16_t ddi_encap_bit(uint8_t code);
 typedef struct ddi_pkt {
     double ts;          /* seconds since the epoch (packet time) */
     uint32_t frame;     /* frame number, for diagnostics only */
-    uint16_t encap;     /* DDI_ENC_* seen outside the analysed header (glue; 0 = none) */
+    uint16_t encap;     /* DDI_ENCAP_* seen outside the analysed header (glue; 0 = none) */
 
     /* network layer */
     uint8_t ver;        /* 4 or 6 */

@@ -146,10 +146,11 @@ void ddi_summary_observe(ddi_src_acc *a, const ddi_pkt *p, ddi_tool tool, const 
         ddi_sketch_add(&a->port_sketch, b, sizeof b);
     }
 
-    if (ddi_pkt_is_syn(p) && p->tcp.has_mss && p->tcp.mss) {
-        if (!a->mss)
+    if (ddi_pkt_is_syn(p) && p->tcp.has_mss && p->tcp.mss && tool == DDI_TOOL_NONE) {
+        if (!a->mss) {
             a->mss = p->tcp.mss;
-        else if (a->mss != p->tcp.mss)
+            a->mss_encap = ddi_encap_code(p->encap);
+        } else if (a->mss != p->tcp.mss)
             a->flags |= DDI_ACC_MSS_VARIES;
     }
     if (os && os->family == DDI_OS_WINDOWS && p->tcp.has_ws && p->tcp.has_ts)
@@ -161,6 +162,7 @@ void ddi_summary_observe(ddi_src_acc *a, const ddi_pkt *p, ddi_tool tool, const 
             (known && os_rank(os->match) > os_rank((ddi_os_match)a->os_match))) {
             a->os_label = os_label;
             a->os_match = (uint8_t)(known ? os->match : DDI_OSM_NONE);
+            a->os_family = (uint8_t)os->family;
         }
     }
     if (ipid_counted) {
@@ -343,16 +345,18 @@ void ddi_summary_build(const ddi_state *st, uint32_t idx1, const ddi_conf_fold *
         o->os = st->labels.text[a->os_label - 1];
         o->os_match = (ddi_os_match)a->os_match;
     }
-    o->os_family = (ddi_os_family)s->nat.first_family;
+    /* the family of the label shown (nat.first_family keeps confident matches only) */
+    o->os_family = (ddi_os_family)a->os_family;
     if (a->mss) {
         ddi_link l;
         o->has_mss = true;
         o->mss = a->mss;
         o->mss_varies = a->flags & DDI_ACC_MSS_VARIES;
-        ddi_mss_link(s->addr.family == 6 ? 6 : 4, a->mss, &l);
+        ddi_mss_link_encap(s->addr.family == 6 ? 6 : 4, a->mss, ddi_encap_bit(a->mss_encap), &l);
         o->mtu = l.mtu;
         o->link = l.label;
         o->pppoe = l.pppoe;
+        o->tunnel = l.tunnel;
     }
     o->nat_bits = s->nat_bits;
     o->nat_first = s->first_ts + a->nat_off;
@@ -403,8 +407,12 @@ void ddi_summary_build(const ddi_state *st, uint32_t idx1, const ddi_conf_fold *
         if (o->os_family == DDI_OS_WINDOWS && o->vista_reading)
             ddi_sb_add(&b, " (published reading: Vista/2008)");
     }
-    if (o->has_mss && o->mtu < 1500)
-        ddi_sb_clause(&b, "MTU %u%s", o->mtu, o->pppoe ? ", PPPoE-sized" : ", tunnel or clamp");
+    if (o->has_mss && o->mtu < 1500) {
+        if (o->tunnel)
+            ddi_sb_clause(&b, "MTU %u, %s in its frames", o->mtu, o->tunnel);
+        else
+            ddi_sb_clause(&b, "MTU %u%s", o->mtu, o->pppoe ? ", PPPoE-sized" : ", tunnel or clamp");
+    }
     if (o->nat_bits) {
         ddi_sb_clause(&b, "NAT suspected (");
         const char *sep = "";

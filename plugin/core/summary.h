@@ -48,12 +48,14 @@ typedef struct ddi_src_acc {
     uint16_t ipid_samples; /* counted packets (saturates) */
     uint16_t bs[DDI_BS__COUNT - 1]; /* backscatter packets by kind (saturate at 65535) */
     uint16_t tools;        /* bitmap of ddi_tool seen on any packet */
-    uint16_t mss;          /* MSS of the first SYN that had one */
+    uint16_t mss;          /* MSS of the first SYN that had one (never a tool's: it typed the value) */
     uint16_t victim_port;  /* latest backscatter victim port */
     uint8_t ttl_min, ttl_max;
     uint8_t os_label;      /* ddi_summary_labels id of the best OS label so far (0 = none) */
     uint8_t os_match;      /* ddi_os_match of that label */
+    uint8_t os_family;     /* ddi_os_family of that label */
     uint8_t flags;         /* DDI_ACC_* */
+    uint8_t mss_encap;     /* ddi_encap_code() of the frame that gave mss */
     float nat_off;         /* first NAT evidence, seconds after the source's first packet (a time,
                               not a frame number: it survives splitting a capture into shards) */
 } ddi_src_acc;
@@ -139,6 +141,7 @@ typedef struct ddi_src_summary {
     bool has_mss, mss_varies, pppoe;
     uint16_t mss, mtu;
     const char *link;
+    const char *tunnel;    /* encapsulation in the frame that explains a reduced MTU (NULL if none) */
     uint16_t nat_bits;
     double nat_first;        /* time of the first NAT evidence (when nat_bits) */
     const char *nat_reason;  /* the first sentence of each NAT kind, NULL when none */

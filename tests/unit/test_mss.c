@@ -144,44 +144,44 @@ static void test_encap(void)
     g_assert_true(l.pppoe);
     g_assert_null(l.tunnel);
     /* the same inside VXLAN: exactly VXLAN's 50 bytes, no PPPoE */
-    g_assert_true(ddi_mss_link_encap(4, 1410, DDI_ENC_VXLAN, &l));
+    g_assert_true(ddi_mss_link_encap(4, 1410, DDI_ENCAP_VXLAN, &l));
     g_assert_false(l.pppoe);
     g_assert_cmpstr(l.tunnel, ==, "VXLAN");
     g_assert_nonnull(strstr(l.label, "VXLAN header in this frame"));
     g_assert_nonnull(strstr(l.source, "RFC 7348"));
     g_assert_cmpuint(l.mtu, ==, 1450);
     /* the first in priority order wins, whatever else the frame holds */
-    g_assert_true(ddi_mss_link_encap(4, 1410, DDI_ENC_MPLS | DDI_ENC_GTP | DDI_ENC_PPPOE, &l));
+    g_assert_true(ddi_mss_link_encap(4, 1410, DDI_ENCAP_MPLS | DDI_ENCAP_GTP | DDI_ENCAP_PPPOE, &l));
     g_assert_cmpstr(l.tunnel, ==, "GTP-U");
     /* each kind, at an MTU it can explain */
     static const struct {
         uint16_t bit, mss;
         const char *name;
-    } k[] = {{DDI_ENC_GENEVE, 1410, "Geneve"},  {DDI_ENC_GRE, 1436, "GRE"},        {DDI_ENC_ESP, 1400, "IPsec ESP"},
-             {DDI_ENC_WIREGUARD, 1380, "WireGuard"}, {DDI_ENC_L2TP, 1420, "L2TP"},  {DDI_ENC_TEREDO, 1220, "Teredo"},
-             {DDI_ENC_IPIP, 1440, "IP-in-IP"},  {DDI_ENC_MPLS, 1456, "MPLS"}};
+    } k[] = {{DDI_ENCAP_GENEVE, 1410, "Geneve"},  {DDI_ENCAP_GRE, 1436, "GRE"},        {DDI_ENCAP_ESP, 1400, "IPsec ESP"},
+             {DDI_ENCAP_WIREGUARD, 1380, "WireGuard"}, {DDI_ENCAP_L2TP, 1420, "L2TP"},  {DDI_ENCAP_TEREDO, 1220, "Teredo"},
+             {DDI_ENCAP_IPIP, 1440, "IP-in-IP"},  {DDI_ENCAP_MPLS, 1456, "MPLS"}};
     for (size_t i = 0; i < G_N_ELEMENTS(k); i++) {
-        g_assert_true(ddi_mss_link_encap(k[i].bit == DDI_ENC_TEREDO ? 6 : 4, k[i].mss, k[i].bit, &l));
+        g_assert_true(ddi_mss_link_encap(k[i].bit == DDI_ENCAP_TEREDO ? 6 : 4, k[i].mss, k[i].bit, &l));
         g_assert_cmpstr(l.tunnel, ==, k[i].name);
         g_assert_false(l.pppoe);
     }
     /* a tunnel cannot explain what it does not take away: MPLS's 4 bytes
      * are no 1450, and MSS 536 (576, no PMTU information: the Cisco router
      * behind MPLS in zeek mixed-vlan-mpls.pcap) is below any tunnel */
-    g_assert_true(ddi_mss_link_encap(4, 1410, DDI_ENC_GRE, &l));
+    g_assert_true(ddi_mss_link_encap(4, 1410, DDI_ENCAP_GRE, &l));
     g_assert_cmpstr(l.tunnel, ==, "GRE"); /* 1450 <= 1476 */
-    g_assert_true(ddi_mss_link_encap(4, 1450, DDI_ENC_VXLAN, &l)); /* 1490 > 1450 */
+    g_assert_true(ddi_mss_link_encap(4, 1450, DDI_ENCAP_VXLAN, &l)); /* 1490 > 1450 */
     g_assert_null(l.tunnel);
-    g_assert_true(ddi_mss_link_encap(4, 536, DDI_ENC_MPLS, &l));
+    g_assert_true(ddi_mss_link_encap(4, 536, DDI_ENCAP_MPLS, &l));
     g_assert_null(l.tunnel);
     g_assert_cmpuint(l.mtu, ==, 576);
     g_assert_nonnull(strstr(l.label, "minimum IPv4 datagram"));
     /* full-size MSS: nothing to explain */
-    g_assert_true(ddi_mss_link_encap(4, 1460, DDI_ENC_VXLAN, &l));
+    g_assert_true(ddi_mss_link_encap(4, 1460, DDI_ENCAP_VXLAN, &l));
     g_assert_null(l.tunnel);
     g_assert_cmpstr(l.label, ==, "Ethernet");
     /* a PPPoE header in the frame confirms PPPoE */
-    g_assert_true(ddi_mss_link_encap(4, 1452, DDI_ENC_PPPOE, &l));
+    g_assert_true(ddi_mss_link_encap(4, 1452, DDI_ENCAP_PPPOE, &l));
     g_assert_true(l.pppoe);
     g_assert_cmpstr(l.tunnel, ==, "PPPoE");
     g_assert_nonnull(strstr(l.label, "PPPoE session header in this frame"));
@@ -190,13 +190,13 @@ static void test_encap(void)
     g_assert_cmpuint(ddi_encap_code(0), ==, 0);
     g_assert_cmpuint(ddi_encap_bit(0), ==, 0);
     g_assert_cmpuint(ddi_encap_bit(15), ==, 0);
-    for (unsigned b = 0; b < DDI_ENC__BITS; b++) {
+    for (unsigned b = 0; b < DDI_ENCAP__BITS; b++) {
         uint8_t c = ddi_encap_code((uint16_t)(1u << b));
         g_assert_cmpuint(c, >, 0);
         g_assert_cmpuint(c, <, 16);
         g_assert_cmpuint(ddi_encap_bit(c), ==, 1u << b);
     }
-    g_assert_cmpuint(ddi_encap_bit(ddi_encap_code(DDI_ENC_MPLS | DDI_ENC_VXLAN)), ==, DDI_ENC_VXLAN);
+    g_assert_cmpuint(ddi_encap_bit(ddi_encap_code(DDI_ENCAP_MPLS | DDI_ENCAP_VXLAN)), ==, DDI_ENCAP_VXLAN);
 }
 
 int main(int argc, char **argv)
