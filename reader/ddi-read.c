@@ -27,6 +27,7 @@
 #include "decap.h"
 #include "p0fdb.h"
 #include "skips.h"
+#include "summary.h"
 
 /* The plugin's preference defaults (packet-ddi.c), so that a run without
  * options analyses as `tshark -z ddi,sources` does. */
@@ -35,7 +36,7 @@
 #define DEFAULT_MAX_CONNS 50000000u
 #define OUT_BUFFER (1u << 20)
 
-typedef enum { OUT_VERDICTS } out_mode;
+typedef enum { OUT_JSON, OUT_TEXT, OUT_VERDICTS } out_mode;
 
 typedef struct reader {
     ddi_state st;
@@ -45,6 +46,9 @@ typedef struct reader {
     uint64_t frames, analysed, read_errors;
     out_mode mode;
     FILE *out;
+    /* what the report header says about each signature file: ddi's own, then p0f's */
+    ddi_db_info dbs[2];
+    char db_err[2][512];
     ddi_verdict v; /* reused: no allocation per packet */
 } reader;
 
@@ -52,6 +56,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: ddi-read [options] FILE...   (pcap/pcapng, in order; \"-\" = standard input)\n"
+            "Writes the per-source JSON of `tshark -z ddi,sources,json` (one object per line).\n"
+            "  --text                 the text report of `tshark -z ddi,sources` instead\n"
             "  --verdicts             one line per frame: number, source, ddi.verdict (or why it was skipped)\n"
             "  --p0f-db PATH          p0f v3 signatures (default %s; \"\" = none)\n"
             "  --own-db PATH          ddi's own signatures (default %s)\n"
@@ -64,14 +70,19 @@ static void usage(FILE *f)
 }
 
 /* Like the plugin: a bad database is reported and the rest keeps working. */
-static void load_db(ddi_p0fdb *db, const char *path)
+static void load_db(reader *r, int slot, const char *path)
 {
-    char err[512];
+    ddi_db_info *info = &r->dbs[slot];
+    char *err = r->db_err[slot];
+    memset(info, 0, sizeof *info);
     if (!path || !*path)
         return;
-    ddi_p0fdb_load_file(db, path, err, sizeof err);
-    if (err[0])
+    info->path = path;
+    info->signatures = ddi_p0fdb_load_file(r->db, path, err, sizeof r->db_err[slot]);
+    if (err[0]) {
         fprintf(stderr, "ddi-read: signature database: %s\n", err);
+        info->error = err;
+    }
 }
 
 static bool parse_uint(const char *s, uint32_t *out)
@@ -124,12 +135,73 @@ static void one_frame(reader *r, int linktype, const struct pcap_pkthdr *h, cons
     if (!(rec.flags & (DDI_FR_ANALYSED | DDI_FR_SRC_FULL)))
         return;
     r->analysed++;
-    switch (r->mode) {
-    case OUT_VERDICTS:
+    /* the per-source report needs nothing more per packet: ddi_observe()
+     * folded it into the source record */
+    if (r->mode == OUT_VERDICTS) {
         ddi_verdict_build_ex(&r->st, r->db, &pkt, &rec, DDI_EXPLAIN_SUMMARY, &r->v);
         emit_verdict(r, &pkt);
-        break;
     }
+}
+
+typedef struct row {
+    uint32_t idx1;
+    uint32_t pkts;
+    ddi_addr addr;
+} row;
+
+/* the plugin's report order: most packets first, then by address */
+static int by_pkts(const void *a, const void *b)
+{
+    const row *x = a, *y = b;
+    if (x->pkts != y->pkts)
+        return x->pkts > y->pkts ? -1 : 1;
+    if (x->addr.family != y->addr.family)
+        return x->addr.family < y->addr.family ? -1 : 1;
+    return memcmp(x->addr.a, y->addr.a, sizeof x->addr.a);
+}
+
+/* The per-source report, written by the core's writers as the plugin's
+ * `-z ddi,sources[,json]` writes it (stats-ddi.c report_draw). */
+static bool write_report(reader *r)
+{
+    uint32_t n = ddi_state_source_count(&r->st);
+    row *rows = malloc(((size_t)n + 1) * sizeof *rows);
+    ddi_src_summary *sum = malloc(sizeof *sum);
+    if (!rows || !sum) {
+        fprintf(stderr, "ddi-read: out of memory for the report of %u sources\n", n);
+        free(rows);
+        free(sum);
+        return false;
+    }
+    uint32_t shown = 0;
+    for (uint32_t i = 1; i <= n; i++) {
+        const ddi_source *s = ddi_state_source(&r->st, i);
+        if (s)
+            rows[shown++] = (row){i, s->pkts, s->addr};
+    }
+    qsort(rows, shown, sizeof *rows, by_pkts);
+
+    ddi_capture_summary cap;
+    ddi_summary_capture(&r->st, r->dbs, (int)(sizeof r->dbs / sizeof r->dbs[0]), &cap);
+    cap.shown = shown;
+    if (r->mode == OUT_JSON)
+        ddi_summary_write_json_header(r->out, &cap);
+    else
+        ddi_summary_write_header(r->out, &cap);
+    ddi_conf_fold *folds = ddi_summary_conficker_scan(&r->st);
+    for (uint32_t i = 0; i < shown; i++) {
+        ddi_summary_build(&r->st, rows[i].idx1, folds, sum);
+        if (r->mode == OUT_JSON)
+            ddi_summary_write_json(r->out, sum);
+        else
+            ddi_summary_write_text(r->out, sum);
+    }
+    if (r->mode == OUT_TEXT)
+        ddi_summary_write_footer(r->out, &cap);
+    free(folds);
+    free(sum);
+    free(rows);
+    return true;
 }
 
 static bool read_file(reader *r, const char *path)
@@ -157,6 +229,7 @@ int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"verdicts", no_argument, NULL, 'V'},
+        {"text", no_argument, NULL, 'T'},
         {"p0f-db", required_argument, NULL, 'p'},
         {"own-db", required_argument, NULL, 'w'},
         {"max-sources", required_argument, NULL, 's'},
@@ -170,12 +243,13 @@ int main(int argc, char **argv)
     uint32_t max_sources = DEFAULT_MAX_SOURCES, max_conns = DEFAULT_MAX_CONNS;
     bool quiet = false;
     static reader r; /* large (the verdict buffer): not on the stack */
-    r.mode = OUT_VERDICTS;
+    r.mode = OUT_JSON;
 
     int c;
     while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'V': r.mode = OUT_VERDICTS; break;
+        case 'T': r.mode = OUT_TEXT; break;
         case 'p': p0f_db = optarg; break;
         case 'w': own_db = optarg; break;
         case 's':
@@ -207,8 +281,8 @@ int main(int argc, char **argv)
 
     r.db = ddi_p0fdb_new();
     /* ddi's own file first: earlier files win on equal matches (as the plugin) */
-    load_db(r.db, own_db);
-    load_db(r.db, p0f_db);
+    load_db(&r, 0, own_db);
+    load_db(&r, 1, p0f_db);
     ddi_state_init(&r.st, max_sources, max_conns);
     if (capture_end && *capture_end) {
         char *end;
@@ -223,6 +297,8 @@ int main(int argc, char **argv)
     for (int i = optind; i < argc; i++)
         if (!read_file(&r, argv[i]))
             status = 1;
+    if (r.mode != OUT_VERDICTS && !write_report(&r))
+        status = 1;
 
     if (fflush(r.out) || (out_path && fclose(r.out))) {
         fprintf(stderr, "ddi-read: writing %s: %s\n", out_path ? out_path : "standard output", strerror(errno));

@@ -6,6 +6,7 @@ per-frame listing names each one with its link type and reason); everything
 else must be equal, frame by frame.
 """
 import glob
+import json
 import os
 import re
 import subprocess
@@ -47,9 +48,46 @@ def reader_verdicts(path):
     return analysed, skipped
 
 
+_plugin_verdicts = {}
+
+
 def plugin_verdicts(path):
+    """{frame: ddi.verdict} of one-pass tshark (cached: two tests use it)."""
+    if path not in _plugin_verdicts:
+        _plugin_verdicts[path] = _plugin_verdicts_run(path)
+    return _plugin_verdicts[path]
+
+
+def _plugin_verdicts_run(path):
     rows = d.fields(path, ["frame.number", "ddi.verdict"])
     return {int(r["frame.number"]): r["ddi.verdict"] for r in rows if r["ddi.verdict"]}
+
+
+def plugin_json(path):
+    out, _ = d.tshark(["-q", "-r", path, "-z", "ddi,sources,json"])
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def reader_json(path):
+    _, out, err = reader(["-q", path])
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def sources_of_frames(path, frames):
+    """Every IPv4/IPv6 source address tshark shows in these frames (outer,
+    inner and quoted): the sources a skipped frame can have touched."""
+    if not frames:
+        return set()
+    rows = d.fields(path, ["frame.number", "ip.src", "ipv6.src"])
+    srcs = set()
+    for r in rows:
+        if int(r["frame.number"]) in frames:
+            srcs.update(x for x in (r["ip.src"], r["ipv6.src"]) if x)
+    return srcs
+
+
+# Header keys that count packets or sources: they differ when frames do.
+COUNT_KEYS = {"first_seen", "last_seen", "packets", "sources", "sources_shown", "answered_sources", "two_way"}
 
 
 class TestReader(unittest.TestCase):
@@ -83,6 +121,62 @@ class TestReader(unittest.TestCase):
         self.assertGreater(total, 50000)
         # today no frame the plugin analyses is skipped by the reader
         self.assertEqual(skipped_total, 0)
+
+    def test_per_source_json_equals_the_plugin(self):
+        """`ddi-read FILE` writes what `tshark -q -z ddi,sources,json -r FILE`
+        writes, key by key; differences only on sources of frames the reader
+        reports as skipped."""
+        caps = all_captures()
+        sources = 0
+        for cap in caps:
+            with self.subTest(capture=os.path.basename(cap)):
+                plugin = plugin_json(cap)
+                mine = reader_json(cap)
+                self.assertIn("capture", plugin[0])
+                self.assertIn("capture", mine[0])
+                # frames the plugin analysed but the reader skipped, and their sources
+                analysed, skipped = reader_verdicts(cap)
+                lost = {n for n in skipped if n in plugin_verdicts(cap)} if skipped else set()
+                allowed = sources_of_frames(cap, lost)
+                why = "; ".join(sorted({skipped[n] for n in lost}))
+                hp, hm = plugin[0]["capture"], mine[0]["capture"]
+                self.assertEqual(sorted(hp), sorted(hm))
+                for k in hp:
+                    if k in COUNT_KEYS and lost:
+                        continue
+                    # the plugin learns its databases from the first analysed
+                    # packet's tap data: a capture without one lists none
+                    if k == "databases" and hp["packets"] == 0 and hm["packets"] == 0:
+                        continue
+                    self.assertEqual(hm[k], hp[k], "capture header key %s" % k)
+                bysrc_p = {o["src"]: o for o in plugin[1:]}
+                bysrc_m = {o["src"]: o for o in mine[1:]}
+                for src in sorted(set(bysrc_p) | set(bysrc_m)):
+                    if src in allowed:
+                        continue
+                    self.assertIn(src, bysrc_m, "source missing from the reader's JSON (%s)" % why)
+                    self.assertIn(src, bysrc_p, "source only in the reader's JSON")
+                    p, m = bysrc_p[src], bysrc_m[src]
+                    self.assertEqual(list(m), list(p), "keys of %s" % src)
+                    for k in p:
+                        self.assertEqual(m[k], p[k], "%s: key %s" % (src, k))
+                if not lost:
+                    # same order too: most packets first, then by address
+                    self.assertEqual([o.get("src") for o in mine[1:]], [o.get("src") for o in plugin[1:]])
+                sources += len(bysrc_p)
+        self.assertGreater(sources, 50000)
+
+    def test_text_report_equals_the_plugin(self):
+        cap = os.path.join(d.CAPTURES, "seed-conficker.pcapng")
+        out, _ = d.tshark(["-q", "-r", cap, "-z", "ddi,sources"])
+        _, mine, _ = reader(["--text", "-q", cap])
+        plugin = out[out.index("\n") + 1:] if out.startswith("\n") else out
+        self.assertIn("Conficker", mine)
+        # the footer's state size differs by design: the reader keeps no
+        # per-frame records (no second pass to serve)
+        state = re.compile(r"^ddi state: .*$", re.M)
+        self.assertRegex(mine, state)
+        self.assertEqual(state.sub("", mine).strip("\n"), state.sub("", plugin).strip("\n"))
 
     def test_skip_counts_name_link_type_and_protocol(self):
         """The stderr summary counts what tshark itself sees as non-IP."""
