@@ -20,6 +20,7 @@
 #include <getopt.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -278,6 +279,8 @@ int main(int argc, char **argv)
         return 2;
     }
     setvbuf(r.out, NULL, _IOFBF, OUT_BUFFER);
+    /* one thread writes: stdio need not lock the stream for every character */
+    __fsetlocking(r.out, FSETLOCKING_BYCALLER);
 
     r.db = ddi_p0fdb_new();
     /* ddi's own file first: earlier files win on equal matches (as the plugin) */
