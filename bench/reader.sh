@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# bench/reader.sh — the batch reader against the tools an operator would
+# otherwise run on the same file (issue 12, item 5):
+#
+#   R  ddi-read FILE                          (per-source JSON)
+#   T  tshark -q -z ddi,sources,json -r FILE  (the plugin's per-source JSON)
+#   P  p0f -r FILE -o LOG                     (p0f's own SYN fingerprinting)
+#   D  tcpdump -r FILE -w /dev/null           (the cost of just reading the file)
+#
+# on the 1M-packet capture of bench/gen_darknet, one command at a time (the
+# order rotates from run to run), $BENCH_RUNS runs each, /usr/bin/time -v for
+# wall time, CPU time and peak RSS; medians.  Checks that the reader's JSON
+# equals the plugin's on this capture, then rewrites the part of
+# bench/RESULTS.md between the reader:begin/reader:end markers.
+#
+# Environment: BENCH_PACKETS (1000000) BENCH_SOURCES (100000) BENCH_SEED (1)
+#   BENCH_RUNS (3) BENCH_DIR (/tmp/ddi-bench) DDI_BUILD_DIR (/tmp/ddi-bench-build)
+#   BENCH_RESULTS (bench/RESULTS.md; "-" = do not write)
+#
+# SPDX-License-Identifier: GPL-2.0-or-later
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+packets=${BENCH_PACKETS:-1000000}
+sources=${BENCH_SOURCES:-100000}
+seed=${BENCH_SEED:-1}
+runs=${BENCH_RUNS:-3}
+work=${BENCH_DIR:-/tmp/ddi-bench}
+build=${DDI_BUILD_DIR:-/tmp/ddi-bench-build}
+results=${BENCH_RESULTS:-$here/RESULTS.md}
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
+
+for tool in tshark cmake make /usr/bin/time; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 2; }
+done
+have_p0f=$(command -v p0f >/dev/null && echo 1 || echo 0)
+have_tcpdump=$(command -v tcpdump >/dev/null && echo 1 || echo 0)
+t_start=$(date +%s)
+mkdir -p "$work"
+chmod 755 "$work"
+
+# ------------------------------------------------------------------ build + capture
+if [ ! -f "$build/CMakeCache.txt" ]; then
+    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
+fi
+cmake --build "$build" --target ddi ddi-read -j"$(nproc)" >/dev/null 2>&1 ||
+    cmake --build "$build" --target ddi ddi-read -j"$(nproc)"
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "?")
+if [ -n "$(git -C "$root" status --porcelain -- plugin reader CMakeLists.txt 2>/dev/null)" ]; then
+    commit="$commit + uncommitted changes"
+fi
+plugdir=$(cd "$build" && pwd)/plugins
+make -s -C "$here" gen_darknet >/dev/null
+cap=$work/darknet-${packets}p-${sources}s-seed${seed}.pcap
+if [ ! -s "$cap" ]; then
+    echo "bench: generating $cap" >&2
+    "$here/gen_darknet" "$cap" --packets "$packets" --sources "$sources" --seed "$seed" --quiet
+fi
+chmod 644 "$cap"
+
+# ------------------------------------------------------------------ runners
+home=$(mktemp -d /tmp/ddi-bench-home.XXXXXX)
+chmod 777 "$home"
+trap 'rm -rf "$home"' EXIT
+if [ "$(id -u)" -eq 0 ]; then
+    as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+else
+    as_user=()
+fi
+ts=("${as_user[@]}" env -i PATH=/usr/bin:/bin "HOME=$home" TZ=UTC LANG=C.UTF-8 "WIRESHARK_PLUGIN_DIR=$plugdir" tshark)
+"${ts[@]}" -G plugins 2>/dev/null | grep -q "$plugdir" ||
+    { echo "bench: the ddi plugin does not load from $plugdir" >&2; exit 2; }
+own_db=$root/signatures/ddi.fp
+
+declare -A cmds
+cmds[R]="$build/ddi-read --own-db $own_db -o $work/out.R $cap"
+cmds[T]="${ts[*]} -n -q -o ddi.own_db:$own_db -r $cap -z ddi,sources,json"
+[ "$have_p0f" = 1 ] && cmds[P]="sh -c 'rm -f $work/p0f.log; exec p0f -r $cap -o $work/p0f.log >/dev/null'"
+[ "$have_tcpdump" = 1 ] && cmds[D]="tcpdump -r $cap -w /dev/null"
+order=(R T)
+[ "$have_p0f" = 1 ] && order+=(P)
+[ "$have_tcpdump" = 1 ] && order+=(D)
+
+raw=$work/reader-raw.tsv
+: >"$raw"
+for ((i = 1; i <= runs; i++)); do
+    n=${#order[@]}
+    for ((j = 0; j < n; j++)); do
+        k=${order[$(((i - 1 + j) % n))]}
+        echo "bench: run $i/$runs: $k" >&2
+        out=/dev/null
+        [ "$k" = T ] && out=$work/out.T
+        eval "/usr/bin/time -v -o $work/time.$k.$i ${cmds[$k]}" >"$out" 2>"$work/err.$k.$i" || {
+            echo "bench: $k run $i failed:" >&2; cat "$work/time.$k.$i" "$work/err.$k.$i" >&2; exit 1; }
+        awk -v n="$k" -v r="$i" -F': ' '
+            /Elapsed \(wall clock\)/ { c = split($2, t, ":"); w = (c == 3) ? t[1]*3600 + t[2]*60 + t[3] : t[1]*60 + t[2] }
+            /User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident/ { m = $2 }
+            END { printf "%s\t%s\t%.3f\t%.3f\t%d\n", n, r, w, u + s, m }' "$work/time.$k.$i" >>"$raw"
+    done
+done
+
+# ------------------------------------------------------------------ checks
+# the reader's JSON must be the plugin's, line for line (both sort by packets, then address)
+same=no
+cmp -s "$work/out.R" "$work/out.T" && same=yes
+json_lines=$(wc -l <"$work/out.R")
+skipped=$(sed -n 's/^ddi-read: [0-9]* frames, [0-9]* analysed, \([0-9]*\) skipped$/\1/p' "$work/err.R.1")
+[ "$json_lines" -gt 0 ] || { echo "bench: the reader wrote no JSON" >&2; exit 1; }
+elapsed=$(($(date +%s) - t_start))
+
+"$PY" - "$raw" "$results" "$packets" "$sources" "$runs" "$elapsed" "$cap" "$commit" "$same" "$json_lines" \
+    "$skipped" "$have_p0f" "$have_tcpdump" <<'PYEOF'
+import datetime, os, re, statistics, subprocess, sys
+
+(raw, results, packets, sources, runs, elapsed, cap, commit, same, json_lines, skipped, have_p0f,
+ have_tcpdump) = sys.argv[1:]
+packets, sources, runs = int(packets), int(sources), int(runs)
+rows = {}
+for line in open(raw):
+    k, r, wall, cpu, rss = line.split("\t")
+    rows.setdefault(k, []).append((float(wall), float(cpu), int(rss)))
+med = {k: tuple(statistics.median(x[i] for x in v) for i in range(3)) for k, v in rows.items()}
+
+
+def sh(cmd):
+    return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+
+
+names = {"R": "ddi-read (batch reader)", "T": "tshark -q -z ddi,sources,json", "P": "p0f -r", "D": "tcpdump -r -w /dev/null"}
+ver = {"R": "ddi %s" % commit, "T": sh("tshark --version | head -1 | sed 's/ (Git.*//'"),
+       "P": "p0f " + (sh("dpkg-query -W -f='${Version}' p0f 2>/dev/null") or "?"),
+       "D": sh("tcpdump --version 2>&1 | head -1")}
+hdr = ["tool", "median wall", "median CPU", "packets/s (wall)", "reader's speed-up (wall)", "peak RSS", "version"]
+table = []
+for k in ("R", "T", "P", "D"):
+    if k not in med:
+        continue
+    w, c, m = med[k]
+    table.append([names[k], "%.2f s" % w, "%.2f s" % c, "{:,.0f}".format(packets / w),
+                  "—" if k == "R" else "%.1f×" % (w / med["R"][0]), "%.0f MB" % (m / 1024), ver[k]])
+for r in [hdr] + table:
+    print("  ".join(r))
+targets = []
+if "T" in med:
+    x = med["T"][0] / med["R"][0]
+    targets.append("≥ 20× tshark: %.1f× %s" % (x, "**met**" if x >= 20 else "**missed**"))
+if "P" in med:
+    x = med["P"][0] / med["R"][0]
+    targets.append("≥ 5× p0f: %.1f× %s" % (x, "**met**" if x >= 5 else "**missed**"))
+if results == "-":
+    print("; ".join(targets))
+    sys.exit(0)
+now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+md = ["<!-- reader:begin (written by bench/reader.sh; edit outside the markers) -->",
+      "## Batch reader, measured %s" % now, "",
+      "`bench/reader.sh` on `%s` (%d packets, %d sources, %.0f MB); %d runs of each command one at a time, "
+      "order rotating; `/usr/bin/time -v`; medians. Machine: %d CPUs, load average at the end %s. "
+      "Whole script %s s." % (os.path.basename(cap), packets, sources, os.path.getsize(cap) / 1e6, runs,
+                              os.cpu_count() or 0, sh("cut -d' ' -f1-3 /proc/loadavg"), elapsed), "",
+      "| " + " | ".join(hdr) + " |", "|" + "---|" * len(hdr)]
+md += ["| " + " | ".join(r) + " |" for r in table]
+md += ["", "Targets (issue 12): " + "; ".join(targets) + ".", "",
+       "Output check: the reader's per-source JSON (%s lines) is %s the plugin's on this capture; the reader "
+       "skipped %s frames." % (json_lines, "byte for byte identical to" if same == "yes" else "**different from**",
+                               skipped or "?")]
+if have_tcpdump != "1":
+    md.append("")
+    md.append("tcpdump is not installed on this machine: its column (the cost of just reading the file) is left out.")
+if have_p0f != "1":
+    md.append("")
+    md.append("p0f is not installed on this machine: its column is left out.")
+md += ["", "All runs, seconds wall / seconds CPU / peak RSS MB:", ""]
+for k in ("R", "T", "P", "D"):
+    if k in rows:
+        md.append("* %s: %s" % (names[k], ", ".join("%.2f / %.2f / %.0f" % (a, b, c / 1024) for a, b, c in rows[k])))
+md.append("<!-- reader:end -->")
+text = open(results).read() if os.path.exists(results) else "# ddi benchmark results\n"
+block = "\n".join(md)
+if "<!-- reader:begin" in text:
+    text = re.sub(r"<!-- reader:begin.*?<!-- reader:end -->", lambda m: block, text, flags=re.S)
+else:
+    text = text.rstrip("\n") + "\n\n" + block + "\n"
+open(results, "w").write(text)
+print("bench: wrote %s" % results)
+PYEOF
