@@ -34,12 +34,30 @@ char *ddi_fmt_fixed(char *buf, size_t len, double v, int decimals)
         snprintf(buf, len, "%s%.0f", v < 0 ? "-" : "", fabs(v));
         return buf;
     }
-    uint64_t n = (uint64_t)r, unit = (uint64_t)scale;
-    const char *sign = v < 0 && n ? "-" : "";
-    if (decimals <= 0)
-        snprintf(buf, len, "%s%" PRIu64, sign, n);
-    else
-        snprintf(buf, len, "%s%" PRIu64 ".%0*u", sign, n / unit, decimals, (unsigned)(n % unit));
+    uint64_t n = (uint64_t)r;
+    /* digits from the right, without printf: the JSON report writes several
+     * numbers for each of millions of sources */
+    char tmp[48];
+    char *p = tmp + sizeof tmp;
+    *--p = 0;
+    int d = decimals > 0 ? decimals : 0;
+    for (int i = 0; i < d; i++, n /= 10)
+        *--p = (char)('0' + n % 10);
+    if (d)
+        *--p = '.';
+    do {
+        *--p = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    if (v < 0 && r)
+        *--p = '-';
+    size_t l = (size_t)(tmp + sizeof tmp - 1 - p);
+    if (!len)
+        return buf;
+    if (l >= len)
+        l = len - 1;
+    memcpy(buf, p, l);
+    buf[l] = 0;
     return buf;
 }
 
@@ -629,9 +647,15 @@ void ddi_summary_write_footer(FILE *out, const ddi_capture_summary *c)
 
 /* --- JSON: every key always present; unknown values are null */
 
+/* The JSON primitives avoid printf: the report writes ~50 of them for each
+ * of possibly millions of sources (bench/RESULTS.md, batch reader). */
 static void js_key(FILE *out, bool *first, const char *k)
 {
-    fprintf(out, "%s\"%s\":", *first ? "" : ",", k);
+    if (!*first)
+        putc(',', out);
+    putc('"', out);
+    fputs(k, out);
+    fputs("\":", out);
     *first = false;
 }
 
@@ -642,22 +666,32 @@ static void js_str(FILE *out, bool *first, const char *k, const char *s)
         fputs("null", out);
         return;
     }
-    fputc('"', out);
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+    putc('"', out);
+    const unsigned char *run = (const unsigned char *)s, *c = run;
+    for (; *c; c++) {
+        if (*c != '"' && *c != '\\' && *c >= 0x20)
+            continue;
+        fwrite(run, 1, (size_t)(c - run), out); /* the plain run before this character */
         if (*c == '"' || *c == '\\')
             fprintf(out, "\\%c", *c);
-        else if (*c < 0x20)
-            fprintf(out, "\\u%04x", *c);
         else
-            fputc(*c, out);
+            fprintf(out, "\\u%04x", *c);
+        run = c + 1;
     }
-    fputc('"', out);
+    fwrite(run, 1, (size_t)(c - run), out);
+    putc('"', out);
 }
 
 static void js_u64(FILE *out, bool *first, const char *k, uint64_t v)
 {
+    char b[24], *p = b + sizeof b;
+    *--p = 0;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
     js_key(out, first, k);
-    fprintf(out, "%" PRIu64, v);
+    fputs(p, out);
 }
 
 static void js_num(FILE *out, bool *first, const char *k, bool has, double v, int decimals)
