@@ -46,6 +46,8 @@ static int hf_ipid_dt = DDI_ID_INIT;
 static int hf_ipid_rate = DDI_ID_INIT;
 static int hf_ipid_class = DDI_ID_INIT;
 static int hf_ipid_norate = DDI_ID_INIT;
+static int hf_ipid_samples = DDI_ID_INIT;
+static int hf_ipid_span = DDI_ID_INIT;
 static int hf_retry_backoff = DDI_ID_INIT;
 static int hf_conficker_status = DDI_ID_INIT;
 static int hf_sender = DDI_ID_INIT;
@@ -243,6 +245,12 @@ static int collect(proto_tree *tree, int hf, gint src_offset, ip_hdr_loc *out, i
 }
 
 static double packet_time(const packet_info *pinfo) { return (double)pinfo->abs_ts.secs + pinfo->abs_ts.nsecs / 1e9; }
+/* The capture's own timestamp, exact: intervals of microseconds survive (a
+ * double epoch is only good to ~0.24 us, which made 1 us read as 2^-20 s). */
+static int64_t packet_time_ns(const packet_info *pinfo)
+{
+    return (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+}
 
 /* Encapsulations outside the analysed IP header: the protocols Wireshark
  * layered in the frame before its (outer_ips + 1)-th IP header.  The core
@@ -319,6 +327,7 @@ static gboolean extract(tvbuff_t *frame_tvb, packet_info *pinfo, proto_tree *tre
     /* only the first explanation is kept, as later passes restore it from the frame record */
     if (have)
         pkt->encap = ddi_encap_bit(ddi_encap_code(frame_encap(pinfo, outer_ips)));
+    pkt->ts_ns = packet_time_ns(pinfo);
     return have;
 }
 
@@ -326,8 +335,8 @@ static gboolean extract(tvbuff_t *frame_tvb, packet_info *pinfo, proto_tree *tre
 
 #define GEN(item) proto_item_set_generated(item)
 
-/* Times are kept as 32-bit floats per frame; show them at the capture's
- * microsecond resolution, and rates to 0.001 packets/s, not float noise. */
+/* Intervals are kept as 32-bit floats per frame; show them at microsecond
+ * resolution, and rates to 0.001 packets/s, not float noise. */
 static double usec(double s) { return round(s * 1e6) / 1e6; }
 static double milli(double v) { return round(v * 1e3) / 1e3; }
 #define DDI_EXPERT(pinfo, item, ei, ...)                                                                         \
@@ -400,26 +409,31 @@ static void add_ipid(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const 
     GEN(ti);
     GEN(proto_tree_add_string(t, hf_ipid_class, tvb, 0, 0, ddi_ipid_class_name(v->ipid_class)));
     if (!v->has_gap) {
-        proto_item_set_text(ti, "IP ID %u: first packet of this source", v->p->ip_id);
+        if (ddi_ipid_atomic_zero(v->p->df, v->p->ip_id))
+            proto_item_set_text(ti, "IP ID 0 with DF: carries no counter value (RFC 6864)");
+        else
+            proto_item_set_text(ti, "IP ID %u: first packet of this source", v->p->ip_id);
         return;
     }
     GEN(proto_tree_add_uint(t, hf_ipid_gap, tvb, 0, 0, v->gap));
     GEN(proto_tree_add_double(t, hf_ipid_dt, tvb, 0, 0, usec(v->dt)));
+    const ddi_ipid_estimate *e = &v->rate_est;
+    if (e->status == DDI_RATE_OK || e->status == DDI_RATE_TOO_LITTLE || e->status == DDI_RATE_IMPLAUSIBLE) {
+        GEN(proto_tree_add_uint(t, hf_ipid_samples, tvb, 0, 0, e->samples));
+        GEN(proto_tree_add_double(t, hf_ipid_span, tvb, 0, 0, usec(e->span)));
+    }
+    char text[256];
     if (v->has_rate) {
         proto_item *ri = proto_tree_add_double(t, hf_ipid_rate, tvb, 0, 0, milli(v->rate));
         GEN(ri);
-        DDI_EXPERT(pinfo, ri, &ei_ipid_rate,
-                               "IP-ID counter advanced by %u in %.3f s: the sender emitted ~%.1f packets/s in all, "
-                               "%u of them not seen here",
-                               v->rate_gap, v->dt, v->rate, v->rate_gap ? v->rate_gap - 1u : 0u);
+        if (experts_on) {
+            ddi_ipid_estimate_text(e, text, sizeof text);
+            expert_add_info_format(pinfo, ri, &ei_ipid_rate, "IP-ID counter advanced by %u since the source's "
+                                   "first sample: the sender emits %s in all", e->advance, text);
+        }
     } else {
-        const char *why = v->dt <= 0                          ? "the two packets have the same time"
-                          : v->ipid_class == DDI_IPID_PER_DEST ? "IDs count per connection (or the host is idle), not per host"
-                          : v->ipid_class == DDI_IPID_RANDOM   ? "IDs are random"
-                          : v->ipid_class == DDI_IPID_ZERO     ? "IDs are zero"
-                          : v->ipid_class == DDI_IPID_CONSTANT ? "IDs are constant (crafted packets)"
-                                                               : "not yet known whether IDs are a counter (one large step)";
-        GEN(proto_tree_add_string(t, hf_ipid_norate, tvb, 0, 0, why));
+        ddi_ipid_estimate_text(e, text, sizeof text);
+        GEN(proto_tree_add_string(t, hf_ipid_norate, tvb, 0, 0, text));
     }
 }
 
@@ -686,6 +700,7 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
             return 0;
         pkt.frame = pinfo->num;
         pkt.encap = ddi_encap_bit(rec->encap);
+        pkt.ts_ns = packet_time_ns(pinfo);
     }
     /* Readers: a tree, the per-source report, or the expert tap.  Two-pass
      * tshark (-2 -z expert) and the GUI's Expert Information dialog (a retap
@@ -730,7 +745,14 @@ void proto_register_ddi(void)
                        "Seconds since the previous packet of the same source", HFILL}},
         {&hf_ipid_rate, {"Sender packet rate", "ddi.ipid.rate", FT_DOUBLE, BASE_NONE | BASE_UNIT_STRING,
                          DDI_UNITS(&units_pkts_per_sec), 0,
-                         "IP ID gap / time delta: packets per second the source sent in all (counter classes only)", HFILL}},
+                         "Counter advance / time from the source's first IP-ID sample to this packet: packets per "
+                         "second the source sent in all (counter classes only; needs >= 0.2 s or >= 10 samples)",
+                         HFILL}},
+        {&hf_ipid_samples, {"IP ID samples", "ddi.ipid.samples", FT_UINT32, BASE_DEC, NULL, 0,
+                            "The source's IP IDs in its counter sequence so far: the rate's basis", HFILL}},
+        {&hf_ipid_span, {"IP ID span", "ddi.ipid.span", FT_DOUBLE, BASE_NONE | BASE_UNIT_STRING,
+                         DDI_UNITS(&units_seconds), 0,
+                         "Seconds from the source's first IP-ID sample to this packet: the rate's basis", HFILL}},
         {&hf_ipid_class, {"IP ID class", "ddi.ipid.class", FT_STRING, BASE_NONE, NULL, 0,
                           "How the source sets IP IDs so far: global counter, byte-swapped counter, per-destination, random, "
                           "zero, constant", HFILL}},

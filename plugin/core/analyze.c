@@ -141,11 +141,13 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
         if (s->ipid.seen && !atomic_zero) {
             rec->flags |= DDI_FR_HAS_GAP;
             rec->ipid_gap = ddi_ipid_gap(s->ipid.last, p->ip_id);
-            rec->ipid_dt = (float)(p->ts - s->ipid_ts);
+            /* from exact nanoseconds: a double epoch is only good to ~0.24 us */
+            rec->ipid_dt = (float)((double)(p->ts_ns - s->ipid.last_ns) / 1e9);
         }
-        ddi_ipid_add(&s->ipid, p->ip_id, p->df, s->ipid.seen ? p->ts - s->ipid_ts : 0, retrans_plus1);
-        if (!atomic_zero)
-            s->ipid_ts = p->ts;
+        if (ddi_ipid_add(&s->ipid, p->ip_id, p->df, p->ts_ns, retrans_plus1)) {
+            rec->ipid_samples = s->ipid.samples;
+            rec->ipid_advance = s->ipid.advance;
+        }
         ddi_ipid_class cls = ddi_ipid_classify(&s->ipid);
         rec->ipid_class = (uint8_t)cls;
         if (!retrans && !tool_is_crafted(tool) && p->ip_id && cls != DDI_IPID_CONSTANT)
@@ -220,8 +222,12 @@ static void build_summary(ddi_verdict *v)
             }
         ddi_sb_add(&b, ")");
     }
-    if (v->has_rate)
-        ddi_sb_clause(&b, "sends ~%.1f packets/s in all (IP-ID)", v->rate);
+    if (v->has_rate) {
+        char r[32], s[32];
+        ddi_ipid_fmt_fixed(r, sizeof r, v->rate_est.rate, 1);
+        ddi_ipid_fmt_fixed(s, sizeof s, v->rate_est.span, v->rate_est.span >= 1 ? 2 : v->rate_est.span >= 0.001 ? 3 : 6);
+        ddi_sb_clause(&b, "sends ~%s packets/s in all (IP-ID, over %s s, %u samples)", r, s, v->rate_est.samples);
+    }
     if (v->retry_count)
         ddi_sb_clause(&b, "SYN retry #%u after %.2f s", v->retry_count, v->retry_iv);
     if (v->conficker == DDI_CONF_YES)
@@ -251,15 +257,20 @@ void ddi_verdict_build_ex(const ddi_state *st, const ddi_p0fdb *db, const ddi_pk
         c = ddi_state_conn(st, v->conn_idx);
     }
 
+    v->ipid_class = (ddi_ipid_class)rec->ipid_class;
     if (rec->flags & DDI_FR_HAS_GAP) {
         v->has_gap = true;
         v->gap = rec->ipid_gap;
         v->dt = rec->ipid_dt;
-        v->ipid_class = (ddi_ipid_class)rec->ipid_class;
-        v->has_rate = ddi_ipid_rate(v->ipid_class, (uint16_t)(p->ip_id - v->gap), p->ip_id, v->dt, &v->rate,
-                                    &v->rate_gap);
+        /* the span ends at this frame and starts at the source's first
+         * sample, which is fixed once a second one is in sequence */
+        int64_t span_ns = rec->ipid_samples > 1 && v->src ? p->ts_ns - v->src->ipid.first_ns : 0;
+        v->rate_est = ddi_ipid_estimate_of(v->ipid_class, rec->ipid_samples, rec->ipid_advance, span_ns);
+        v->has_rate = v->rate_est.status == DDI_RATE_OK;
+        if (v->has_rate)
+            v->rate = v->rate_est.rate;
     } else {
-        v->ipid_class = (ddi_ipid_class)rec->ipid_class;
+        v->rate_est = ddi_ipid_estimate_of(v->ipid_class, rec->ipid_samples, rec->ipid_advance, 0);
     }
 
     v->retry_count = rec->retry_count;

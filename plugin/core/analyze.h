@@ -18,9 +18,11 @@ typedef struct ddi_verdict {
     bool syn;
 
     /* IP ID (point-in-time) */
-    bool has_gap, has_rate;
-    uint16_t gap, rate_gap;
-    double dt, rate;
+    bool has_gap, has_rate;    /* has_rate: rate_est.status == DDI_RATE_OK */
+    uint16_t gap;              /* ID minus the source's previous counted ID */
+    double dt;                 /* seconds since that packet */
+    double rate;               /* = rate_est.rate when has_rate */
+    ddi_ipid_estimate rate_est; /* the source's rate over its counter samples so far, with its basis */
     ddi_ipid_class ipid_class;
 
     /* SYN retransmission (point-in-time) and the Conficker verdict (whole capture) */

@@ -7,6 +7,8 @@
  */
 #include "pkt.h"
 
+#include <math.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -317,6 +319,7 @@ static bool parse_ip(const uint8_t *buf, size_t caplen, double ts, ddi_pkt *p, b
 {
     memset(p, 0, sizeof *p);
     p->ts = ts;
+    p->ts_ns = isfinite(ts) && fabs(ts) < 9e9 ? llround(ts * 1e9) : 0;
     if (!buf || caplen < 1)
         return false;
     switch (buf[0] >> 4) {

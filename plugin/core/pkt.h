@@ -127,6 +127,9 @@ uint16_t ddi_encap_bit(uint8_t code);
 
 typedef struct ddi_pkt {
     double ts;          /* seconds since the epoch (packet time) */
+    int64_t ts_ns;      /* the same in nanoseconds, exact where ts is not: a double holds
+                         * today's epoch to ~0.24 us (set from ts by ddi_pkt_parse; the
+                         * glue overwrites it with the capture's own timestamp) */
     uint32_t frame;     /* frame number, for diagnostics only */
     uint16_t encap;     /* DDI_ENCAP_* seen outside the analysed header (glue; 0 = none) */
 

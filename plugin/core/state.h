@@ -26,7 +26,6 @@ typedef struct ddi_source {
     uint16_t nat_bits;     /* every NAT kind seen so far (for the report) */
     ddi_ipid_acc ipid;
     double first_ts, last_ts;
-    double ipid_ts;        /* time of the last packet that entered the IP-ID sequence */
     float first_syn_off;   /* first SYN, seconds after first_ts (valid when syns > 0) */
     uint32_t pkts, syns, retries;
     ddi_nat_src nat;
@@ -55,12 +54,16 @@ enum {
     DDI_FR_HAS_CONN = 1 << 6,   /* a SYN with a connection record */
 };
 
-/* 16 bytes a frame: everything a later pass cannot get back from the packet
+/* 24 bytes a frame: everything a later pass cannot get back from the packet
  * itself.  The source and connection records are found again by looking up
  * the packet's address and connection key. */
 typedef struct ddi_frame_rec {
     float ipid_dt;         /* seconds since the source's previous counted packet */
     float retry_iv;        /* seconds since the previous SYN of this connection */
+    /* the IP-ID rate's basis as of this frame (the span is this frame's time
+     * minus the source's first sample, which no later packet changes) */
+    uint32_t ipid_samples; /* samples in sequence; 0 = this ID was not in sequence */
+    uint32_t ipid_advance; /* counter advance since the first sample (UINT32_MAX: unknown) */
     uint16_t ipid_gap;
     uint16_t ip_off;       /* offset of the analysed IP header in the frame (set by the glue) */
     uint8_t nat_bits;      /* NAT kinds evidenced as of this frame */

@@ -23,12 +23,15 @@ class Crafted(unittest.TestCase):
     def test_byte_swapped_counter(self):
         cls_, mine = last_class(self.rows, "203.0.113.40")
         self.assertEqual(cls_, "byte-swapped counter (+256 steps)")
-        for prev, cur in zip(mine, mine[1:]):
-            a, b = int(prev["ip.id"], 16), int(cur["ip.id"], 16)
-            swapped = (((b & 0xff) << 8 | b >> 8) - ((a & 0xff) << 8 | a >> 8)) & 0xffff
-            dt = float(cur["frame.time_epoch"]) - float(prev["frame.time_epoch"])
-            # the rate is read from the counter after swapping it back
-            self.assertAlmostEqual(float(cur["ddi.ipid.rate"]), swapped / dt, places=3)
+        t0, id0 = float(mine[0]["frame.time_epoch"]), int(mine[0]["ip.id"], 16)
+        host0 = (id0 & 0xff) << 8 | id0 >> 8
+        for cur in mine[1:]:
+            b = int(cur["ip.id"], 16)
+            advance = (((b & 0xff) << 8 | b >> 8) - host0) & 0xffff
+            span = float(cur["frame.time_epoch"]) - t0
+            # the rate is the counter's advance, read after swapping it back,
+            # over the whole span since the source's first sample
+            self.assertAlmostEqual(float(cur["ddi.ipid.rate"]), advance / span, places=3)
             self.assertEqual(int(cur["ddi.ipid.gap"]) % 256, 0)
 
     def test_wrap_around(self):

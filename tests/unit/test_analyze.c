@@ -103,7 +103,10 @@ static void assert_same_point_in_time(const ddi_verdict *a, const ddi_verdict *b
     g_assert_cmpint(a->has_gap, ==, b->has_gap);
     g_assert_cmpint(a->has_rate, ==, b->has_rate);
     g_assert_cmpuint(a->gap, ==, b->gap);
-    g_assert_cmpuint(a->rate_gap, ==, b->rate_gap);
+    g_assert_cmpint(a->rate_est.status, ==, b->rate_est.status);
+    g_assert_cmpuint(a->rate_est.samples, ==, b->rate_est.samples);
+    g_assert_cmpuint(a->rate_est.advance, ==, b->rate_est.advance);
+    g_assert_cmpfloat(a->rate_est.span, ==, b->rate_est.span);
     g_assert_cmpfloat(a->dt, ==, b->dt);
     g_assert_cmpfloat(a->rate, ==, b->rate);
     g_assert_cmpint(a->ipid_class, ==, b->ipid_class);
@@ -194,7 +197,9 @@ static void check_seed_second(const ddi_verdict *v, db_mode m)
     g_assert_cmpfloat_with_epsilon(v->dt, SEED_DT, 1e-5);
     g_assert_cmpint(v->ipid_class, ==, DDI_IPID_GLOBAL);
     g_assert_true(v->has_rate);
-    g_assert_cmpuint(v->rate_gap, ==, 69);
+    g_assert_cmpuint(v->rate_est.advance, ==, 69); /* over the whole span: 2 samples, 2.97 s */
+    g_assert_cmpuint(v->rate_est.samples, ==, 2);
+    g_assert_cmpfloat_with_epsilon(v->rate_est.span, SEED_DT, 1e-6);
     g_assert_cmpfloat_with_epsilon(v->rate, 69 / SEED_DT, 1e-3); /* ~23.24 packets/s */
     g_assert_cmpfloat_with_epsilon(v->rate, 23.24, 0.005);
 
@@ -239,7 +244,7 @@ static void check_seed_second(const ddi_verdict *v, db_mode m)
     g_assert_nonnull(strstr(v->summary, "MTU 1450, PPPoE-sized"));
     if (m != DB_NONE)
         g_assert_nonnull(strstr(v->summary, "NAT suspected (source port"));
-    g_assert_nonnull(strstr(v->summary, "sends ~23.2 packets/s in all (IP-ID)"));
+    g_assert_nonnull(strstr(v->summary, "sends ~23.2 packets/s in all (IP-ID, over 2.97 s, 2 samples)"));
     g_assert_nonnull(strstr(v->summary, "SYN retry #1 after 2.97 s"));
 }
 
