@@ -133,6 +133,7 @@ static void one_frame(reader *r, int linktype, const struct pcap_pkthdr *h, cons
         return;
     }
     pkt.frame = r->frame_no;
+    pkt.ts_ns = (int64_t)h->ts.tv_sec * 1000000000 + h->ts.tv_usec; /* exact, as the plugin's */
     ddi_observe(&r->st, r->db, &pkt, &rec);
     /* as dissect_ddi: a source past the table limit still gets its verdict */
     if (!(rec.flags & (DDI_FR_ANALYSED | DDI_FR_SRC_FULL)))

@@ -299,28 +299,38 @@ ddi_conf_fold *ddi_summary_conficker_scan(const ddi_state *st)
     return f;
 }
 
+/* The rate over the source's whole span comes from the IP-ID tracker
+ * (ipid.h), the same estimate the packets show, with its basis. */
 static void rate_of(const ddi_source *s, ddi_ipid_class cls, ddi_rate_basis *r)
 {
-    const ddi_src_acc *a = &s->sum;
     memset(r, 0, sizeof *r);
-    r->samples = a->ipid_samples;
-    r->span = a->ipid_samples ? s->ipid_ts - (s->first_ts + a->ipid_first_off) : 0;
-    if (cls != DDI_IPID_GLOBAL) {
-        r->why = cls == DDI_IPID_BYTESWAPPED ? "byte-swapped counter: no whole-span rate"
-                 : ddi_ipid_is_counter(cls)  ? "not a global counter"
-                                             : "IP IDs are not a global counter";
+    ddi_ipid_estimate e = ddi_ipid_source_rate(&s->ipid);
+    r->samples = e.samples;
+    r->span = e.span;
+    switch (e.status) {
+    case DDI_RATE_OK:
+        r->has = true;
+        r->pps = e.rate;
         return;
-    }
-    if (r->samples < 2 || r->span <= 0) {
-        r->why = "too few counted packets";
-        return;
-    }
-    if (r->samples < DDI_RATE_MIN_SAMPLES && r->span < DDI_RATE_MIN_SPAN) {
+    case DDI_RATE_TOO_LITTLE:
         r->why = "fewer than 10 counted packets within 0.2 s";
         return;
+    case DDI_RATE_IMPLAUSIBLE:
+        r->why = "above 1 GbE line rate (1488095 packets/s): not one host's counter";
+        return;
+    case DDI_RATE_JUMPED:
+        r->why = "the counter jumped further than its rate explains: how far it went is not known";
+        return;
+    case DDI_RATE_OUT_OF_SEQ:
+        r->why = "no IP ID in the counter's sequence";
+        return;
+    case DDI_RATE_NOT_COUNTER:
+    default:
+        r->why = cls == DDI_IPID_PER_DEST ? "IP IDs count per connection, not per host"
+                 : cls == DDI_IPID_UNKNOWN ? "not yet known whether IP IDs are a counter"
+                                           : "IP IDs are not a counter";
+        return;
     }
-    r->has = true;
-    r->pps = a->ipid_advance / r->span;
 }
 
 void ddi_summary_build(const ddi_state *st, uint32_t idx1, const ddi_conf_fold *folds, ddi_src_summary *o)
@@ -406,7 +416,7 @@ void ddi_summary_build(const ddi_state *st, uint32_t idx1, const ddi_conf_fold *
 
     /* the Verdict line: a digest of the lines above, never of one packet */
     ddi_sb b = ddi_sb_on(o->verdict, sizeof o->verdict);
-    char n1[32];
+    char n1[32], n2[32];
     for (int t = 1; t < DDI_TOOL__COUNT; t++)
         if (o->tools & (1u << t))
             ddi_sb_clause(&b, "%s", ddi_tool_name((ddi_tool)t));
@@ -442,7 +452,9 @@ void ddi_summary_build(const ddi_state *st, uint32_t idx1, const ddi_conf_fold *
         ddi_sb_add(&b, ")");
     }
     if (o->rate.has)
-        ddi_sb_clause(&b, "sends ~%s packets/s in all (IP-ID)", ddi_fmt_fixed(n1, sizeof n1, o->rate.pps, 1));
+        ddi_sb_clause(&b, "sends ~%s packets/s in all (IP-ID, over %s s, %" PRIu32 " samples)",
+                      ddi_fmt_fixed(n1, sizeof n1, o->rate.pps, 1),
+                      ddi_fmt_fixed(n2, sizeof n2, o->rate.span, o->rate.span >= 1 ? 2 : 3), o->rate.samples);
     if (o->conficker == DDI_TRI_YES)
         ddi_sb_clause(&b, "Conficker-style single retry");
     else if (o->conficker == DDI_TRI_UNDETERMINED)

@@ -108,12 +108,8 @@ ddi_tri ddi_sender_verdict(uint32_t syns, uint32_t retries, bool answered, doubl
 
 /* ------------------------------------------------------------------ the summary */
 
-/* No rate from fewer than this many counted packets unless they span this
- * long (issue 13: shorter bases gave rates far off the whole-span average). */
-#define DDI_RATE_MIN_SAMPLES 10
-#define DDI_RATE_MIN_SPAN 0.2
-
-/* Rate of a counter source over its whole span; `has` false with `why` set
+/* Rate of a counter source (ddi_ipid_source_rate: no rate from fewer than
+ * 10 counted packets within 0.2 s, see ipid.h) over its whole span; `has` false with `why` set
  * otherwise. */
 typedef struct ddi_rate_basis {
     bool has;
