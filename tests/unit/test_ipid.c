@@ -505,6 +505,22 @@ static void test_first_id_stray(void)
     g_assert_cmpint(e.status, ==, DDI_RATE_OK);
     g_assert_cmpuint(e.advance, ==, 10);
     g_assert_cmpfloat_with_epsilon(e.rate, 2.0, 1e-9);
+
+    /* a first step too large to judge without a rate (+15000 in 0.1 s), then
+     * +1 steps: the sequence starts at the second ID, the rate is the +1s' */
+    memset(&a, 0, sizeof a);
+    t = NS(10);
+    ddi_ipid_add(&a, 100, false, t, false);
+    g_assert_false(add_at(&a, 15100, 0.1, &t));
+    t_anchor = t;
+    for (uint16_t id = 15101; id <= 15120; id++)
+        g_assert_true(add_at(&a, id, 0.1, &t));
+    g_assert_cmpint(a.first_ns, ==, t_anchor);
+    e = ddi_ipid_source_rate(&a);
+    g_assert_cmpint(e.status, ==, DDI_RATE_OK);
+    g_assert_cmpuint(e.advance, ==, 20);
+    g_assert_cmpfloat_with_epsilon(e.rate, 10.0, 1e-9);
+    g_assert_cmpint(ddi_ipid_classify(&a), ==, DDI_IPID_GLOBAL);
 }
 
 /* Bursts: a host sending 2 packets/s, seen every half second, then a burst
