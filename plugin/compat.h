@@ -1,9 +1,15 @@
 /* compat.h — every difference between the Wireshark versions ddi builds
- * against (4.0 .. 4.6) lives here and nowhere else.
+ * against lives here and nowhere else.  Built and tested: 4.0 (Debian 12),
+ * 4.4 (Debian 13), 4.6 (Debian testing); 4.2 only by reading its headers.
+ * Glue code uses the DDI_ / ddi_ names below instead of the raw API whenever
+ * a signature, a type or a behaviour differs between those versions.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #ifndef DDI_COMPAT_H
 #define DDI_COMPAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
 
 #include <ws_version.h>
 
@@ -11,10 +17,13 @@
     (WIRESHARK_VERSION_MAJOR > (maj) || (WIRESHARK_VERSION_MAJOR == (maj) && WIRESHARK_VERSION_MINOR >= (min)))
 
 /* 4.0 aborts at start-up unless hf/ett/expert ids start at -1 ("subtree item
- * type not -1"); 4.2+ accept 0, and -1 still works there. */
+ * type not -1"); 4.2+ accept 0, and -1 still works there.  Expert fields use
+ * Wireshark's own EI_INIT ({-1,-1} before 4.6, {0,0} from 4.6 on): never
+ * compare ei.hf/ei.ei against a literal, only after registration. */
 #define DDI_ID_INIT (-1)
 
-/* BASE_UNIT_STRING fields take a unit_name_string; 4.2+ wrap it in UNS(). */
+/* BASE_UNIT_STRING fields take a unit_name_string; 4.2+ wrap it in UNS().
+ * 4.4+ also print the unit in resolved custom columns ("23.241 pkts/s"). */
 #if DDI_WS_AT_LEAST(4, 2)
 #define DDI_UNITS(u) UNS(u)
 #else
@@ -33,5 +42,70 @@
 #include <epan/stats_tree_priv.h>
 #define DDI_ST_COLUMNS(st, n) ((st)->num_columns = (n))
 #define DDI_ST_SORT_BY_COUNT ((ST_SORT_COL_COUNT << ST_FLG_SRTCOL_SHIFT) | ST_FLG_SORT_DESC)
+
+/* stat_tap_ui.tap_init_cb: void before 4.6; bool from 4.6 on, where false
+ * makes tshark refuse the -z argument.  Write an init callback as
+ *     static DDI_TAP_INIT_RESULT my_init(const char *arg, void *ud)
+ *     { ...; DDI_TAP_INIT_RETURN(ok); }                                   */
+#if DDI_WS_AT_LEAST(4, 6)
+#define DDI_TAP_INIT_RESULT bool
+#define DDI_TAP_INIT_RETURN(ok) return (ok)
+#else
+#define DDI_TAP_INIT_RESULT void
+#define DDI_TAP_INIT_RETURN(ok)                                                                                   \
+    do {                                                                                                          \
+        (void)(ok);                                                                                               \
+        return;                                                                                                   \
+    } while (0)
+#endif
+
+/* stats_tree menu paths: components separated by "/" before 4.6 and by "//"
+ * from 4.6 on (so a single "/" can appear in a name).  Build nested paths
+ * as "Darknet" DDI_STATS_MENU_SEP "Sources". */
+#if DDI_WS_AT_LEAST(4, 6)
+#define DDI_STATS_MENU_SEP "//"
+#else
+#define DDI_STATS_MENU_SEP "/"
+#endif
+
+/* stats_tree_register_plugin() returns void before 4.6 and the new
+ * stats_tree_cfg * from 4.6 on; stats_tree_register_with_group() is gone in
+ * 4.6, replaced by stats_tree_set_group() on that cfg.  One call for all:
+ * registers the tree under GROUP (a register_stat_group_t). */
+#if DDI_WS_AT_LEAST(4, 6)
+#define ddi_stats_tree_register_plugin(abbr, name, path, flags, packet, init, cleanup, group)                      \
+    stats_tree_set_group(stats_tree_register_plugin(abbr, name, path, flags, packet, init, cleanup), group)
+#else
+#define ddi_stats_tree_register_plugin(abbr, name, path, flags, packet, init, cleanup, group)                      \
+    stats_tree_register_with_group(abbr, name, path, flags, packet, init, cleanup, group)
+#endif
+
+/* Preference and heuristic-dissector signatures take C99 types from 4.4 on
+ * (bool * for boolean preferences, bool for a heuristic's result) where 4.0
+ * had GLib's gboolean (an int).  Unsigned preferences are `unsigned` (guint)
+ * on all versions.  Declare such variables and functions with these types. */
+#if DDI_WS_AT_LEAST(4, 4)
+typedef bool ddi_pref_bool;
+typedef bool ddi_heur_result;
+#else
+typedef gboolean ddi_pref_bool;
+typedef gboolean ddi_heur_result;
+#endif
+
+/* value_string moved to wsutil/ in 4.6, and val_to_str() took an allocator
+ * argument there; val_to_str_wmem() is the same call before 4.6. */
+#if DDI_WS_AT_LEAST(4, 6)
+#define ddi_val_to_str(scope, val, vs, fmt) val_to_str(scope, val, vs, fmt)
+#else
+#define ddi_val_to_str(scope, val, vs, fmt) val_to_str_wmem(scope, val, vs, fmt)
+#endif
+
+/* set_postdissector_wanted_hfids(): the fields it asks for are guaranteed in
+ * the tree on the first pass only from 4.6 on (Wireshark issue 19804); on
+ * 4.0 they were there on every pass.  The glue therefore reads wanted fields
+ * on the first pass only, records where the header was, and later passes
+ * re-read the bytes at that offset (packet-ddi.c, dissect_ddi).  The same
+ * rule holds on every version, so there is nothing to switch on here. */
+#define DDI_WANTED_FIELDS_FIRST_PASS_ONLY 1
 
 #endif

@@ -299,14 +299,14 @@ static gboolean parse_report_args(const char *opt_arg, gboolean *json)
     return FALSE;
 }
 
-static void report_init(const char *opt_arg, void *userdata)
+static DDI_TAP_INIT_RESULT report_init(const char *opt_arg, void *userdata)
 {
     (void)userdata;
     gboolean json;
     if (!parse_report_args(opt_arg, &json)) {
         report_failure("ddi: unknown option in \"-z %s\": use -z ddi,sources (text) or -z ddi,sources,json",
                        opt_arg ? opt_arg : "");
-        return;
+        DDI_TAP_INIT_RETURN(false);
     }
     report *rp = g_new0(report, 1);
     rp->json = json;
@@ -317,7 +317,9 @@ static void report_init(const char *opt_arg, void *userdata)
         report_failure("ddi,sources: %s", err->str);
         g_string_free(err, TRUE);
         report_finish(rp);
+        DDI_TAP_INIT_RETURN(false);
     }
+    DDI_TAP_INIT_RETURN(true);
 }
 
 static stat_tap_ui report_ui = {
