@@ -119,6 +119,18 @@ class Runner:
         self.timeout = timeout
         self.home = tempfile.mkdtemp(prefix="ddi-fuzz-home-")
         os.chmod(self.home, 0o777)
+        # nobody may not be able to read the checkout (root's home): run a
+        # world-readable copy of the plugin and of the signature file
+        self.stage = tempfile.mkdtemp(prefix="ddi-fuzz-stage-")
+        os.chmod(self.stage, 0o755)
+        shutil.copytree(plugdir, os.path.join(self.stage, "plugins"))
+        shutil.copyfile(OWN_DB, os.path.join(self.stage, "ddi.fp"))
+        for root, dirs, files in os.walk(self.stage):
+            os.chmod(root, 0o755)
+            for f in files:
+                os.chmod(os.path.join(root, f), 0o644)
+        plugdir = os.path.join(self.stage, "plugins")
+        self.own_db = os.path.join(self.stage, "ddi.fp")
         env = ["env", "-i", "PATH=/usr/bin:/bin", "HOME=" + self.home, "TZ=UTC", "LANG=C.UTF-8",
                "WIRESHARK_PLUGIN_DIR=" + plugdir, "LD_PRELOAD=" + libasan(),
                "ASAN_OPTIONS=detect_leaks=0:exitcode=%d:abort_on_error=0:symbolize=1:"
@@ -133,7 +145,7 @@ class Runner:
 
     def run(self, capture, mode, disable_ddi=False):
         passes, out = mode
-        cmd = self.prefix + ["tshark", "-n", "-o", "ddi.own_db:" + OWN_DB]
+        cmd = self.prefix + ["tshark", "-n", "-o", "ddi.own_db:" + self.own_db]
         if passes == "two-pass":
             cmd.append("-2")
         if disable_ddi:
@@ -469,6 +481,7 @@ def main():
             log("fuzz: core harness not run: %s" % e)
             core = {"error": str(e)}
     shutil.rmtree(runner.home, ignore_errors=True)
+    shutil.rmtree(runner.stage, ignore_errors=True)
     summary = {
         "mutants": stats.mutants, "requested": args.mutants, "batches": stats.batches, "tshark_runs": stats.runs,
         "kinds": stats.kinds, "seeds": len(seeds), "captures": len(caps), "seconds": round(time.time() - t0, 1),

@@ -201,7 +201,8 @@ class WiresharkGui(unittest.TestCase):
         if os.geteuid() == 0:
             os.chown(os.path.join(conf, "recent_common"), 65534, 65534)
         cmd = T._base_cmd() + ["xvfb-run", "-a", "-s", "-screen 0 %dx%dx24" % (WIDTH, HEIGHT), sys.executable, "-B",
-                               os.path.abspath(__file__), "--driver", cls.out, os.path.abspath(SEED), T.OWN_DB]
+                               T.stage_file(os.path.abspath(__file__)), "--driver", cls.out, os.path.abspath(SEED),
+                               T.OWN_DB]
         cls.proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
         try:
             with open(os.path.join(cls.out, "result.json")) as f:

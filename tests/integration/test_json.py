@@ -11,8 +11,11 @@ What tshark 4.0 really writes, as asserted below:
   keeps the last one.  Stores that reject repeated keys (Elasticsearch) want
   the `-e` form.
 * `-T ek -e FIELD ...`: `layers` holds only the named fields, each a list of
-  strings, booleans as "1"; no key repeats.
-* `-T json`: a JSON array of packets; every value is a string, booleans "1".
+  strings, booleans as "1" (4.4+: "True", T.BOOL_TRUE); no key repeats.
+  (4.4+ also no longer repeat keys in the whole-tree form: a repeated field
+  becomes an array there.)
+* `-T json`: a JSON array of packets; every value is a string, booleans "1"
+  in the whole tree, and with -e as in `-T ek -e` (T.BOOL_TRUE).
 * `-z ddi,sources,json`: a `{"capture": {...}}` line, then one JSON object
   per source and line, printed after the packets (only the objects with -q);
   numbers are JSON numbers and booleans JSON booleans.  Every key is always
@@ -152,9 +155,9 @@ class PacketJson(unittest.TestCase):
         by = {d["layers"]["frame_number"][0]: d["layers"] for d in docs}
         s = by["3"]
         self.assertEqual(s["ip_src"], [SEED_SRC])
-        self.assertEqual(s["ddi_nat"], ["1"])
-        self.assertEqual(s["ddi_mss_pppoe"], ["1"])
-        self.assertEqual(s["ddi_conficker"], ["1"])
+        self.assertEqual(s["ddi_nat"], [T.BOOL_TRUE])
+        self.assertEqual(s["ddi_mss_pppoe"], [T.BOOL_TRUE])
+        self.assertEqual(s["ddi_conficker"], [T.BOOL_TRUE])
         self.assertEqual(s["ddi_mss_mtu"], ["1450"])
         self.assertEqual(s["ddi_retry_count"], ["1"])
         self.assertAlmostEqual(float(s["ddi_ipid_rate"][0]), 23.24, places=2)
@@ -194,7 +197,7 @@ class PacketJson(unittest.TestCase):
         pkts = json.loads(out)
         s = pkts[2]["_source"]["layers"]
         self.assertEqual(s["frame.number"], ["3"])
-        self.assertEqual(s["ddi.nat"], ["1"])
+        self.assertEqual(s["ddi.nat"], [T.BOOL_TRUE])
         self.assertEqual(s["ddi.retry.count"], ["1"])
         self.assertAlmostEqual(float(s["ddi.ipid.rate"][0]), 23.24, places=2)
 

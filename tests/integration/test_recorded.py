@@ -55,10 +55,10 @@ class Recorded(unittest.TestCase):
                     self.assertEqual(r["ddi.os.family"], exp["os"])
                     self.assertEqual(r["ddi.tool"], "")  # a kernel stack is no scanning tool
                     self.assertEqual(r["ddi.mss"], exp["mss"])
-                    self.assertEqual(r["ddi.mss.pppoe"], "1" if exp["pppoe"] == "yes" else "")
+                    self.assertEqual(r["ddi.mss.pppoe"], T.BOOL_TRUE if exp["pppoe"] == "yes" else "")
                     self.assertEqual(r["ddi.conficker"], "")
                     if exp["nat"] == "yes":
-                        self.assertEqual(r["ddi.nat"], "1")
+                        self.assertEqual(r["ddi.nat"], T.BOOL_TRUE)
                         port = int(r["tcp.srcport"])
                         if port < 32768 or port > 61000:
                             self.assertIn("source port %d" % port, r["ddi.nat.reason"])

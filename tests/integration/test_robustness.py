@@ -127,7 +127,7 @@ class CorpusRobustness(unittest.TestCase):
         for two in (False, True):
             rows = fields(path, ["tcp.flags.syn", "tcp.options.mss_val", "ddi.os", "ddi.os.family", "ddi.mss"],
                           two_pass=two)
-            syns = [r for r in rows if r["tcp.flags.syn"] in ("1", "True")]
+            syns = [r for r in rows if r["tcp.flags.syn"] == T.BOOL_TRUE]
             self.assertTrue(syns, "no SYN in the truncated trace")
             for r in rows:
                 self.assertIn(r["ddi.os.family"], ("", "unknown"), r)
@@ -150,8 +150,7 @@ class CorpusRobustness(unittest.TestCase):
                 # reads from a first fragment must be the reassembled SYN's MSS
                 whole_mss = {m for r in rows for m in r["tcp.options.mss_val"]}
                 for r in rows:
-                    partial = "1" in r["ip.flags.mf"] or "True" in r["ip.flags.mf"] or \
-                              "1" in r["ipv6.fraghdr.more"] or "True" in r["ipv6.fraghdr.more"]
+                    partial = T.BOOL_TRUE in r["ip.flags.mf"] or T.BOOL_TRUE in r["ipv6.fraghdr.more"]
                     if partial:
                         with self.subTest(capture=rel, frame=r["frame.number"], two_pass=two):
                             self.assertTrue(set(r["ddi.os.family"]) <= {"unknown"}, r)
@@ -198,7 +197,7 @@ class CorpusRobustness(unittest.TestCase):
             syn = [r for r in rows if r["tcp.flags"] == "0x0002"]
             self.assertEqual(len(syn), 1)
             self.assertEqual(syn[0]["ddi.mss"], "1452")
-            self.assertIn(syn[0]["ddi.mss.pppoe"], ("1", "True"))
+            self.assertEqual(syn[0]["ddi.mss.pppoe"], T.BOOL_TRUE)
 
     def test_encapsulations_reach_ddi(self):
         for rel in ["zeek__pppoe-over-qinq.pcap", "zeek__mixed-vlan-mpls.pcap", "sv__bug-4376_syn_retransmit_with_ts.pcap",

@@ -54,8 +54,8 @@ class SeedCapture(unittest.TestCase):
         for r in seed:
             self.assertEqual(r["ddi.mss"], "1410")
             self.assertEqual(r["ddi.mss.mtu"], "1450")
-            self.assertEqual(r["ddi.mss.pppoe"], "1")
-            self.assertEqual(r["ddi.nat"], "1")
+            self.assertEqual(r["ddi.mss.pppoe"], T.BOOL_TRUE)
+            self.assertEqual(r["ddi.nat"], T.BOOL_TRUE)
             self.assertIn("21269", r["ddi.nat.reason"])
             self.assertIn("1025-5000", r["ddi.nat.reason"])
             self.assertIn("49152-65535", r["ddi.nat.reason"])
@@ -63,7 +63,7 @@ class SeedCapture(unittest.TestCase):
             self.assertIn("Vista", r["ddi.os.evidence"])
             self.assertIn("TSval 0", r["ddi.os.evidence"])
             self.assertEqual(r["ddi.ttl.initial"], "128")
-            self.assertEqual(r["ddi.conficker"], "1")
+            self.assertEqual(r["ddi.conficker"], T.BOOL_TRUE)
         self.assertEqual(second["ddi.retry.count"], "1")
         self.assertAlmostEqual(float(second["ddi.retry.interval"]), 2.968866, places=4)
         self.assertIn("Conficker", second["ddi.verdict"])
@@ -111,7 +111,7 @@ class SeedCapture(unittest.TestCase):
         # in one pass; without it one pass must not (test above)
         rows = T.fields(SEED, ["ip.src", "ddi.conficker"], extra_opts=["ddi.capture_end:1271757640"])
         # one pass: the first SYN is shown before its retry exists
-        self.assertEqual([r["ddi.conficker"] for r in by_src(rows, SEED_SRC)], ["", "1"])
+        self.assertEqual([r["ddi.conficker"] for r in by_src(rows, SEED_SRC)], ["", T.BOOL_TRUE])
         early = T.fields(SEED, ["ip.src", "ddi.conficker"], extra_opts=["ddi.capture_end:1271757605"])
         self.assertEqual([r["ddi.conficker"] for r in by_src(early, SEED_SRC)], ["", ""])
 

@@ -48,7 +48,7 @@ class Shards(unittest.TestCase):
     def sharded(self, capture, n, two_pass=False):
         out = tempfile.mkdtemp(dir=self.tmp)
         os.chmod(out, 0o755)
-        env = dict(os.environ, DDI_BUILD_DIR=T.BUILD, DDI_JOBS="2",
+        env = dict(os.environ, DDI_BUILD_DIR=T.STAGED_BUILD, DDI_JOBS="2",
                    DDI_TSHARK_OPTS=("-2 " if two_pass else "") + "-o ddi.own_db:" + T.OWN_DB)
         p = subprocess.run(["bash", SHARD, capture, str(n), out], env=env, capture_output=True, text=True,
                            timeout=600)
