@@ -1,6 +1,7 @@
 /* compat.h — every difference between the Wireshark versions ddi builds
  * against lives here and nowhere else.  Built and tested: 4.0 (Debian 12),
- * 4.4 (Debian 13), 4.6 (Debian testing); 4.2 only by reading its headers.
+ * 4.4 (Debian 13), 4.6 (Debian testing).  4.2 is neither built nor tested
+ * here: where a switch below says 4.4, 4.2 may already be on either side.
  * Glue code uses the DDI_ / ddi_ names below instead of the raw API whenever
  * a signature, a type or a behaviour differs between those versions.
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -59,20 +60,21 @@
     } while (0)
 #endif
 
-/* stats_tree menu paths: components separated by "/" before 4.6 and by "//"
- * from 4.6 on (so a single "/" can appear in a name).  Build nested paths
+/* stats_tree menu paths: components separated by "/" in 4.0 and by "//"
+ * from 4.4 on (so a single "/" can appear in a name).  Build nested paths
  * as "Darknet" DDI_STATS_MENU_SEP "Sources". */
-#if DDI_WS_AT_LEAST(4, 6)
+#if DDI_WS_AT_LEAST(4, 4)
 #define DDI_STATS_MENU_SEP "//"
 #else
 #define DDI_STATS_MENU_SEP "/"
 #endif
 
-/* stats_tree_register_plugin() returns void before 4.6 and the new
- * stats_tree_cfg * from 4.6 on; stats_tree_register_with_group() is gone in
- * 4.6, replaced by stats_tree_set_group() on that cfg.  One call for all:
+/* stats_tree_register_plugin() returns void in 4.0 and the new
+ * stats_tree_cfg * from 4.4 on; stats_tree_register_with_group() is gone
+ * there, replaced by stats_tree_set_group() on that cfg (the issue report
+ * placed both in 4.6; 4.4's headers already have them).  One call for all:
  * registers the tree under GROUP (a register_stat_group_t). */
-#if DDI_WS_AT_LEAST(4, 6)
+#if DDI_WS_AT_LEAST(4, 4)
 #define ddi_stats_tree_register_plugin(abbr, name, path, flags, packet, init, cleanup, group)                      \
     stats_tree_set_group(stats_tree_register_plugin(abbr, name, path, flags, packet, init, cleanup), group)
 #else
