@@ -315,7 +315,7 @@ class ExpertInformationDialog(unittest.TestCase):
         cls.out = tempfile.mkdtemp(prefix="ddi-gui-expert-")
         os.chmod(cls.out, 0o777)
         cmd = T._base_cmd() + ["xvfb-run", "-a", "-s", "-screen 0 %dx%dx24" % (WIDTH, HEIGHT), sys.executable, "-B",
-                               os.path.abspath(__file__), "--expert-driver", cls.out, os.path.abspath(SEED), T.OWN_DB]
+                               T.stage_file(os.path.abspath(__file__)), "--expert-driver", cls.out, os.path.abspath(SEED), T.OWN_DB]
         cls.proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
         try:
             with open(os.path.join(cls.out, "result.json")) as f:
