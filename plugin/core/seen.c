@@ -1,0 +1,100 @@
+/* seen.c — open-addressing set of 32-bit key fingerprints.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "seen.h"
+
+#include <glib.h>
+#include <string.h>
+
+/* grow when count would exceed 7/10 of the slots (linear probing stays short) */
+#define SEEN_LOAD_NUM 7
+#define SEEN_LOAD_DEN 10
+#define SEEN_MIN_SLOTS 1024
+
+static uint32_t fingerprint(uint64_t key)
+{
+    uint32_t f = (uint32_t)(key >> 32) ^ (uint32_t)key;
+    return f ? f : 1; /* 0 marks an empty slot */
+}
+
+/* the slot comes from the fingerprint alone, so the table can grow without
+ * the original keys (Fibonacci hashing spreads it over the index bits) */
+static uint32_t home(uint32_t f, uint32_t mask) { return (uint32_t)((f * 0x9e3779b1u) ^ (f >> 16)) & mask; }
+
+void ddi_seen_init(ddi_seen_set *s) { memset(s, 0, sizeof *s); }
+
+void ddi_seen_free(ddi_seen_set *s)
+{
+    g_free(s->slots);
+    memset(s, 0, sizeof *s);
+}
+
+static void put(uint32_t *slots, uint32_t mask, uint32_t f)
+{
+    uint32_t j = home(f, mask);
+    while (slots[j] && slots[j] != f)
+        j = (j + 1) & mask;
+    slots[j] = f;
+}
+
+static void grow(ddi_seen_set *s)
+{
+    uint32_t cap = s->slots ? (s->mask + 1) * 2 : SEEN_MIN_SLOTS;
+    uint32_t *ns = g_new0(uint32_t, cap);
+    for (uint32_t i = 0; s->slots && i <= s->mask; i++)
+        if (s->slots[i])
+            put(ns, cap - 1, s->slots[i]);
+    g_free(s->slots);
+    s->slots = ns;
+    s->mask = cap - 1;
+}
+
+bool ddi_seen_has(const ddi_seen_set *s, uint64_t key)
+{
+    if (!s->slots)
+        return false;
+    uint32_t f = fingerprint(key);
+    for (uint32_t j = home(f, s->mask);; j = (j + 1) & s->mask) {
+        if (s->slots[j] == f)
+            return true;
+        if (!s->slots[j])
+            return false;
+    }
+}
+
+bool ddi_seen_add(ddi_seen_set *s, uint64_t key)
+{
+    if (ddi_seen_has(s, key))
+        return false;
+    if (!s->slots || (uint64_t)(s->count + 1) * SEEN_LOAD_DEN > (uint64_t)(s->mask + 1) * SEEN_LOAD_NUM)
+        grow(s);
+    put(s->slots, s->mask, fingerprint(key));
+    s->count++;
+    return true;
+}
+
+size_t ddi_seen_memory(const ddi_seen_set *s) { return s->slots ? ((size_t)s->mask + 1) * sizeof *s->slots : 0; }
+
+uint64_t ddi_seen_key(ddi_seen_kind kind, uint8_t tag, const ddi_addr *src, const ddi_addr *dst, uint16_t a,
+                      uint16_t b)
+{
+    /* FNV-style mixing with a splitmix64 finish: every input bit reaches
+     * both halves that make the fingerprint */
+    uint64_t h = 0xcbf29ce484222325ULL ^ ((uint64_t)kind << 8 | tag) ^ (uint64_t)src->family << 16;
+    const ddi_addr *parts[2] = {src, dst};
+    size_t alen = src->family == 6 ? 16 : 4;
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < alen; i += 4) {
+            uint32_t w;
+            memcpy(&w, parts[k]->a + i, 4);
+            h = (h ^ w) * 0x100000001b3ULL;
+            h ^= h >> 29;
+        }
+    h ^= (uint64_t)a << 16 | b;
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+    return h;
+}
