@@ -79,6 +79,9 @@ static int hf_bs_victim = DDI_ID_INIT;
 static int hf_bs_victim6 = DDI_ID_INIT;
 static int hf_bs_port = DDI_ID_INIT;
 static int hf_bs_evidence = DDI_ID_INIT;
+static int hf_exchange = DDI_ID_INIT;
+static int hf_twoway = DDI_ID_INIT;
+static int hf_retry_duplicate = DDI_ID_INIT;
 
 static int ett_ddi = DDI_ID_INIT;
 static int ett_ipid = DDI_ID_INIT;
@@ -97,6 +100,7 @@ static expert_field ei_ipid_rate = EI_INIT;
 static expert_field ei_retry = EI_INIT;
 static expert_field ei_tool = EI_INIT;
 static expert_field ei_bs = EI_INIT;
+static expert_field ei_twoway = EI_INIT;
 static expert_field ei_state_full = EI_INIT;
 static expert_field ei_sigdb = EI_INIT;
 
@@ -443,6 +447,15 @@ static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
         return;
     proto_item *ti;
     proto_tree *t;
+    if (v->duplicate) {
+        t = subtree(tree, tvb, ett_retry, &ti, "SYN duplicate, %.3f s after the previous SYN of its connection",
+                    v->dup_iv);
+        GEN(ti);
+        proto_item *di = proto_tree_add_boolean(t, hf_retry_duplicate, tvb, 0, 0, TRUE);
+        GEN(di);
+        GEN(proto_tree_add_double(t, hf_retry_interval, tvb, 0, 0, usec(v->dup_iv)));
+        return;
+    }
     if (!v->retry_count) {
         t = subtree(tree, tvb, ett_retry, &ti, "SYN: first of its connection");
         GEN(ti);
@@ -599,8 +612,30 @@ static void add_bs(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
     if (v->bs.victim_known && v->bs.has_port)
         GEN(proto_tree_add_uint(t, hf_bs_port, tvb, 0, 0, v->bs.victim_port));
     GEN(proto_tree_add_string(t, hf_bs_evidence, tvb, 0, 0, v->bs_evidence));
-    DDI_EXPERT(pinfo, ni, &ei_bs, "Backscatter (%s): %s is answering spoofed traffic; %s",
-                           ddi_backscatter_name(v->bs.kind), a, v->bs_evidence);
+    if (v->two_way)
+        DDI_EXPERT(pinfo, ni, &ei_bs, "Possible backscatter (%s) in a two-way capture: %s may be answering spoofed "
+                                      "traffic, or traffic the capture does not show; %s",
+                   ddi_backscatter_name(v->bs.kind), a, v->bs_evidence);
+    else
+        DDI_EXPERT(pinfo, ni, &ei_bs, "Backscatter (%s): %s is answering spoofed traffic; %s",
+                   ddi_backscatter_name(v->bs.kind), a, v->bs_evidence);
+}
+
+/* A reply the capture explains: say why it is no backscatter. */
+static void add_exchange(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_verdict *v)
+{
+    if (v->bs_seen != DDI_BS_SEEN_NONE)
+        GEN(proto_tree_add_string_format_value(tree, hf_exchange, tvb, 0, 0, ddi_backscatter_seen_name(v->bs_seen),
+                                               "%s", v->bs_evidence[0] ? v->bs_evidence
+                                                                       : ddi_backscatter_seen_name(v->bs_seen)));
+    if (v->two_way_here) {
+        proto_item *ti = proto_tree_add_boolean(tree, hf_twoway, tvb, 0, 0, TRUE);
+        GEN(ti);
+        DDI_EXPERT(pinfo, ti, &ei_twoway,
+                   "Two-way traffic: this packet answers one sent earlier in the capture, so the capture is no "
+                   "pure telescope; from here on backscatter is only possible and answered SYNs are no sign of a "
+                   "stateless sender or of giving up");
+    }
 }
 
 static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_frame_rec *rec, const ddi_verdict *v)
@@ -631,6 +666,7 @@ static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
         GEN(proto_tree_add_string_format_value(t, hf_sender, tvb, 0, 0, "undetermined", "undetermined: %s",
                                                v->sender_why));
     add_tool(t, tvb, pinfo, v);
+    add_exchange(t, tvb, pinfo, v);
     add_bs(t, tvb, pinfo, v);
     add_os(t, tvb, v);
     add_link(t, tvb, pinfo, v);
@@ -644,7 +680,7 @@ static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
 static unsigned wanted_text(proto_tree *tree)
 {
     static int *const evidence_hfs[] = {&hf_os_evidence, &hf_os_sig, &hf_nat_reason, &hf_tool_evidence,
-                                        &hf_bs_evidence, &hf_clue};
+                                        &hf_bs_evidence, &hf_clue, &hf_exchange};
     /* expert summaries quote the evidence */
     if (have_tap_listener(ddi_tap) || experts_on)
         return DDI_EXPLAIN_ALL;
@@ -661,6 +697,7 @@ static gboolean wants_experts(proto_tree *tree)
     static int *const expert_hfs[] = {&hf_ws_expert,       &ei_conficker.hf, &ei_nat[0].hf, &ei_nat[1].hf,
                                       &ei_nat[2].hf,       &ei_nat[3].hf,    &ei_nat[4].hf, &ei_mss.hf,
                                       &ei_ipid_rate.hf,    &ei_retry.hf,     &ei_tool.hf,   &ei_bs.hf,
+                                      &ei_twoway.hf,
                                       &ei_state_full.hf,   &ei_sigdb.hf};
     if (expert_tap_id >= 0 && have_tap_listener(expert_tap_id))
         return TRUE;
@@ -813,6 +850,16 @@ void proto_register_ddi(void)
         {&hf_bs_victim6, {"Victim (IPv6)", "ddi.backscatter.victim6", FT_IPv6, BASE_NONE, NULL, 0, NULL, HFILL}},
         {&hf_bs_port, {"Victim port", "ddi.backscatter.port", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL}},
         {&hf_bs_evidence, {"Backscatter evidence", "ddi.backscatter.evidence", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
+        {&hf_exchange, {"Answers a captured packet", "ddi.exchange", FT_STRING, BASE_NONE, NULL, 0,
+                        "A reply of a backscatter class (SYN-ACK, RST, ICMP error or reply) that answers a packet seen "
+                        "earlier in this capture: an observed exchange, not backscatter", HFILL}},
+        {&hf_twoway, {"Two-way traffic", "ddi.twoway", FT_BOOLEAN, BASE_NONE, NULL, 0,
+                      "Set on the packet where the capture first shows a host answering a packet seen earlier: the "
+                      "capture is no pure telescope, and telescope-only claims are qualified from here on", HFILL}},
+        {&hf_retry_duplicate, {"SYN duplicate", "ddi.retry.duplicate", FT_BOOLEAN, BASE_NONE, NULL, 0,
+                               "A copy of an earlier SYN (same addresses, ports, ISN) less than 0.2 s later: faster "
+                               "than any stack's retransmission timer (RFC 6298 1 s initial RTO; Linux TCP_RTO_MIN "
+                               "200 ms), so no retry", HFILL}},
     };
     static gint *ett[] = {&ett_ddi, &ett_ipid, &ett_retry, &ett_os, &ett_link, &ett_nat, &ett_tool, &ett_bs, &ett_clues};
     static ei_register_info ei[] = {
@@ -828,6 +875,8 @@ void proto_register_ddi(void)
         {&ei_retry, {"ddi.expert.retry", PI_SEQUENCE, PI_NOTE, "SYN retransmission", EXPFILL}},
         {&ei_tool, {"ddi.expert.tool", PI_SECURITY, PI_NOTE, "Scanning tool fingerprint", EXPFILL}},
         {&ei_bs, {"ddi.expert.backscatter", PI_SECURITY, PI_NOTE, "Backscatter from a spoofed attack", EXPFILL}},
+        {&ei_twoway, {"ddi.expert.twoway", PI_ASSUMPTION, PI_NOTE, "Two-way traffic: not a pure telescope capture",
+                      EXPFILL}},
         {&ei_state_full, {"ddi.expert.state_full", PI_DEBUG, PI_WARN, "ddi state table full", EXPFILL}},
         {&ei_sigdb, {"ddi.expert.sigdb", PI_DEBUG, PI_WARN, "Signature database problem", EXPFILL}},
     };

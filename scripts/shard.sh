@@ -15,6 +15,14 @@
 #    go to shard 0.  The splitter also prints the capture's end time (the
 #    latest timestamp of a packet with an IP source, which is what ddi
 #    itself uses as the horizon).
+#    A reply is backscatter only if the capture does not show the packet it
+#    answers, which another host sent: so a packet also goes, as context, to
+#    the shard of its destination when that destination sends packets itself
+#    somewhere in the capture (a first read collects the senders).  A pure
+#    telescope's dark addresses never send, so its packets are not copied.
+#    Likewise a host's packets go to the shards of the hosts sending it ICMP
+#    errors (a traceroute's routers).  Limit on two-way captures: the point
+#    where the capture first shows two-way traffic is each shard's own.
 # 2. GNU parallel runs, for every shard,
 #        tshark -n -r SHARD -q -o ddi.capture_end:END -z ddi,sources,json
 #    so whole-capture verdicts (Conficker-style "one retry, then silence")
@@ -24,7 +32,9 @@
 #    (8 jobs on each host, ':' is this one; every host needs tshark with the
 #    plugin installed and must see OUTDIR at the same path, e.g. over NFS).
 # 3. The per-source JSON lines of all shards are merged, sorted by "src",
-#    into OUTDIR/sources.jsonl.  A source found in two shards is an error.
+#    into OUTDIR/sources.jsonl, each taken from the shard that owns the
+#    source (context packets give partial lines elsewhere, which are
+#    dropped).  A source found in two owning shards is an error.
 #
 # Environment:
 #   DDI_JOBS           parallel jobs (default: nproc)
@@ -75,7 +85,8 @@ DEPTH = 8
 
 
 def ip_source(b, off, depth=0):
-    """Source address (bytes) ddi analyses in the IP packet at b[off:], or None."""
+    """(source, destination, is an ICMP error) of the IP header ddi analyses
+    in the IP packet at b[off:] (addresses as bytes), or None."""
     if depth > DEPTH or off >= len(b):
         return None
     ver = b[off] >> 4
@@ -83,10 +94,11 @@ def ip_source(b, off, depth=0):
         if len(b) < off + 20:
             return None
         ihl = (b[off] & 15) * 4
-        src = b"\x04" + bytes(b[off + 12:off + 16])
         proto = b[off + 9]
         frag = struct.unpack_from(">H", b, off + 6)[0]
         l4 = off + max(ihl, 20)
+        err = proto == 1 and not frag & 0x1FFF and len(b) > l4 and b[l4] in ICMP4_ERRORS
+        src = (b"\x04" + bytes(b[off + 12:off + 16]), b"\x04" + bytes(b[off + 16:off + 20]), err)
         if frag & 0x1FFF:       # not the first fragment: no L4 header here
             return src
         inner = l4_inner(b, l4, proto, 4, depth)
@@ -94,19 +106,20 @@ def ip_source(b, off, depth=0):
     if ver == 6:
         if len(b) < off + 40:
             return None
-        src = b"\x06" + bytes(b[off + 8:off + 24])
+        src = [b"\x06" + bytes(b[off + 8:off + 24]), b"\x06" + bytes(b[off + 24:off + 40]), False]
         nh, p = b[off + 6], off + 40
         for _ in range(DEPTH):
             if nh in IP6_EXT and len(b) >= p + 2:
                 nh, p = b[p], p + (b[p + 1] + 1) * 8
             elif nh == 44 and len(b) >= p + 8:   # fragment header
                 if struct.unpack_from(">H", b, p + 2)[0] & 0xFFF8:
-                    return src
+                    return tuple(src)
                 nh, p = b[p], p + 8
             else:
                 break
+        src[2] = nh == 58 and len(b) > p and b[p] in ICMP6_ERRORS
         inner = l4_inner(b, p, nh, 6, depth)
-        return inner or src
+        return inner or tuple(src)
     return None
 
 
@@ -250,106 +263,159 @@ def shard_of(src):
     return zlib.crc32(src) % n if src else 0
 
 
-end = None
-with open(cap, "rb") as f:
-    head = f.read(4)
-    f.seek(0)
-    if head == b"\x0a\x0d\x0d\x0a":
-        ext = "pcapng"
-        outs = [open(os.path.join(outdir, "shard-%d.pcapng" % k), "wb") for k in range(n)]
-        endian, links, tsres = "<", {}, {}
-        while True:
-            hdr = f.read(8)
-            if len(hdr) < 8:
-                if hdr:
-                    sys.exit("shard.sh: %s: truncated pcapng block" % cap)
-                break
-            if hdr[:4] == b"\x0a\x0d\x0d\x0a":
-                bom = f.read(4)
-                endian = "<" if bom == b"\x4d\x3c\x2b\x1a" else ">"
-                btype, blen = struct.unpack(endian + "II", hdr)
-                body = bom + f.read(blen - 12)
-                links, tsres = {}, {}
-                idb_count = 0
-            else:
-                btype, blen = struct.unpack(endian + "II", hdr)
-                if blen < 12 or blen % 4:
-                    sys.exit("shard.sh: %s: bad pcapng block length %d" % (cap, blen))
-                body = f.read(blen - 8)
-            if len(body) != blen - 8:
-                sys.exit("shard.sh: %s: truncated pcapng block" % cap)
-            block = hdr + body
-            if btype == 1:                                # IDB: every shard needs every interface
-                links[idb_count] = struct.unpack_from(endian + "H", body, 0)[0]
-                # if_tsresol option (9)
-                res, o = 10 ** -6, 8
-                while o + 4 <= len(body) - 4:
-                    code, ln = struct.unpack_from(endian + "HH", body, o)
-                    if code == 0:
-                        break
-                    if code == 9 and ln >= 1:
-                        v = body[o + 4]
-                        res = 2.0 ** -(v & 0x7F) if v & 0x80 else 10.0 ** -v
-                    o += 4 + (ln + 3) // 4 * 4
-                tsres[idb_count] = res
-                idb_count += 1
-                for o_ in outs:
-                    o_.write(block)
-            elif btype in (6, 2):                         # EPB, obsolete PB
-                if btype == 6:
-                    iface, tsh, tsl, caplen = struct.unpack_from(endian + "IIII", body, 0)
-                else:
-                    iface, _drops, tsh, tsl, caplen = struct.unpack_from(endian + "HHIII", body, 0)
-                data = body[20:20 + caplen]
-                src = source(links.get(iface, -1), data)
-                if src:
-                    ts = ((tsh << 32) | tsl) * tsres.get(iface, 1e-6)
-                    if end is None or ts > end:
-                        end = ts
-                outs[shard_of(src)].write(block)
-            elif btype == 3:                              # SPB: interface 0, no timestamp
-                data = body[4:]
-                outs[shard_of(source(links.get(0, -1), data))].write(block)
-            else:                                         # SHB, NRB, ISB, DSB, custom...: to every shard
-                for o_ in outs:
-                    o_.write(block)
-    else:
-        ext = "pcap"
-        gh = f.read(24)
-        if len(gh) < 24:
-            sys.exit("shard.sh: %s: not a pcap or pcapng file" % cap)
-        magic = gh[:4]
-        formats = {b"\xd4\xc3\xb2\xa1": ("<", 1e-6), b"\xa1\xb2\xc3\xd4": (">", 1e-6),
-                   b"\x4d\x3c\xb2\xa1": ("<", 1e-9), b"\xa1\xb2\x3c\x4d": (">", 1e-9)}
-        if magic not in formats:
-            sys.exit("shard.sh: %s: unsupported capture format (magic %s); convert it with editcap -F pcapng"
-                     % (cap, magic.hex()))
-        endian, unit = formats[magic]
-        linktype = struct.unpack_from(endian + "I", gh, 20)[0] & 0x0FFFFFFF
-        outs = [open(os.path.join(outdir, "shard-%d.pcap" % k), "wb") for k in range(n)]
-        for o_ in outs:
-            o_.write(gh)
-        rec = struct.Struct(endian + "IIII")
-        while True:
-            rh = f.read(16)
-            if len(rh) < 16:
-                if rh:
-                    sys.exit("shard.sh: %s: truncated record header" % cap)
-                break
-            sec, frac, incl, _orig = rec.unpack(rh)
-            data = f.read(incl)
-            if len(data) != incl:
-                sys.exit("shard.sh: %s: truncated record" % cap)
-            src = source(linktype, data)
-            if src:
-                ts = sec + frac * unit
-                if end is None or ts > end:
-                    end = ts
-            o_ = outs[shard_of(src)]
-            o_.write(rh)
-            o_.write(data)
-for o_ in outs:
-    o_.close()
+def targets(addrs, senders, errors):
+    """The shards a packet goes to: its source's; its destination's when the
+    destination sends too (context for judging replies); and those of the
+    hosts that send ICMP errors to its source (context for judging them,
+    e.g. the routers answering a traceroute)."""
+    if not addrs:
+        return (0,)
+    out = {shard_of(addrs[0])}
+    if senders is not None:
+        if addrs[1] in senders:
+            out.add(shard_of(addrs[1]))
+        out |= errors.get(addrs[0], set())
+    return sorted(out)
+
+
+def split(senders, errors):
+  """One read of the capture.  senders is None: collect and return the set of
+  source addresses and, per destination of ICMP errors, the shards of their
+  senders; otherwise write the shards."""
+  found, errs = set(), {}
+
+  def note(addrs):
+      found.add(addrs[0])
+      if addrs[2]:
+          errs.setdefault(addrs[1], set()).add(shard_of(addrs[0]))
+
+  end = None
+  ext = None
+  with open(cap, "rb") as f:
+      head = f.read(4)
+      f.seek(0)
+      if head == b"\x0a\x0d\x0d\x0a":
+          ext = "pcapng"
+          outs = [opener(senders)(os.path.join(outdir, "shard-%d.pcapng" % k), "wb") for k in range(n)]
+          endian, links, tsres = "<", {}, {}
+          while True:
+              hdr = f.read(8)
+              if len(hdr) < 8:
+                  if hdr:
+                      sys.exit("shard.sh: %s: truncated pcapng block" % cap)
+                  break
+              if hdr[:4] == b"\x0a\x0d\x0d\x0a":
+                  bom = f.read(4)
+                  endian = "<" if bom == b"\x4d\x3c\x2b\x1a" else ">"
+                  btype, blen = struct.unpack(endian + "II", hdr)
+                  body = bom + f.read(blen - 12)
+                  links, tsres = {}, {}
+                  idb_count = 0
+              else:
+                  btype, blen = struct.unpack(endian + "II", hdr)
+                  if blen < 12 or blen % 4:
+                      sys.exit("shard.sh: %s: bad pcapng block length %d" % (cap, blen))
+                  body = f.read(blen - 8)
+              if len(body) != blen - 8:
+                  sys.exit("shard.sh: %s: truncated pcapng block" % cap)
+              block = hdr + body
+              if btype == 1:                                # IDB: every shard needs every interface
+                  links[idb_count] = struct.unpack_from(endian + "H", body, 0)[0]
+                  # if_tsresol option (9)
+                  res, o = 10 ** -6, 8
+                  while o + 4 <= len(body) - 4:
+                      code, ln = struct.unpack_from(endian + "HH", body, o)
+                      if code == 0:
+                          break
+                      if code == 9 and ln >= 1:
+                          v = body[o + 4]
+                          res = 2.0 ** -(v & 0x7F) if v & 0x80 else 10.0 ** -v
+                      o += 4 + (ln + 3) // 4 * 4
+                  tsres[idb_count] = res
+                  idb_count += 1
+                  for o_ in outs:
+                      o_.write(block)
+              elif btype in (6, 2):                         # EPB, obsolete PB
+                  if btype == 6:
+                      iface, tsh, tsl, caplen = struct.unpack_from(endian + "IIII", body, 0)
+                  else:
+                      iface, _drops, tsh, tsl, caplen = struct.unpack_from(endian + "HHIII", body, 0)
+                  data = body[20:20 + caplen]
+                  addrs = source(links.get(iface, -1), data)
+                  if addrs:
+                      note(addrs)
+                      ts = ((tsh << 32) | tsl) * tsres.get(iface, 1e-6)
+                      if end is None or ts > end:
+                          end = ts
+                  for k in targets(addrs, senders, errors):
+                      outs[k].write(block)
+              elif btype == 3:                              # SPB: interface 0, no timestamp
+                  data = body[4:]
+                  addrs = source(links.get(0, -1), data)
+                  if addrs:
+                      note(addrs)
+                  for k in targets(addrs, senders, errors):
+                      outs[k].write(block)
+              else:                                         # SHB, NRB, ISB, DSB, custom...: to every shard
+                  for o_ in outs:
+                      o_.write(block)
+      else:
+          ext = "pcap"
+          gh = f.read(24)
+          if len(gh) < 24:
+              sys.exit("shard.sh: %s: not a pcap or pcapng file" % cap)
+          magic = gh[:4]
+          formats = {b"\xd4\xc3\xb2\xa1": ("<", 1e-6), b"\xa1\xb2\xc3\xd4": (">", 1e-6),
+                     b"\x4d\x3c\xb2\xa1": ("<", 1e-9), b"\xa1\xb2\x3c\x4d": (">", 1e-9)}
+          if magic not in formats:
+              sys.exit("shard.sh: %s: unsupported capture format (magic %s); convert it with editcap -F pcapng"
+                       % (cap, magic.hex()))
+          endian, unit = formats[magic]
+          linktype = struct.unpack_from(endian + "I", gh, 20)[0] & 0x0FFFFFFF
+          outs = [opener(senders)(os.path.join(outdir, "shard-%d.pcap" % k), "wb") for k in range(n)]
+          for o_ in outs:
+              o_.write(gh)
+          rec = struct.Struct(endian + "IIII")
+          while True:
+              rh = f.read(16)
+              if len(rh) < 16:
+                  if rh:
+                      sys.exit("shard.sh: %s: truncated record header" % cap)
+                  break
+              sec, frac, incl, _orig = rec.unpack(rh)
+              data = f.read(incl)
+              if len(data) != incl:
+                  sys.exit("shard.sh: %s: truncated record" % cap)
+              addrs = source(linktype, data)
+              if addrs:
+                  note(addrs)
+                  ts = sec + frac * unit
+                  if end is None or ts > end:
+                      end = ts
+              for k in targets(addrs, senders, errors):
+                  outs[k].write(rh)
+                  outs[k].write(data)
+  for o_ in outs:
+      o_.close()
+  return (found, errs) if senders is None else (end, ext)
+
+
+class Null:
+    def write(self, _):
+        pass
+
+    def close(self):
+        pass
+
+
+def opener(senders):
+    if senders is None:
+        return lambda path, mode: Null()
+    return open
+
+
+senders, errors = split(None, None)
+end, ext = split(senders, errors)
 print("%.9f %s" % (end if end is not None else 0.0, ext))
 PYEOF
 )
@@ -407,10 +473,16 @@ for e in "$outdir"/parts/*.err; do
 done
 
 # ------------------------------------------------------------------ merge
-"$PY" - "$outdir/sources.jsonl" "$outdir"/parts/shard-*.jsonl <<'PYEOF'
-import json, sys
+"$PY" - "$outdir/sources.jsonl" "$n" "$outdir"/parts/shard-*.jsonl <<'PYEOF'
+import ipaddress, json, os, re, sys, zlib
 
-out, parts = sys.argv[1], sys.argv[2:]
+out, n, parts = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+
+
+def owner(src):
+    a = ipaddress.ip_address(src)
+    return zlib.crc32((b"\x04" if a.version == 4 else b"\x06") + a.packed) % n
+
 rows, where = [], {}
 for p in parts:
     with open(p, encoding="utf-8") as f:
@@ -422,6 +494,8 @@ for p in parts:
             if "src" not in obj:  # the shard's {"capture": ...} header describes the shard only
                 continue
             src = obj["src"]
+            if owner(src) != int(re.search(r"shard-(\d+)\.jsonl$", p).group(1)):
+                continue  # only context packets of this source were here
             if src in where:
                 sys.exit("shard.sh: source %s is in two shards (%s, %s): the splitter disagrees with ddi "
                          "about which address is the source" % (src, where[src], p))

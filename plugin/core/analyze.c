@@ -14,15 +14,24 @@
 
 static bool tool_is_crafted(ddi_tool t) { return t != DDI_TOOL_NONE; }
 
+/* Earlier SYNs of this SYN's connection, 0 for a duplicate (a copy sooner
+ * than any retransmission timer) and for packets that are no SYN. */
+static unsigned frame_retries(const ddi_frame_rec *rec, const ddi_pkt *p)
+{
+    if (!ddi_pkt_is_syn(p) || !rec->retry_count || ddi_retry_is_duplicate(rec->retry_iv))
+        return 0;
+    return rec->retry_count;
+}
+
 static void os_input(const ddi_pkt *p, const ddi_p0fdb *db, const ddi_frame_rec *rec, const ddi_conn *c,
                      bool explain, ddi_os_input *in)
 {
     in->explain = explain;
     in->p = p;
     in->db = db;
-    in->retry_count = rec->retry_count;
+    in->retry_count = (uint8_t)frame_retries(rec, p);
     /* gap1 is fixed once the second SYN is seen, so it is the same on every pass */
-    in->retry_gap1 = rec->retry_count && c ? c->gap1 : 0;
+    in->retry_gap1 = in->retry_count && c ? c->gap1 : 0;
     in->ipid = (ddi_ipid_class)rec->ipid_class;
 }
 
@@ -50,6 +59,53 @@ static bool wants_os(const ddi_pkt *p, ddi_tool tool)
     return ddi_pkt_is_syn(p) && !tool_is_crafted(tool);
 }
 
+/* A SYN-ACK or RST(-ACK) answering a SYN: the SYN's sender was answered, so
+ * its silence afterwards is no evidence of a stateless scanner or of
+ * Conficker's give-up.  The connection is found by its ISN where the reply
+ * acknowledges it (ISN + 1, RFC 793 §3.4).  scripts/shard.sh puts the reply
+ * in the SYN sender's shard too, so sharded runs see the same. */
+static void mark_answered(ddi_state *st, const ddi_pkt *p)
+{
+    ddi_source *b = ddi_state_source(st, ddi_state_source_find(st, &p->dst));
+    if (!b)
+        return;
+    b->sum.flags |= DDI_ACC_ANSWERED;
+    if (p->tcp.flags & DDI_TH_ACK) {
+        uint64_t key = ddi_conn_key_parts(p->ver, &p->dst, &p->src, p->tcp.dport, p->tcp.sport, p->tcp.ack - 1);
+        ddi_conn *c = ddi_state_conn(st, ddi_state_conn_find(st, key));
+        if (c)
+            c->answered = true;
+    }
+}
+
+/* What earlier packets this one answers; remembers what it shows sent; notes
+ * where the capture first shows two-way traffic. */
+static ddi_bs_seen observe_seen(ddi_state *st, const ddi_pkt *p, bool src_sent)
+{
+    ddi_bs_result cls;
+    bool is_cls = ddi_backscatter_classify(p, &cls);
+    ddi_bs_seen seen = DDI_BS_SEEN_NONE;
+    /* replies always; other packets only until two-way traffic is known */
+    if (is_cls || (!st->two_way_frame && !ddi_pkt_is_syn(p))) {
+        bool unknown = st->src_dropped > 0; /* a full table forgets senders: look anyway */
+        ddi_bs_gate g = {
+            .dst_sent = unknown || ddi_state_source_find(st, &p->dst),
+            .src_sent = src_sent,
+            .quoted_src_sent = p->has_quote && (unknown || ddi_state_source_find(st, &p->quote.src)),
+            .quoted_dst_sent = p->has_quote && (unknown || ddi_state_source_find(st, &p->quote.dst)),
+        };
+        seen = ddi_backscatter_seen(&st->seen, p, is_cls ? &cls : NULL, &g);
+    }
+    if (seen == DDI_BS_SEEN_ANSWERS_SYN && is_cls && cls.proto == 6)
+        mark_answered(st, p);
+    if (ddi_backscatter_seen_two_way(seen) && !st->two_way_frame) {
+        st->two_way_frame = p->frame ? p->frame : (uint32_t)st->packets;
+        st->two_way_ts = p->ts;
+    }
+    ddi_backscatter_record(&st->seen, p, is_cls && seen == DDI_BS_SEEN_NONE);
+    return is_cls ? seen : DDI_BS_SEEN_NONE;
+}
+
 void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame_rec *rec)
 {
     memset(rec, 0, sizeof *rec);
@@ -64,10 +120,12 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
 
     bool created;
     uint32_t si = ddi_state_source_get(st, &p->src, &created);
+    ddi_bs_seen seen = observe_seen(st, p, !si || !created);
     if (!si) {
         rec->flags = DDI_FR_SRC_FULL;
         return;
     }
+    ddi_frame_set_seen(rec, seen);
     ddi_source *s = ddi_state_source(st, si);
     rec->flags |= DDI_FR_ANALYSED;
     if (created) {
@@ -118,6 +176,11 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
                 double since_first = p->ts - c->first_ts;
                 rec->retry_count = c->count < 15 ? c->count : 15;
                 rec->retry_iv = (float)(since_first - c->last_dt);
+            }
+            /* a copy sooner than any retransmission timer: no retry, the
+             * connection's schedule stays as it was */
+            if (c && !created && !ddi_retry_is_duplicate(rec->retry_iv)) {
+                double since_first = p->ts - c->first_ts;
                 if (c->count == 1)
                     c->gap1 = (float)since_first;
                 c->prev_dt = c->last_dt;
@@ -127,6 +190,8 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
                 retrans_plus1 = p->ver == 4 && p->ip_id == (uint16_t)(c->last_ipid + 1);
                 c->last_ipid = p->ip_id;
                 s->retries++;
+            } else if (c && !created) {
+                s->syns_dup++;
             }
             if (c)
                 rec->flags |= DDI_FR_HAS_CONN;
@@ -171,7 +236,7 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
         os_label = ddi_summary_label_id(&st->labels, os.label);
     }
     ddi_bs_result bs;
-    bool is_bs = ddi_backscatter_classify(p, &bs);
+    bool is_bs = ddi_backscatter_classify(p, &bs) && seen == DDI_BS_SEEN_NONE;
     ddi_summary_observe(&s->sum, p, tool, has_os ? &os : NULL, os_label, is_bs ? &bs : NULL, ipid_counted,
                         rec->ipid_gap, p->ts - s->first_ts);
     if (nat && !s->nat_bits)
@@ -194,12 +259,14 @@ static void build_summary(ddi_verdict *v)
         ddi_sb_clause(&b, "%s", ddi_tool_name(v->tool));
     if (v->has_bs) {
         char a[48];
-        ddi_sb_clause(&b, "backscatter %s", ddi_backscatter_name(v->bs.kind));
+        ddi_sb_clause(&b, "%sbackscatter %s", v->two_way ? "possible " : "", ddi_backscatter_name(v->bs.kind));
         if (v->bs.victim_known) {
             ddi_sb_add(&b, " from %s", ddi_addr_str(&v->bs.victim, a, sizeof a));
             if (v->bs.has_port)
                 ddi_sb_add(&b, " port %u", v->bs.victim_port);
         }
+        if (v->two_way)
+            ddi_sb_add(&b, " (two-way capture)");
     }
     if (v->has_os && v->os.family != DDI_OS_UNKNOWN) {
         ddi_sb_clause(&b, "%s", v->os.label);
@@ -230,10 +297,22 @@ static void build_summary(ddi_verdict *v)
     }
     if (v->retry_count)
         ddi_sb_clause(&b, "SYN retry #%u after %.2f s", v->retry_count, v->retry_iv);
+    if (v->duplicate)
+        ddi_sb_clause(&b, "duplicate SYN %.3f s after the previous (faster than any retransmission timer)", v->dup_iv);
     if (v->conficker == DDI_CONF_YES)
         ddi_sb_clause(&b, "Conficker-style single retry");
     if (!b.len)
         ddi_sb_add(&b, "nothing notable");
+}
+
+/* In a two-way capture a reply may answer a packet sent before the capture
+ * began, or one the capture missed: backscatter is then a candidate only. */
+static void two_way_caveat(ddi_verdict *v)
+{
+    ddi_sb b = {v->bs_evidence, strlen(v->bs_evidence), sizeof v->bs_evidence};
+    ddi_sb_clause(&b, "but this capture is two-way (since frame %u), so the packet may also answer one sent before "
+                      "the capture began or not captured",
+                  v->two_way_frame);
 }
 
 void ddi_verdict_build(const ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, const ddi_frame_rec *rec,
@@ -273,13 +352,17 @@ void ddi_verdict_build_ex(const ddi_state *st, const ddi_p0fdb *db, const ddi_pk
         v->rate_est = ddi_ipid_estimate_of(v->ipid_class, rec->ipid_samples, rec->ipid_advance, 0);
     }
 
-    v->retry_count = rec->retry_count;
-    v->retry_iv = rec->retry_iv;
+    v->retry_count = (uint8_t)frame_retries(rec, p);
+    if (v->retry_count)
+        v->retry_iv = rec->retry_iv;
+    v->duplicate = v->syn && rec->retry_count && !v->retry_count;
+    if (v->duplicate)
+        v->dup_iv = rec->retry_iv;
     if (c) {
         v->conn_known = true;
         v->conn = ddi_conn_history(c);
-        v->retry_gap1 = rec->retry_count ? c->gap1 : 0;
-        if (rec->retry_count == 2)
+        v->retry_gap1 = v->retry_count ? c->gap1 : 0;
+        if (v->retry_count == 2)
             v->backoff = ddi_retry_backoff_text(c->gap1, rec->retry_iv);
         v->conficker = ddi_retry_conficker(&v->conn, st->horizon);
         v->observed_after = st->horizon - c->first_ts;
@@ -287,9 +370,12 @@ void ddi_verdict_build_ex(const ddi_state *st, const ddi_p0fdb *db, const ddi_pk
 
     v->horizon = st->horizon;
     if (v->src && v->src->syns)
-        ddi_sender_verdict(v->src->syns, v->src->retries, v->src->sum.flags & DDI_ACC_ANSWERED,
+        /* duplicates say nothing about retransmitting (retry.h) */
+        ddi_sender_verdict(v->src->syns - v->src->syns_dup, v->src->retries, v->src->sum.flags & DDI_ACC_ANSWERED,
                            v->src->first_ts + v->src->first_syn_off, st->horizon, &v->sender, v->sender_why,
                            sizeof v->sender_why);
+    v->two_way = ddi_state_two_way(st, p->frame, &v->two_way_frame, NULL);
+    v->two_way_here = v->two_way && v->two_way_frame == p->frame;
 
     if (wants_os(p, v->tool)) {
         ddi_os_input in;
@@ -309,9 +395,16 @@ void ddi_verdict_build_ex(const ddi_state *st, const ddi_p0fdb *db, const ddi_pk
 
     if (v->tool != DDI_TOOL_NONE && evidence)
         ddi_tool_evidence(v->tool, p, v->tool_evidence, sizeof v->tool_evidence);
-    v->has_bs = ddi_backscatter_classify(p, &v->bs);
-    if (v->has_bs && evidence)
+    bool cls = ddi_backscatter_classify(p, &v->bs);
+    v->bs_seen = cls ? (ddi_bs_seen)ddi_frame_seen(rec, p) : DDI_BS_SEEN_NONE;
+    v->has_bs = cls && v->bs_seen == DDI_BS_SEEN_NONE;
+    if (v->has_bs && evidence) {
         ddi_backscatter_evidence(&v->bs, p, v->bs_evidence, sizeof v->bs_evidence);
+        if (v->two_way)
+            two_way_caveat(v);
+    } else if (v->bs_seen && evidence) {
+        ddi_backscatter_seen_evidence(v->bs_seen, &v->bs, p, v->bs_evidence, sizeof v->bs_evidence);
+    }
     if (explain & DDI_EXPLAIN_SUMMARY)
         build_summary(v);
 }

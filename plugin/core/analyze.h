@@ -26,8 +26,10 @@ typedef struct ddi_verdict {
     ddi_ipid_class ipid_class;
 
     /* SYN retransmission (point-in-time) and the Conficker verdict (whole capture) */
-    uint8_t retry_count;
+    uint8_t retry_count;      /* 0 for a duplicate */
     double retry_iv, retry_gap1;
+    bool duplicate;           /* a copy of an earlier SYN sooner than any retransmission timer (retry.h) */
+    double dup_iv;            /* seconds after that SYN */
     const char *backoff;
     bool conn_known;
     uint32_t conn_idx;        /* connection index + 1 (0 = none) */
@@ -50,8 +52,15 @@ typedef struct ddi_verdict {
     char tool_evidence[256];
 
     bool has_bs;
-    ddi_bs_result bs;
-    char bs_evidence[256];
+    ddi_bs_result bs;         /* the class; has_bs only when the capture does not explain the packet */
+    ddi_bs_seen bs_seen;      /* a backscatter-class packet answering what the capture shows (not backscatter) */
+    char bs_evidence[512];    /* backscatter evidence, or why bs_seen rules it out */
+
+    /* two-way traffic (point-in-time): the capture has shown a packet
+     * answering one seen earlier, at or before this frame */
+    bool two_way;
+    bool two_way_here;        /* this is the packet where it became evident */
+    uint32_t two_way_frame;
 
     char summary[512];
 } ddi_verdict;

@@ -242,3 +242,217 @@ void ddi_backscatter_evidence(const ddi_bs_result *r, const ddi_pkt *p, char *bu
         ddi_sb_add(&s, " port %u", r->victim_port);
     ddi_sb_add(&s, " (corsaro3 plugins/corsaro_dos.c process_icmp_packet)");
 }
+
+/* ------------------------------------------------- what the capture shows */
+
+/* The reply type an ICMP request asks for (tags its key), or -1. */
+static int icmp_reply_type(uint8_t ver, uint8_t type)
+{
+    if (ver == 6)
+        return type == 128 ? 129 : -1; /* RFC 4443 §4.1 */
+    switch (type) {
+    case 8: return 0;   /* echo (RFC 792) */
+    case 13: return 14; /* timestamp */
+    case 15: return 16; /* information */
+    case 17: return 18; /* address mask (RFC 950) */
+    default: return -1;
+    }
+}
+
+static bool has_tcp(const ddi_seen_set *set, const ddi_addr *src, const ddi_addr *dst, uint16_t sport,
+                    uint16_t dport, bool with_bs, ddi_bs_seen *how)
+{
+    if (ddi_seen_has(set, ddi_seen_key(DDI_SEEN_TCP_SYN, 0, src, dst, sport, dport))) {
+        *how = DDI_BS_SEEN_ANSWERS_SYN;
+        return true;
+    }
+    if (ddi_seen_has(set, ddi_seen_key(DDI_SEEN_TCP, 0, src, dst, sport, dport)) ||
+        (with_bs && ddi_seen_has(set, ddi_seen_key(DDI_SEEN_TCP_BS, 0, src, dst, sport, dport)))) {
+        *how = DDI_BS_SEEN_ANSWERS_PKT;
+        return true;
+    }
+    return false;
+}
+
+/* The quoted packet answers a flow its destination opened: the TCP or UDP
+ * flow in the other direction was seen sent. */
+static bool quoted_reply(const ddi_seen_set *set, const ddi_quote *q)
+{
+    ddi_bs_seen how;
+    if (!q->has_ports)
+        return false;
+    if (q->proto == 6)
+        return has_tcp(set, &q->dst, &q->src, q->dport, q->sport, false, &how);
+    if (q->proto == 17)
+        return ddi_seen_has(set, ddi_seen_key(DDI_SEEN_UDP, 0, &q->dst, &q->src, q->dport, q->sport));
+    return false;
+}
+
+static ddi_bs_seen quoted_seen(const ddi_seen_set *set, const ddi_quote *q)
+{
+    ddi_bs_seen how;
+    if (q->proto == 6 && q->has_ports)
+        return has_tcp(set, &q->src, &q->dst, q->sport, q->dport, true, &how) ? DDI_BS_SEEN_QUOTES_SENT
+                                                                            : DDI_BS_SEEN_NONE;
+    if (q->proto == 17 && q->has_ports)
+        return ddi_seen_has(set, ddi_seen_key(DDI_SEEN_UDP, 0, &q->src, &q->dst, q->sport, q->dport))
+                   ? DDI_BS_SEEN_QUOTES_SENT
+                   : DDI_BS_SEEN_NONE;
+    if (q->has_icmp) {
+        int reply = icmp_reply_type(q->ver, q->icmp_type);
+        return reply >= 0 && ddi_seen_has(set, ddi_seen_key(DDI_SEEN_ICMP_REQ, (uint8_t)reply, &q->src, &q->dst,
+                                                            q->icmp_id, q->icmp_seq))
+                   ? DDI_BS_SEEN_QUOTES_SENT
+                   : DDI_BS_SEEN_NONE;
+    }
+    if (q->proto != 6 && q->proto != 17 && q->proto != 1 && q->proto != 58)
+        return ddi_seen_has(set, ddi_seen_key(DDI_SEEN_PROTO, 0, &q->src, &q->dst, q->proto, 0))
+                   ? DDI_BS_SEEN_QUOTES_SENT
+                   : DDI_BS_SEEN_NONE;
+    return DDI_BS_SEEN_NONE; /* no ports quoted: nothing to match */
+}
+
+ddi_bs_seen ddi_backscatter_seen(const ddi_seen_set *set, const ddi_pkt *p, const ddi_bs_result *cls,
+                                 const ddi_bs_gate *gate)
+{
+    if (!set || !p || !gate)
+        return DDI_BS_SEEN_NONE;
+    ddi_bs_seen how = DDI_BS_SEEN_NONE;
+    if (ddi_pkt_is_tcp(p)) {
+        if (ddi_pkt_is_syn(p))
+            return DDI_BS_SEEN_NONE; /* a SYN opens; it answers nothing */
+        const ddi_tcp *t = &p->tcp;
+        /* the other side sent in this connection first: the reply answers it */
+        if (gate->dst_sent && has_tcp(set, &p->dst, &p->src, t->dport, t->sport, true, &how))
+            return how;
+        /* an RST closing a connection its sender took part in (a client's
+         * abort, a scanner host's kernel answering a SYN-ACK to its raw SYN):
+         * its earlier packets there were no backscatter themselves */
+        if (cls && (cls->kind == DDI_BS_RST || cls->kind == DDI_BS_RSTACK) && gate->src_sent &&
+            has_tcp(set, &p->src, &p->dst, t->sport, t->dport, false, &how))
+            return DDI_BS_SEEN_OWN_CONN;
+        return DDI_BS_SEEN_NONE;
+    }
+    if (p->l4 == DDI_L4_UDP && p->l4_complete)
+        return gate->dst_sent && ddi_seen_has(set, ddi_seen_key(DDI_SEEN_UDP, 0, &p->dst, &p->src, p->udp_dport,
+                                                                p->udp_sport))
+                   ? DDI_BS_SEEN_ANSWERS_PKT
+                   : DDI_BS_SEEN_NONE;
+    if (p->l4 != DDI_L4_ICMP || !p->l4_complete || !cls)
+        return DDI_BS_SEEN_NONE;
+    switch (cls->kind) {
+    case DDI_BS_ECHO_REPLY:
+    case DDI_BS_ICMP_OTHER_REPLY:
+        return gate->dst_sent && ddi_seen_has(set, ddi_seen_key(DDI_SEEN_ICMP_REQ, p->icmp_type, &p->dst, &p->src,
+                                                                p->icmp_id, p->icmp_seq))
+                   ? DDI_BS_SEEN_ANSWERS_REQ
+                   : DDI_BS_SEEN_NONE;
+    case DDI_BS_ICMP_UNREACH:
+    case DDI_BS_ICMP_TIMEX:
+    case DDI_BS_ICMP_OTHER_ERR:
+        if (!p->has_quote)
+            return DDI_BS_SEEN_NONE;
+        how = gate->quoted_src_sent ? quoted_seen(set, &p->quote) : DDI_BS_SEEN_NONE;
+        if (how == DDI_BS_SEEN_NONE && gate->quoted_dst_sent && quoted_reply(set, &p->quote))
+            how = DDI_BS_SEEN_QUOTES_REPLY;
+        return how;
+    default:
+        return DDI_BS_SEEN_NONE;
+    }
+}
+
+void ddi_backscatter_record(ddi_seen_set *set, const ddi_pkt *p, bool backscatter)
+{
+    if (!set || !p || !p->ver)
+        return;
+    if (ddi_pkt_is_tcp(p)) {
+        ddi_seen_kind k = ddi_pkt_is_syn(p) ? DDI_SEEN_TCP_SYN : backscatter ? DDI_SEEN_TCP_BS : DDI_SEEN_TCP;
+        ddi_seen_add(set, ddi_seen_key(k, 0, &p->src, &p->dst, p->tcp.sport, p->tcp.dport));
+    } else if (p->l4 == DDI_L4_UDP && p->l4_complete) {
+        ddi_seen_add(set, ddi_seen_key(DDI_SEEN_UDP, 0, &p->src, &p->dst, p->udp_sport, p->udp_dport));
+    } else if (p->l4 == DDI_L4_ICMP && p->l4_complete) {
+        int reply = icmp_reply_type(p->ver, p->icmp_type);
+        if (reply >= 0)
+            ddi_seen_add(set, ddi_seen_key(DDI_SEEN_ICMP_REQ, (uint8_t)reply, &p->src, &p->dst, p->icmp_id,
+                                           p->icmp_seq));
+    } else if (p->l4 == DDI_L4_OTHER && !p->fragment) {
+        ddi_seen_add(set, ddi_seen_key(DDI_SEEN_PROTO, 0, &p->src, &p->dst, p->proto, 0));
+    }
+}
+
+bool ddi_backscatter_seen_two_way(ddi_bs_seen s)
+{
+    return s != DDI_BS_SEEN_NONE && s != DDI_BS_SEEN_OWN_CONN && s < DDI_BS_SEEN__COUNT;
+}
+
+const char *ddi_backscatter_seen_name(ddi_bs_seen s)
+{
+    switch (s) {
+    case DDI_BS_SEEN_ANSWERS_SYN: return "answers a SYN seen earlier";
+    case DDI_BS_SEEN_ANSWERS_PKT: return "answers a packet seen earlier";
+    case DDI_BS_SEEN_OWN_CONN: return "RST in its sender's own connection";
+    case DDI_BS_SEEN_QUOTES_SENT: return "ICMP error about a packet seen sent";
+    case DDI_BS_SEEN_ANSWERS_REQ: return "reply to a request seen earlier";
+    case DDI_BS_SEEN_QUOTES_REPLY: return "ICMP error about a reply to a packet seen sent";
+    default: return "nothing seen";
+    }
+}
+
+void ddi_backscatter_seen_evidence(ddi_bs_seen s, const ddi_bs_result *cls, const ddi_pkt *p, char *buf,
+                                   size_t len)
+{
+    if (!buf || !len)
+        return;
+    buf[0] = '\0';
+    if (!cls || !p || s == DDI_BS_SEEN_NONE || s >= DDI_BS_SEEN__COUNT)
+        return;
+    ddi_sb b = ddi_sb_on(buf, len);
+    const char *what = cls->kind != DDI_BS_NONE ? ddi_backscatter_name(cls->kind) : "packet";
+    ddi_sb_add(&b, "%s from ", what);
+    sb_addr(&b, &p->src);
+    if (ddi_pkt_is_tcp(p))
+        ddi_sb_add(&b, ":%u", p->tcp.sport);
+    else if (p->l4 == DDI_L4_UDP)
+        ddi_sb_add(&b, ":%u", p->udp_sport);
+    switch (s) {
+    case DDI_BS_SEEN_ANSWERS_SYN:
+    case DDI_BS_SEEN_ANSWERS_PKT:
+        ddi_sb_add(&b, " answers the %s ", s == DDI_BS_SEEN_ANSWERS_SYN ? "SYN" : "packets");
+        sb_addr(&b, &p->dst);
+        if (ddi_pkt_is_tcp(p))
+            ddi_sb_add(&b, ":%u", p->tcp.dport);
+        else if (p->l4 == DDI_L4_UDP)
+            ddi_sb_add(&b, ":%u", p->udp_dport);
+        ddi_sb_add(&b, " sent to it earlier in this capture");
+        break;
+    case DDI_BS_SEEN_OWN_CONN:
+        ddi_sb_add(&b, " closes a connection in which it sent packets earlier in this capture (a client's abort, "
+                       "or a scanner host's kernel refusing an answer to a raw-socket SYN)");
+        break;
+    case DDI_BS_SEEN_QUOTES_SENT:
+        ddi_sb_add(&b, " is about a packet seen sent earlier in this capture (");
+        sb_addr(&b, &p->quote.src);
+        ddi_sb_add(&b, " -> ");
+        sb_addr(&b, &p->quote.dst);
+        ddi_sb_add(&b, "): the sender of the error, not the quoted destination, answered the capture's own traffic "
+                       "(e.g. a router answering traceroute)");
+        break;
+    case DDI_BS_SEEN_QUOTES_REPLY:
+        ddi_sb_add(&b, " is about a packet (");
+        sb_addr(&b, &p->quote.src);
+        ddi_sb_add(&b, ":%u -> ", p->quote.sport);
+        sb_addr(&b, &p->quote.dst);
+        ddi_sb_add(&b, ":%u) that answers one seen sent the other way earlier in this capture (e.g. a late answer "
+                       "to a closed socket)",
+                   p->quote.dport);
+        break;
+    case DDI_BS_SEEN_ANSWERS_REQ:
+        ddi_sb_add(&b, " answers the request ");
+        sb_addr(&b, &p->dst);
+        ddi_sb_add(&b, " sent earlier in this capture (id %u, seq %u)", p->icmp_id, p->icmp_seq);
+        break;
+    default:
+        break;
+    }
+    ddi_sb_add(&b, ": an observed exchange, not backscatter");
+}

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "pkt.h"
+#include "seen.h"
 
 typedef enum ddi_bs_kind {
     DDI_BS_NONE = 0,
@@ -72,5 +73,55 @@ const char *ddi_backscatter_name(ddi_bs_kind k);
 /* e.g. "SYN-ACK from 203.0.113.5:80 to darknet port 51234: the victim
  * answered a SYN forged with this address (corsaro3 libcorsaro_plugin.c)" */
 void ddi_backscatter_evidence(const ddi_bs_result *r, const ddi_pkt *p, char *buf, size_t len);
+
+/* ------------------------------------------------ what the capture shows
+ *
+ * The classes above describe a telescope, where the darknet address never
+ * sends: any reply arriving there answers a packet forged with it.  When the
+ * capture shows the packet being answered, the reply is part of an observed
+ * exchange instead (a client capture, a scanner's own capture, a traceroute),
+ * and claiming backscatter would contradict the capture. */
+typedef enum ddi_bs_seen {
+    DDI_BS_SEEN_NONE = 0,    /* nothing earlier in the capture explains the packet */
+    DDI_BS_SEEN_ANSWERS_SYN, /* answers a SYN its destination sent earlier (same addresses and ports) */
+    DDI_BS_SEEN_ANSWERS_PKT, /* answers another packet its destination sent earlier in that flow */
+    DDI_BS_SEEN_OWN_CONN,    /* an RST in a connection its sender had sent packets of earlier */
+    DDI_BS_SEEN_QUOTES_SENT, /* an ICMP error quoting a packet seen sent earlier */
+    DDI_BS_SEEN_ANSWERS_REQ, /* an ICMP reply to a request seen sent earlier */
+    DDI_BS_SEEN_QUOTES_REPLY, /* an ICMP error quoting the reply to a packet seen sent earlier (e.g. a
+                                 client's port unreachable for a late DNS or NetBIOS answer) */
+    DDI_BS_SEEN__COUNT
+} ddi_bs_seen;
+
+/* Which lookups are worth making: a key can only be there if its sender has
+ * sent packets before (a darknet address never has). */
+typedef struct ddi_bs_gate {
+    bool dst_sent;        /* the packet's destination has sent packets earlier */
+    bool src_sent;        /* the packet's source has sent packets earlier */
+    bool quoted_src_sent; /* the source of an ICMP error's quoted packet has sent packets earlier */
+    bool quoted_dst_sent; /* ... and its destination */
+} ddi_bs_gate;
+
+/* What earlier packets of the capture this packet answers (for any packet,
+ * backscatter class or not: a UDP or TCP answer shows two-way traffic too).
+ * `cls` is the packet's backscatter class from ddi_backscatter_classify(). */
+ddi_bs_seen ddi_backscatter_seen(const ddi_seen_set *set, const ddi_pkt *p, const ddi_bs_result *cls,
+                                 const ddi_bs_gate *gate);
+
+/* Remember what this packet shows its source sending; `backscatter` is the
+ * final verdict for it (class and nothing seen). */
+void ddi_backscatter_record(ddi_seen_set *set, const ddi_pkt *p, bool backscatter);
+
+/* True for the reasons that show the other side talking back (all but
+ * DDI_BS_SEEN_OWN_CONN, which a one-way flood of SYN-then-RST also shows). */
+bool ddi_backscatter_seen_two_way(ddi_bs_seen s);
+
+/* "answers a SYN seen earlier", ... */
+const char *ddi_backscatter_seen_name(ddi_bs_seen s);
+
+/* e.g. "SYN-ACK from 17.253.5.1:443 answers the SYN 10.0.0.2:50212 sent
+ * earlier in this capture: an observed exchange, not backscatter" */
+void ddi_backscatter_seen_evidence(ddi_bs_seen s, const ddi_bs_result *cls, const ddi_pkt *p, char *buf,
+                                   size_t len);
 
 #endif

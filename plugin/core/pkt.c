@@ -193,6 +193,11 @@ static void parse_icmp(const uint8_t *b, size_t cap, ddi_pkt *p, bool allow_quot
         q->dport = in.l4 == DDI_L4_TCP ? in.tcp.dport : in.udp_dport;
         q->has_seq = in.l4 == DDI_L4_TCP;
         q->seq = in.tcp.seq;
+    } else if (in.l4 == DDI_L4_ICMP && in.l4_complete) {
+        q->has_icmp = true;
+        q->icmp_type = in.icmp_type;
+        q->icmp_id = in.icmp_id;
+        q->icmp_seq = in.icmp_seq;
     }
 }
 

@@ -88,6 +88,9 @@ typedef struct ddi_quote {
     uint16_t sport, dport;
     bool has_seq;
     uint32_t seq;
+    bool has_icmp;         /* a quoted ICMP message (e.g. traceroute -I's echo request) */
+    uint8_t icmp_type;
+    uint16_t icmp_id, icmp_seq;
 } ddi_quote;
 
 typedef enum ddi_l4 {

@@ -54,6 +54,9 @@ ddi_conficker ddi_retry_conficker(const ddi_syn_history *h, double horizon)
 {
     if (h->dport != 445 || h->count != 2)
         return DDI_CONF_NA;
+    /* silence after an answer is a finished handshake, not giving up */
+    if (h->answered)
+        return DDI_CONF_NA;
     if (h->gap1 < DDI_CONFICKER_GAP_MIN || h->gap1 > DDI_CONFICKER_GAP_MAX)
         return DDI_CONF_NA;
     return horizon - h->first_ts >= DDI_CONFICKER_QUIET_S ? DDI_CONF_YES : DDI_CONF_UNKNOWN;

@@ -16,7 +16,20 @@ typedef struct ddi_syn_history {
     double last_ts;
     float gap1;        /* time from the first to the second SYN (0 if none) */
     uint16_t dport;
+    bool answered;     /* a SYN-ACK or RST answered it: silence afterwards says nothing */
 } ddi_syn_history;
+
+/* A copy of a SYN (same addresses, ports, ISN) sooner than any stack's
+ * retransmission timer is a duplicate, not a retry: network duplication, or a
+ * tool sending each probe more than once.  RFC 6298 §2 sets a SYN's initial
+ * RTO to 1 s (RFC 1122: 3 s) and rounds any computed RTO up to 1 s; Linux, the
+ * most aggressive common stack, never arms a retransmission timer below
+ * TCP_RTO_MIN = HZ/5 = 200 ms (include/net/tcp.h). */
+#define DDI_DUPLICATE_MAX_S 0.2
+static inline bool ddi_retry_is_duplicate(double since_prev)
+{
+    return since_prev >= 0 && since_prev < DDI_DUPLICATE_MAX_S;
+}
 
 typedef enum ddi_rto_class {
     DDI_RTO_NONE = 0,   /* no retransmission */
@@ -36,7 +49,7 @@ const char *ddi_retry_rto_text(ddi_rto_class c);
 const char *ddi_retry_backoff_text(double prev_gap, double gap);
 
 typedef enum ddi_conficker {
-    DDI_CONF_NA = 0,       /* not a candidate: no retry, other port, or a 3rd SYN came */
+    DDI_CONF_NA = 0,       /* not a candidate: no retry, other port, a 3rd SYN came, or answered */
     DDI_CONF_UNKNOWN,      /* one retry at ~3 s so far, not enough time observed after it */
     DDI_CONF_YES,          /* exactly one retry at ~3 s, then silence long enough to know */
 } ddi_conficker;

@@ -76,6 +76,7 @@ void ddi_state_init(ddi_state *st, uint32_t max_sources, uint32_t max_conns)
     vec_init(&st->sources, sizeof(ddi_source));
     vec_init(&st->conns, sizeof(ddi_conn));
     vec_init(&st->frames, sizeof(ddi_frame_rec));
+    ddi_seen_init(&st->seen);
     st->max_sources = max_sources;
     st->max_conns = max_conns;
 }
@@ -85,6 +86,7 @@ void ddi_state_free(ddi_state *st)
     vec_free(&st->sources);
     vec_free(&st->conns);
     vec_free(&st->frames);
+    ddi_seen_free(&st->seen);
     g_free(st->src_slots);
     g_free(st->conn_slots);
     if (st->nat_text)
@@ -227,11 +229,17 @@ const ddi_frame_rec *ddi_state_frame_peek(const ddi_state *st, uint32_t num)
 
 uint64_t ddi_conn_key(const ddi_pkt *p)
 {
+    return ddi_conn_key_parts(p->ver, &p->src, &p->dst, p->tcp.sport, p->tcp.dport, p->tcp.seq);
+}
+
+uint64_t ddi_conn_key_parts(uint8_t ver, const ddi_addr *src, const ddi_addr *dst, uint16_t sport, uint16_t dport,
+                            uint32_t isn)
+{
     /* 64-bit hash of the connection identity; a false match needs a 64-bit
      * collision (~1e-7 for ten million connections) */
-    uint64_t h = 0x243f6a8885a308d3ULL ^ p->ver;
-    const uint8_t *parts[2] = {p->src.a, p->dst.a};
-    size_t alen = p->ver == 4 ? 4 : 16;
+    uint64_t h = 0x243f6a8885a308d3ULL ^ ver;
+    const uint8_t *parts[2] = {src->a, dst->a};
+    size_t alen = ver == 4 ? 4 : 16;
     for (int k = 0; k < 2; k++)
         for (size_t i = 0; i < alen; i += 4) {
             uint32_t w;
@@ -239,9 +247,9 @@ uint64_t ddi_conn_key(const ddi_pkt *p)
             h = (h ^ w) * 0x100000001b3ULL;
             h ^= h >> 29;
         }
-    h = (h ^ ((uint64_t)p->tcp.sport << 16 | p->tcp.dport)) * 0x9e3779b97f4a7c15ULL;
+    h = (h ^ ((uint64_t)sport << 16 | dport)) * 0x9e3779b97f4a7c15ULL;
     h ^= h >> 31;
-    h = (h ^ p->tcp.seq) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ isn) * 0xbf58476d1ce4e5b9ULL;
     h ^= h >> 29;
     return h;
 }
@@ -255,8 +263,19 @@ ddi_syn_history ddi_conn_history(const ddi_conn *c)
         .last_ts = c->first_ts + c->last_dt,
         .gap1 = c->gap1,
         .dport = c->dport,
+        .answered = c->answered,
     };
     return h;
+}
+
+bool ddi_state_two_way(const ddi_state *st, uint32_t frame, uint32_t *first_frame, double *first_ts)
+{
+    bool yes = st->two_way_frame && (!frame || st->two_way_frame <= frame);
+    if (first_frame)
+        *first_frame = yes ? st->two_way_frame : 0;
+    if (first_ts)
+        *first_ts = yes ? st->two_way_ts : 0;
+    return yes;
 }
 
 size_t ddi_state_memory(const ddi_state *st)
@@ -267,5 +286,6 @@ size_t ddi_state_memory(const ddi_state *st)
     m += (size_t)st->frames.nchunks * CHUNK_LEN * st->frames.elem;
     m += st->src_slots ? ((size_t)st->src_mask + 1) * 4 : 0;
     m += st->conn_slots ? ((size_t)st->conn_mask + 1) * 4 : 0;
+    m += ddi_seen_memory(&st->seen);
     return m;
 }

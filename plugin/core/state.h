@@ -17,6 +17,7 @@
 #include "nat.h"
 #include "pkt.h"
 #include "retry.h"
+#include "seen.h"
 #include "summary.h"
 #include "tools.h"
 
@@ -28,6 +29,7 @@ typedef struct ddi_source {
     double first_ts, last_ts;
     float first_syn_off;   /* first SYN, seconds after first_ts (valid when syns > 0) */
     uint32_t pkts, syns, retries;
+    uint32_t syns_dup;     /* of those, duplicates (retry.h): no evidence about retransmitting */
     ddi_nat_src nat;
     ddi_tool_ctx tool_ctx;
     ddi_src_acc sum;       /* whole-source counters for the report (summary.h) */
@@ -40,7 +42,8 @@ typedef struct ddi_conn {
     float gap1;            /* first retransmission gap */
     uint16_t dport;
     uint16_t last_ipid;
-    uint8_t count;         /* SYNs seen (saturates at 255) */
+    uint8_t count;         /* SYNs seen (saturates at 255), duplicates not counted */
+    bool answered;         /* a SYN-ACK or RST answering this connection was seen */
     uint32_t src;          /* source index + 1: whole-source verdicts walk connections (fits the padding) */
 } ddi_conn;
 
@@ -70,7 +73,8 @@ typedef struct ddi_frame_rec {
     uint8_t tool : 4;      /* ddi_tool as of this frame */
     uint8_t encap : 4;     /* ddi_encap_code() of the packet: the glue restores it on later passes */
     uint8_t flags;         /* DDI_FR_* */
-    uint8_t retry_count : 4; /* SYNs of this connection before this one (saturates at 15) */
+    uint8_t retry_count : 4; /* SYNs: SYNs of this connection before this one (saturates at 15);
+                                other packets: what they answer (ddi_bs_seen), see ddi_frame_seen() */
     uint8_t ipid_class : 4;  /* class of the source as of this frame */
 } ddi_frame_rec;
 
@@ -87,6 +91,9 @@ typedef struct ddi_state {
     uint32_t max_sources, max_conns; /* 0 = unlimited */
     double horizon;        /* latest packet time seen */
     double first_ts;
+    ddi_seen_set seen;     /* what hosts were seen sending (backscatter.h) */
+    uint32_t two_way_frame; /* first packet answering one seen earlier (0 = none so far) */
+    double two_way_ts;
     uint64_t packets, src_dropped, conn_dropped;
     ddi_summary_labels labels; /* OS labels the source records point to */
     /* source index + 1 -> char *: the NAT sentences of its first evidence of
@@ -112,6 +119,22 @@ ddi_frame_rec *ddi_state_frame(ddi_state *st, uint32_t num);
 const ddi_frame_rec *ddi_state_frame_peek(const ddi_state *st, uint32_t num);
 
 uint64_t ddi_conn_key(const ddi_pkt *p);
+/* The same key from its parts (e.g. the SYN a SYN-ACK answers: ISN = ack - 1). */
+uint64_t ddi_conn_key_parts(uint8_t ver, const ddi_addr *src, const ddi_addr *dst, uint16_t sport, uint16_t dport,
+                            uint32_t isn);
+
+/* A packet that is no SYN keeps in the retry field what it answers
+ * (ddi_bs_seen, backscatter.h); a 16-byte frame has no other room. */
+static inline void ddi_frame_set_seen(ddi_frame_rec *r, unsigned seen) { r->retry_count = seen & 15u; }
+static inline unsigned ddi_frame_seen(const ddi_frame_rec *r, const ddi_pkt *p)
+{
+    return ddi_pkt_is_syn(p) ? 0 : r->retry_count;
+}
+
+/* Two-way traffic: some packet answered one seen earlier in the capture (the
+ * "darknet" side talks back).  True as of frame `frame` (1-based; 0 = the
+ * whole capture so far); *first_frame / *first_ts say where it became evident. */
+bool ddi_state_two_way(const ddi_state *st, uint32_t frame, uint32_t *first_frame, double *first_ts);
 ddi_syn_history ddi_conn_history(const ddi_conn *c);
 size_t ddi_state_memory(const ddi_state *st);
 

@@ -262,7 +262,8 @@ ddi_tri ddi_sender_verdict(uint32_t syns, uint32_t retries, bool answered, doubl
     }
     if (answered) {
         /* an answered SYN has no reason to be retransmitted */
-        snprintf(why, len, "a handshake of its SYNs completed (it sent the ACK): answered SYNs are not retransmitted");
+        snprintf(why, len, "some of its SYNs were answered (a SYN-ACK or RST to it, or its handshake ACK, seen): "
+                           "answered SYNs are not retransmitted");
         return DDI_TRI_UNDETERMINED;
     }
     if (syns < 2) {
@@ -411,7 +412,7 @@ void ddi_summary_build(const ddi_state *st, uint32_t idx1, const ddi_conf_fold *
         }
     }
     o->conficker = ddi_conf_fold_verdict(&one, st->horizon, o->conficker_why, sizeof o->conficker_why);
-    o->sender_known = ddi_sender_verdict(s->syns, s->retries, o->answered, s->first_ts + s->first_syn_off, st->horizon,
+    o->sender_known = ddi_sender_verdict(s->syns - s->syns_dup, s->retries, o->answered, s->first_ts + s->first_syn_off, st->horizon,
                                          &o->sender, o->sender_why, sizeof o->sender_why);
 
     /* the Verdict line: a digest of the lines above, never of one packet */
@@ -481,6 +482,7 @@ void ddi_summary_capture(const ddi_state *st, const ddi_db_info *dbs, int ndbs, 
         if (s && (s->sum.flags & DDI_ACC_ANSWERED))
             c->answered_sources++;
     }
+    ddi_state_two_way(st, 0, &c->two_way_frame, &c->two_way_ts);
     c->dbs = dbs;
     c->ndbs = ndbs;
     c->state_bytes = ddi_state_memory(st);
@@ -532,11 +534,19 @@ void ddi_summary_write_header(FILE *out, const ddi_capture_summary *c)
     } else {
         fprintf(out, "Capture:  no packet analysed\n");
     }
-    if (c->answered_sources)
+    if (c->two_way_frame) {
+        fprintf(out, "Traffic:  two-way from frame %" PRIu32 " (%s s into the capture): a host answered a packet seen "
+                     "earlier, so this is no telescope-only capture; backscatter there is only possible\n",
+                c->two_way_frame, ddi_fmt_fixed(d, sizeof d, c->two_way_ts - c->first_ts, 3));
+        if (c->answered_sources)
+            fprintf(out, "          %" PRIu32 " source%s got answers to their SYNs\n", c->answered_sources,
+                    c->answered_sources == 1 ? "" : "s");
+    } else if (c->answered_sources) {
         fprintf(out, "Traffic:  two-way: %" PRIu32 " source%s got answers to their SYNs (not a telescope-only capture)\n",
                 c->answered_sources, c->answered_sources == 1 ? "" : "s");
-    else
-        fprintf(out, "Traffic:  one-way: no SYN in the capture was answered\n");
+    } else {
+        fprintf(out, "Traffic:  one-way: no packet in the capture answers another one seen in it\n");
+    }
     if (c->src_dropped)
         fprintf(out, "Limits:   source table full (ddi.max_sources = %" PRIu32 "): %" PRIu64
                      " packets of further sources not analysed and not counted here\n",
@@ -728,7 +738,13 @@ void ddi_summary_write_json_header(FILE *out, const ddi_capture_summary *c)
     js_u64(out, &f, "packets", c->packets);
     js_u64(out, &f, "sources", c->sources);
     js_u64(out, &f, "sources_shown", c->shown);
-    js_bool(out, &f, "two_way", c->answered_sources > 0);
+    js_bool(out, &f, "two_way", c->two_way_frame || c->answered_sources > 0);
+    js_key(out, &f, "two_way_frame");
+    if (c->two_way_frame)
+        fprintf(out, "%" PRIu32, c->two_way_frame);
+    else
+        fputs("null", out);
+    js_num(out, &f, "two_way_since", c->two_way_frame > 0, c->two_way_ts, 6);
     js_u64(out, &f, "answered_sources", c->answered_sources);
     js_u64(out, &f, "packets_not_analysed", c->src_dropped);
     js_u64(out, &f, "syns_not_tracked", c->conn_dropped);

@@ -170,6 +170,8 @@ typedef struct ddi_capture_summary {
     uint64_t conn_dropped;   /* SYNs without retry tracking: connection table full */
     uint32_t max_sources, max_conns;
     uint32_t answered_sources; /* sources whose SYNs were answered: the capture is two-way */
+    uint32_t two_way_frame;  /* first packet answering one seen earlier (ddi_state_two_way); 0 = none */
+    double two_way_ts;
     const ddi_db_info *dbs;
     int ndbs;
     size_t state_bytes;

@@ -48,6 +48,7 @@ SOURCE_KEYS = {"src": (str, False), "packets": (int, False), "syns": (int, False
                "backscatter": (dict, False), "victim_port": (int, True), "verdict": (str, False)}
 CAPTURE_KEYS = {"first_seen": (float, True), "last_seen": (float, True), "packets": (int, False),
                 "sources": (int, False), "sources_shown": (int, False), "two_way": (bool, False),
+                "two_way_frame": (int, True), "two_way_since": (float, True),
                 "answered_sources": (int, False), "packets_not_analysed": (int, False),
                 "syns_not_tracked": (int, False), "limit_hit": (bool, False), "databases": (list, False)}
 TRI = {"yes", "no", "undetermined"}

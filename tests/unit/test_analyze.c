@@ -134,6 +134,12 @@ static void assert_same_point_in_time(const ddi_verdict *a, const ddi_verdict *b
     g_assert_cmpstr(a->tool_evidence, ==, b->tool_evidence);
     g_assert_cmpint(a->has_bs, ==, b->has_bs);
     g_assert_cmpstr(a->bs_evidence, ==, b->bs_evidence);
+    g_assert_cmpint(a->bs_seen, ==, b->bs_seen);
+    g_assert_cmpint(a->two_way, ==, b->two_way);
+    g_assert_cmpint(a->two_way_here, ==, b->two_way_here);
+    g_assert_cmpuint(a->two_way_frame, ==, b->two_way_frame);
+    g_assert_cmpint(a->duplicate, ==, b->duplicate);
+    g_assert_cmpfloat(a->dup_iv, ==, b->dup_iv);
 }
 
 static void assert_same_verdict(const ddi_verdict *a, const ddi_verdict *b)
@@ -912,6 +918,330 @@ static void test_retry_count_saturates(void)
     cap_free(c);
 }
 
+
+/* -------------------------------------- what the capture shows answered */
+
+static uint32_t feed_flags(capture *c, const char *src, const char *dst, uint16_t sport, uint16_t dport, uint32_t seq,
+                           uint32_t ack, uint16_t flags, double ts)
+{
+    pb_ip ip = {.src = src, .dst = dst, .ttl = 64, .df = true, .id = (uint16_t)(c->n * 7 + 1)};
+    pb_tcp t = {.sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = flags, .win = 64240};
+    return feed_tcp(c, &ip, &t, ts);
+}
+
+static uint32_t feed_udp(capture *c, const char *src, const char *dst, uint16_t sport, uint16_t dport, uint8_t ttl,
+                         double ts)
+{
+    uint8_t b[PB_MAX];
+    pb_ip ip = {.src = src, .dst = dst, .ttl = ttl, .id = (uint16_t)(c->n * 7 + 1)};
+    return feed_bytes(c, b, pb_udp_pkt(b, &ip, sport, dport, 12), ts);
+}
+
+static uint32_t feed_echo(capture *c, const char *src, const char *dst, uint8_t type, uint16_t id, uint16_t seq,
+                          double ts)
+{
+    uint8_t b[PB_MAX];
+    pb_ip ip = {.src = src, .dst = dst, .ttl = 64, .id = (uint16_t)(c->n * 7 + 1)};
+    return feed_bytes(c, b, pb_icmp_pkt(b, &ip, type, 0, id, seq, NULL, 16), ts);
+}
+
+/* An ICMP error from `router` to `to` quoting the first 8 bytes after the
+ * IP header of `quoted` (as RFC 792 routers do). */
+static uint32_t feed_icmp_err(capture *c, const char *router, const char *to, uint8_t type, uint8_t code,
+                              const uint8_t *quoted, size_t qlen, double ts)
+{
+    uint8_t b[PB_MAX];
+    pb_ip ip = {.src = router, .dst = to, .ttl = 250, .id = (uint16_t)(c->n * 7 + 1)};
+    return feed_bytes(c, b, pb_icmp_pkt(b, &ip, type, code, 0, 0, quoted, qlen), ts);
+}
+
+/* Verdict on every pass, checked against the one built in the first pass. */
+static void verdict_pit(const capture *c, uint32_t frame, ddi_verdict *v)
+{
+    verdict(c, frame, v);
+    assert_same_point_in_time(v, &c->first_pass[frame - 1]);
+}
+
+static void test_client_capture_is_two_way(void)
+{
+    capture *c = cap_new(DB_OWN, 0, 0);
+    ddi_verdict *v = g_new0(ddi_verdict, 1);
+    const char *me = "192.0.2.10", *srv = "203.0.113.5", *v1 = "198.51.100.60", *v2 = "198.51.100.61";
+    /* before the capture shows any exchange: a SYN-ACK nobody asked for */
+    uint32_t bs1 = feed_flags(c, v1, me, 80, 1111, 500, 777, DDI_TH_SYN | DDI_TH_ACK, T0);
+    /* the client's own connection to 445, retried once at 3 s, then answered */
+    uint32_t syn = feed_xp(c, me, srv, 50000, 445, 1000, 100, T0 + 1);
+    uint32_t syn2 = feed_xp(c, me, srv, 50000, 445, 1000, 101, T0 + 4);
+    uint32_t sa = feed_flags(c, srv, me, 445, 50000, 9000, 1001, DDI_TH_SYN | DDI_TH_ACK, T0 + 4.05);
+    uint32_t ack = feed_flags(c, me, srv, 50000, 445, 1001, 9001, DDI_TH_ACK, T0 + 4.06);
+    uint32_t rst_own = feed_flags(c, me, srv, 50000, 445, 1001, 0, DDI_TH_RST, T0 + 5);
+    uint32_t rst_ans = feed_flags(c, srv, me, 445, 50000, 9001, 1001, DDI_TH_RST | DDI_TH_ACK, T0 + 5.1);
+    /* after the exchange: another unexplained SYN-ACK */
+    uint32_t bs2 = feed_flags(c, v2, me, 443, 2222, 600, 888, DDI_TH_SYN | DDI_TH_ACK, T0 + 6);
+    feed_flags(c, "198.51.100.99", "198.51.100.98", 1, 2, 3, 0, DDI_TH_SYN, T0 + 30); /* the capture goes on */
+
+    verdict_pit(c, bs1, v);
+    g_assert_true(v->has_bs);
+    g_assert_cmpint(v->bs_seen, ==, DDI_BS_SEEN_NONE);
+    g_assert_false(v->two_way); /* point-in-time: nothing answered yet */
+    g_assert_null(strstr(v->bs_evidence, "two-way"));
+
+    verdict_pit(c, sa, v);
+    g_assert_false(v->has_bs);
+    g_assert_cmpint(v->bs.kind, ==, DDI_BS_SYNACK); /* the class stays known */
+    g_assert_cmpint(v->bs_seen, ==, DDI_BS_SEEN_ANSWERS_SYN);
+    g_assert_true(v->two_way);
+    g_assert_true(v->two_way_here);
+    g_assert_cmpuint(v->two_way_frame, ==, sa);
+    g_assert_nonnull(strstr(v->bs_evidence, "answers the SYN 192.0.2.10:50000"));
+    g_assert_nonnull(strstr(v->bs_evidence, "not backscatter"));
+    g_assert_null(strstr(v->summary, "backscatter"));
+    uint32_t ff;
+    double fts;
+    g_assert_true(ddi_state_two_way(&c->st, 0, &ff, &fts));
+    g_assert_cmpuint(ff, ==, sa);
+    g_assert_cmpfloat(fts, ==, T0 + 4.05);
+    g_assert_false(ddi_state_two_way(&c->st, sa - 1, NULL, NULL));
+
+    verdict_pit(c, ack, v);
+    g_assert_false(v->has_bs);
+    g_assert_false(v->two_way_here); /* said once */
+    verdict_pit(c, rst_own, v);
+    g_assert_false(v->has_bs);
+    /* the server's SYN-ACK came first: the client's RST answers it */
+    g_assert_cmpint(v->bs_seen, ==, DDI_BS_SEEN_ANSWERS_PKT);
+    verdict_pit(c, rst_ans, v);
+    g_assert_false(v->has_bs);
+    g_assert_cmpint(v->bs_seen, ==, DDI_BS_SEEN_ANSWERS_SYN); /* the client opened this connection */
+
+    verdict_pit(c, bs2, v);
+    g_assert_true(v->has_bs); /* no SYN of it was seen: still a candidate, qualified */
+    g_assert_true(v->two_way);
+    g_assert_false(v->two_way_here);
+    g_assert_nonnull(strstr(v->bs_evidence, "two-way (since frame"));
+    g_assert_nonnull(strstr(v->summary, "possible backscatter SYN-ACK"));
+
+    /* an answered connection is no Conficker-style give-up, and answered
+     * SYNs are no evidence of a stateless sender */
+    verdict_pit(c, syn2, v);
+    g_assert_cmpuint(v->retry_count, ==, 1);
+    g_assert_true(v->conn.answered);
+    g_assert_cmpint(v->conficker, ==, DDI_CONF_NA);
+    g_assert_cmpint(v->sender, ==, DDI_SENDER_STATEFUL);
+    const ddi_source *cl = ddi_state_source(&c->st, ddi_state_source_find(&c->st, &c->pkts[syn - 1].src));
+    g_assert_cmpuint(cl->syns, ==, 2);
+    g_assert_cmpuint(cl->syns_dup, ==, 0);
+    g_assert_true(cl->sum.flags & DDI_ACC_ANSWERED); /* seen from the server's SYN-ACK */
+    g_free(v);
+    cap_free(c);
+}
+
+static void test_answered_syns_are_no_stateless_evidence(void)
+{
+    capture *c = cap_new(DB_OWN, 0, 0);
+    ddi_verdict *v = g_new0(ddi_verdict, 1);
+    /* a client opening 3 connections, each answered at once */
+    uint32_t f = 0;
+    for (uint16_t i = 0; i < 3; i++) {
+        f = feed_linux(c, "192.0.2.20", "203.0.113.7", (uint16_t)(40000 + i), 443, 7000u + i, (uint16_t)(10 + i),
+                       1000, T0 + i);
+        feed_flags(c, "203.0.113.7", "192.0.2.20", 443, (uint16_t)(40000 + i), 1, 7001u + i, DDI_TH_SYN | DDI_TH_ACK,
+                   T0 + i + 0.01);
+    }
+    feed_flags(c, "198.51.100.99", "198.51.100.98", 1, 2, 3, 0, DDI_TH_SYN, T0 + 60);
+    verdict(c, f, v);
+    g_assert_cmpint(v->sender, ==, DDI_SENDER_UNKNOWN);
+    /* the client never sent its handshake ACK here: the servers' SYN-ACKs
+     * are what shows the SYNs answered */
+    const ddi_source *cl = ddi_state_source(&c->st, ddi_state_source_find(&c->st, &c->pkts[f - 1].src));
+    g_assert_true(cl->sum.flags & DDI_ACC_ANSWERED);
+    /* a scanner whose SYNs go unanswered stays stateless */
+    for (uint16_t i = 0; i < 4; i++)
+        f = feed_flags(c, "192.0.2.21", "203.0.113.8", 40000, (uint16_t)(20 + i), 5, 0, DDI_TH_SYN, T0 + 61 + i);
+    feed_flags(c, "198.51.100.99", "198.51.100.98", 1, 2, 3, 0, DDI_TH_SYN, T0 + 90);
+    verdict(c, f, v);
+    g_assert_cmpint(v->sender, ==, DDI_SENDER_STATELESS);
+    g_free(v);
+    cap_free(c);
+}
+
+static void test_own_connection_rst(void)
+{
+    capture *c = cap_new(DB_NONE, 0, 0);
+    ddi_verdict *v = g_new0(ddi_verdict, 1);
+    /* a spoofed flood: each forged source sends a SYN, then an RST (one-way) */
+    feed_flags(c, "198.51.100.70", "192.0.2.1", 3000, 30120, 42, 0, DDI_TH_SYN, T0);
+    uint32_t r = feed_flags(c, "198.51.100.70", "192.0.2.1", 3000, 30120, 43, 0, DDI_TH_RST, T0 + 0.5);
+    /* an RST from a host that sent nothing of that connection before */
+    uint32_t r2 = feed_flags(c, "198.51.100.71", "192.0.2.1", 3001, 30120, 43, 0, DDI_TH_RST, T0 + 0.6);
+    verdict_pit(c, r, v);
+    g_assert_false(v->has_bs);
+    g_assert_cmpint(v->bs_seen, ==, DDI_BS_SEEN_OWN_CONN);
+    g_assert_nonnull(strstr(v->bs_evidence, "closes a connection in which it sent packets earlier"));
+    g_assert_false(v->two_way); /* the other side never spoke */
+    verdict_pit(c, r2, v);
+    g_assert_true(v->has_bs);
+    g_assert_false(ddi_state_two_way(&c->st, 0, NULL, NULL));
+
+    /* a backscatter victim's retransmitted SYN-ACKs and its later RST stay
+     * backscatter: its own earlier packets there were backscatter too */
+    uint32_t s1 = feed_flags(c, "203.0.113.50", "192.0.2.2", 80, 5555, 77, 1, DDI_TH_SYN | DDI_TH_ACK, T0 + 1);
+    feed_flags(c, "203.0.113.50", "192.0.2.2", 80, 5555, 77, 1, DDI_TH_SYN | DDI_TH_ACK, T0 + 2);
+    uint32_t s3 = feed_flags(c, "203.0.113.50", "192.0.2.2", 80, 5555, 78, 0, DDI_TH_RST, T0 + 3);
+    for (uint32_t f = s1; f <= s3; f++) {
+        verdict_pit(c, f, v);
+        g_assert_true(v->has_bs);
+    }
+    g_assert_false(ddi_state_two_way(&c->st, 0, NULL, NULL));
+
+    /* a scanner host: raw SYN out, the target's SYN-ACK, the kernel's RST */
+    feed_flags(c, "192.0.2.3", "203.0.113.9", 61000, 22, 1000, 0, DDI_TH_SYN, T0 + 4);
+    uint32_t sa = feed_flags(c, "203.0.113.9", "192.0.2.3", 22, 61000, 5, 1001, DDI_TH_SYN | DDI_TH_ACK, T0 + 4.1);
+    uint32_t kr = feed_flags(c, "192.0.2.3", "203.0.113.9", 61000, 22, 1001, 0, DDI_TH_RST, T0 + 4.2);
+    verdict_pit(c, sa, v);
+    g_assert_false(v->has_bs);
+    g_assert_true(v->two_way_here);
+    verdict_pit(c, kr, v);
+    g_assert_false(v->has_bs);
+    g_assert_cmpint(v->bs_seen, !=, DDI_BS_SEEN_NONE);
+    g_free(v);
+    cap_free(c);
+}
+
+static void test_traceroute_and_ping(void)
+{
+    capture *c = cap_new(DB_NONE, 0, 0);
+    ddi_verdict *v = g_new0(ddi_verdict, 1);
+    const char *me = "192.0.2.40", *dst = "203.0.113.44", *r1 = "198.51.100.1";
+    /* UDP traceroute: a probe with TTL 1, the first router's time exceeded */
+    uint8_t q[PB_MAX];
+    pb_ip qip = {.src = me, .dst = dst, .ttl = 1, .id = 9};
+    size_t qn = pb_udp_pkt(q, &qip, 44000, 33434, 32);
+    feed_bytes(c, q, qn, T0);
+    uint32_t te = feed_icmp_err(c, r1, me, 11, 0, q, 20 + 8, T0 + 0.001);
+    verdict_pit(c, te, v);
+    g_assert_false(v->has_bs);
+    g_assert_cmpint(v->bs_seen, ==, DDI_BS_SEEN_QUOTES_SENT);
+    g_assert_true(v->two_way_here);
+    g_assert_nonnull(strstr(v->bs_evidence, "ICMP time exceeded from 198.51.100.1 is about a packet seen sent"));
+    g_assert_null(strstr(v->summary, dst)); /* never attributed to the quoted destination */
+
+    /* ICMP traceroute: the quoted packet is an echo request */
+    uint8_t e[PB_MAX];
+    size_t en = pb_icmp_pkt(e, &qip, 8, 0, 0x4242, 3, NULL, 32);
+    feed_bytes(c, e, en, T0 + 1);
+    uint32_t te2 = feed_icmp_err(c, r1, me, 11, 0, e, 20 + 8, T0 + 1.001);
+    verdict_pit(c, te2, v);
+    g_assert_cmpint(v->bs_seen, ==, DDI_BS_SEEN_QUOTES_SENT);
+    /* a time exceeded about a probe the capture never showed stays backscatter */
+    pb_ip fip = {.src = me, .dst = dst, .ttl = 1, .id = 10};
+    size_t fn = pb_udp_pkt(q, &fip, 44001, 33435, 32);
+    uint32_t te3 = feed_icmp_err(c, r1, me, 11, 0, q, 20 + 8, T0 + 2);
+    (void)fn;
+    verdict_pit(c, te3, v);
+    g_assert_true(v->has_bs);
+    g_assert_true(v->two_way);
+
+    /* ping: the reply to a seen request is no backscatter; one to an unseen
+     * request is */
+    feed_echo(c, me, dst, 8, 7, 1, T0 + 3);
+    uint32_t rep = feed_echo(c, dst, me, 0, 7, 1, T0 + 3.01);
+    uint32_t rep2 = feed_echo(c, dst, me, 0, 7, 2, T0 + 3.02);
+    verdict_pit(c, rep, v);
+    g_assert_false(v->has_bs);
+    g_assert_cmpint(v->bs_seen, ==, DDI_BS_SEEN_ANSWERS_REQ);
+    verdict_pit(c, rep2, v);
+    g_assert_true(v->has_bs);
+
+    /* a client's port unreachable for a late answer to its own query */
+    feed_udp(c, me, "203.0.113.53", 5353, 53, 64, T0 + 4);
+    pb_ip aip = {.src = "203.0.113.53", .dst = me, .ttl = 60, .id = 11};
+    size_t an = pb_udp_pkt(q, &aip, 53, 5353, 40);
+    (void)an;
+    uint32_t pu = feed_icmp_err(c, me, "203.0.113.53", 3, 3, q, 20 + 8, T0 + 5);
+    verdict_pit(c, pu, v);
+    g_assert_false(v->has_bs);
+    g_assert_cmpint(v->bs_seen, ==, DDI_BS_SEEN_QUOTES_REPLY);
+    g_free(v);
+    cap_free(c);
+}
+
+static void test_telescope_stays_one_way(void)
+{
+    capture *c = cap_new(DB_NONE, 0, 0);
+    ddi_verdict *v = g_new0(ddi_verdict, 1);
+    /* a darknet that never sends: every reply is backscatter */
+    uint32_t f[4];
+    f[0] = feed_flags(c, "203.0.113.80", "192.0.2.77", 80, 51234, 1, 2, DDI_TH_SYN | DDI_TH_ACK, T0);
+    f[1] = feed_flags(c, "203.0.113.81", "192.0.2.77", 22, 4001, 1, 2, DDI_TH_RST | DDI_TH_ACK, T0 + 1);
+    f[2] = feed_echo(c, "203.0.113.82", "192.0.2.77", 0, 1, 1, T0 + 2);
+    uint8_t q[PB_MAX];
+    pb_ip qip = {.src = "192.0.2.77", .dst = "203.0.113.83", .ttl = 3, .id = 9};
+    size_t qn = pb_udp_pkt(q, &qip, 1234, 53, 32);
+    f[3] = feed_icmp_err(c, "198.51.100.1", "192.0.2.77", 11, 0, q, 20 + 8, T0 + 3);
+    (void)qn;
+    /* scanners' SYNs in between change nothing */
+    feed_flags(c, "198.51.100.9", "192.0.2.77", 40000, 23, 1, 0, DDI_TH_SYN, T0 + 4);
+    for (int i = 0; i < 4; i++) {
+        verdict_pit(c, f[i], v);
+        g_assert_true(v->has_bs);
+        g_assert_false(v->two_way);
+        g_assert_null(strstr(v->bs_evidence, "two-way"));
+    }
+    g_assert_false(ddi_state_two_way(&c->st, 0, NULL, NULL));
+    g_free(v);
+    cap_free(c);
+}
+
+static void test_duplicates_are_no_retries(void)
+{
+    capture *c = cap_new(DB_OWN, 0, 0);
+    ddi_verdict *v = g_new0(ddi_verdict, 1);
+    /* a SYN, its copy 20 ms later, the real retry at 3 s and its copy */
+    uint32_t f0 = feed_xp(c, "192.0.2.50", "198.51.100.5", 1500, 445, 4242, 300, T0);
+    uint32_t f1 = feed_xp(c, "192.0.2.50", "198.51.100.5", 1500, 445, 4242, 300, T0 + 0.02);
+    uint32_t f2 = feed_xp(c, "192.0.2.50", "198.51.100.5", 1500, 445, 4242, 301, T0 + 3.0);
+    uint32_t f3 = feed_xp(c, "192.0.2.50", "198.51.100.5", 1500, 445, 4242, 301, T0 + 3.19);
+    feed_flags(c, "198.51.100.99", "198.51.100.98", 1, 2, 3, 0, DDI_TH_SYN, T0 + 20);
+    verdict_pit(c, f0, v);
+    g_assert_false(v->duplicate);
+    verdict_pit(c, f1, v);
+    g_assert_true(v->duplicate);
+    g_assert_cmpuint(v->retry_count, ==, 0);
+    g_assert_cmpfloat_with_epsilon(v->dup_iv, 0.02, 1e-5);
+    g_assert_nonnull(strstr(v->summary, "duplicate SYN 0.020 s after the previous"));
+    g_assert_null(strstr(v->summary, "SYN retry"));
+    g_assert_null(strstr(v->os.evidence, "retry after")); /* the OS reading ignores it too */
+    verdict_pit(c, f2, v);
+    g_assert_false(v->duplicate);
+    g_assert_cmpuint(v->retry_count, ==, 1);
+    g_assert_cmpfloat_with_epsilon(v->retry_iv, 3.0, 1e-4); /* from the first SYN, not its copy */
+    g_assert_cmpfloat_with_epsilon(v->retry_gap1, 3.0, 1e-4);
+    verdict_pit(c, f3, v);
+    g_assert_true(v->duplicate);
+    /* one retry at 3 s then silence: the copies change nothing */
+    g_assert_cmpuint(v->conn.count, ==, 2);
+    g_assert_cmpint(v->conficker, ==, DDI_CONF_YES);
+    const ddi_source *s = ddi_state_source(&c->st, ddi_state_source_find(&c->st, &c->pkts[f0 - 1].src));
+    g_assert_cmpuint(s->retries, ==, 1);
+    g_assert_cmpuint(s->syns, ==, 4);
+    g_assert_cmpuint(s->syns_dup, ==, 2);
+
+    /* a flood source whose only SYN was duplicated: no retransmission seen */
+    uint32_t g0 = feed_flags(c, "198.51.100.200", "192.0.2.1", 41885, 25565, 0x36fc0000, 0, DDI_TH_SYN, T0 + 21);
+    uint32_t g1 = feed_flags(c, "198.51.100.200", "192.0.2.1", 41885, 25565, 0x36fc0000, 0, DDI_TH_SYN, T0 + 21.03);
+    feed_flags(c, "198.51.100.99", "198.51.100.98", 1, 2, 3, 0, DDI_TH_SYN, T0 + 40);
+    verdict(c, g1, v);
+    g_assert_true(v->duplicate);
+    g_assert_cmpint(v->sender, ==, DDI_SENDER_UNKNOWN);
+    (void)g0;
+    /* 0.2 s is the boundary: Linux's minimum RTO */
+    g_assert_true(ddi_retry_is_duplicate(0.199));
+    g_assert_false(ddi_retry_is_duplicate(0.2));
+    g_free(v);
+    cap_free(c);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -935,5 +1265,11 @@ int main(int argc, char **argv)
     g_test_add_func("/analyze/unparsable-and-other-l4", test_unparsable_and_other_l4);
     g_test_add_func("/analyze/limits", test_limits);
     g_test_add_func("/analyze/retry-count-saturates", test_retry_count_saturates);
+    g_test_add_func("/analyze/seen/client-capture-is-two-way", test_client_capture_is_two_way);
+    g_test_add_func("/analyze/seen/answered-syns-no-stateless-evidence", test_answered_syns_are_no_stateless_evidence);
+    g_test_add_func("/analyze/seen/own-connection-rst", test_own_connection_rst);
+    g_test_add_func("/analyze/seen/traceroute-and-ping", test_traceroute_and_ping);
+    g_test_add_func("/analyze/seen/telescope-stays-one-way", test_telescope_stays_one_way);
+    g_test_add_func("/analyze/retry/duplicates", test_duplicates_are_no_retries);
     return g_test_run();
 }

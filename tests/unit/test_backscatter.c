@@ -355,6 +355,117 @@ static void test_evidence_edges(void)
     g_assert_cmpstr(buf, ==, "not backscatter");
 }
 
+
+/* ------------------------------------------------ what the capture shows */
+
+static ddi_bs_seen seen_of(const ddi_seen_set *set, const ddi_pkt *p, bool dst_sent, bool src_sent, bool qsrc,
+                           bool qdst)
+{
+    ddi_bs_result r;
+    bool cls = ddi_backscatter_classify(p, &r);
+    ddi_bs_gate g = {.dst_sent = dst_sent, .src_sent = src_sent, .quoted_src_sent = qsrc, .quoted_dst_sent = qdst};
+    return ddi_backscatter_seen(set, p, cls ? &r : NULL, &g);
+}
+
+static void test_seen_tcp(void)
+{
+    ddi_seen_set set;
+    ddi_seen_init(&set);
+    ddi_pkt syn = mk_tcp(DARK, VICTIM, 51234, 80, DDI_TH_SYN);
+    ddi_pkt synack = mk_tcp(VICTIM, DARK, 80, 51234, DDI_TH_SYN | DDI_TH_ACK);
+    ddi_pkt other = mk_tcp(VICTIM, DARK, 80, 51235, DDI_TH_SYN | DDI_TH_ACK);
+    g_assert_cmpint(seen_of(&set, &synack, true, true, false, false), ==, DDI_BS_SEEN_NONE);
+    ddi_backscatter_record(&set, &syn, false);
+    g_assert_cmpint(seen_of(&set, &synack, true, true, false, false), ==, DDI_BS_SEEN_ANSWERS_SYN);
+    /* the gate: a destination that never sent is not looked up */
+    g_assert_cmpint(seen_of(&set, &synack, false, true, false, false), ==, DDI_BS_SEEN_NONE);
+    g_assert_cmpint(seen_of(&set, &other, true, true, false, false), ==, DDI_BS_SEEN_NONE);
+    /* a SYN answers nothing, whatever came before */
+    ddi_pkt back = mk_tcp(VICTIM, DARK, 80, 51234, DDI_TH_SYN);
+    g_assert_cmpint(seen_of(&set, &back, true, true, false, false), ==, DDI_BS_SEEN_NONE);
+    /* an ACK probe answered by RST */
+    ddi_pkt ackp = mk_tcp(DARK, VICTIM, 40000, 22, DDI_TH_ACK);
+    ddi_pkt rst = mk_tcp(VICTIM, DARK, 22, 40000, DDI_TH_RST);
+    ddi_backscatter_record(&set, &ackp, false);
+    g_assert_cmpint(seen_of(&set, &rst, true, true, false, false), ==, DDI_BS_SEEN_ANSWERS_PKT);
+    /* own connection: only packets that were no backscatter count */
+    ddi_pkt vsa = mk_tcp(VICTIM, DARK, 443, 7000, DDI_TH_SYN | DDI_TH_ACK);
+    ddi_pkt vrst = mk_tcp(VICTIM, DARK, 443, 7000, DDI_TH_RST);
+    ddi_backscatter_record(&set, &vsa, true);
+    g_assert_cmpint(seen_of(&set, &vrst, false, true, false, false), ==, DDI_BS_SEEN_NONE);
+    ddi_pkt cack = mk_tcp(VICTIM, DARK, 443, 7001, DDI_TH_ACK);
+    ddi_pkt crst = mk_tcp(VICTIM, DARK, 443, 7001, DDI_TH_RST | DDI_TH_ACK);
+    ddi_backscatter_record(&set, &cack, false);
+    g_assert_cmpint(seen_of(&set, &crst, false, true, false, false), ==, DDI_BS_SEEN_OWN_CONN);
+    g_assert_cmpint(seen_of(&set, &crst, false, false, false, false), ==, DDI_BS_SEEN_NONE);
+    /* the darknet host's RST answering backscatter it received is its own answer */
+    ddi_pkt drst = mk_tcp(DARK, VICTIM, 7000, 443, DDI_TH_RST);
+    g_assert_cmpint(seen_of(&set, &drst, true, true, false, false), ==, DDI_BS_SEEN_ANSWERS_PKT);
+    g_assert_true(ddi_backscatter_seen_two_way(DDI_BS_SEEN_ANSWERS_PKT));
+    g_assert_false(ddi_backscatter_seen_two_way(DDI_BS_SEEN_OWN_CONN));
+    g_assert_false(ddi_backscatter_seen_two_way(DDI_BS_SEEN_NONE));
+    ddi_seen_free(&set);
+}
+
+static void test_seen_icmp(void)
+{
+    ddi_seen_set set;
+    ddi_seen_init(&set);
+    /* an error quoting a UDP probe: matched only once the probe was seen */
+    ddi_pkt err = mk_icmp(ROUTER, DARK, 11, 0, 17, DARK, VICTIM, 33000, 33434, 8);
+    g_assert_cmpint(seen_of(&set, &err, true, true, true, true), ==, DDI_BS_SEEN_NONE);
+    uint8_t b[PB_MAX];
+    pb_ip ip = ip_fields(DARK, VICTIM, 1);
+    ddi_pkt probe = pb_parse(b, pb_udp_pkt(b, &ip, 33000, 33434, 12), 0);
+    ddi_backscatter_record(&set, &probe, false);
+    g_assert_cmpint(seen_of(&set, &err, true, true, true, true), ==, DDI_BS_SEEN_QUOTES_SENT);
+    g_assert_cmpint(seen_of(&set, &err, true, true, false, false), ==, DDI_BS_SEEN_NONE); /* gate */
+    char buf[512];
+    ddi_bs_result r;
+    ddi_backscatter_classify(&err, &r);
+    ddi_backscatter_seen_evidence(DDI_BS_SEEN_QUOTES_SENT, &r, &err, buf, sizeof buf);
+    g_assert_nonnull(strstr(buf, "from 198.51.100.1 is about a packet seen sent"));
+    g_assert_nonnull(strstr(buf, "not backscatter"));
+    /* an error quoting a TCP SYN that was seen */
+    ddi_pkt terr = mk_icmp(ROUTER, DARK, 3, 1, 6, DARK, VICTIM, 5000, 443, 8);
+    ddi_pkt tsyn = mk_tcp(DARK, VICTIM, 5000, 443, DDI_TH_SYN);
+    g_assert_cmpint(seen_of(&set, &terr, true, true, true, true), ==, DDI_BS_SEEN_NONE);
+    ddi_backscatter_record(&set, &tsyn, false);
+    g_assert_cmpint(seen_of(&set, &terr, true, true, true, true), ==, DDI_BS_SEEN_QUOTES_SENT);
+    /* an error about the reply to a flow its sender opened */
+    ddi_pkt late = mk_icmp(DARK, VICTIM, 3, 3, 17, VICTIM, DARK, 53, 5353, 8);
+    g_assert_cmpint(seen_of(&set, &late, true, true, true, true), ==, DDI_BS_SEEN_NONE);
+    pb_ip qip = ip_fields(DARK, VICTIM, 64);
+    ddi_pkt query = pb_parse(b, pb_udp_pkt(b, &qip, 5353, 53, 30), 0);
+    ddi_backscatter_record(&set, &query, false);
+    g_assert_cmpint(seen_of(&set, &late, true, true, true, true), ==, DDI_BS_SEEN_QUOTES_REPLY);
+    g_assert_cmpint(seen_of(&set, &late, true, true, true, false), ==, DDI_BS_SEEN_NONE);
+    /* echo: request id 0x4242 seq 0 (mk_icmp's quoted request) and replies */
+    uint8_t e[PB_MAX];
+    static const uint8_t data[12] = {0};
+    pb_ip eip = ip_fields(DARK, VICTIM, 64);
+    ddi_pkt req = pb_parse(e, pb_icmp_pkt(e, &eip, 8, 0, 0x4242, 0, data, sizeof data), 0);
+    pb_ip rip = ip_fields(VICTIM, DARK, 64);
+    ddi_pkt rep = pb_parse(e, pb_icmp_pkt(e, &rip, 0, 0, 0x4242, 0, data, sizeof data), 0);
+    ddi_pkt rep1 = pb_parse(e, pb_icmp_pkt(e, &rip, 0, 0, 0x4242, 1, data, sizeof data), 0);
+    ddi_pkt tsrep = pb_parse(e, pb_icmp_pkt(e, &rip, 14, 0, 0x4242, 0, data, sizeof data), 0);
+    ddi_pkt qerr = mk_icmp(ROUTER, DARK, 11, 0, 1, DARK, VICTIM, 0, 0, 8);
+    g_assert_cmpint(seen_of(&set, &rep, true, true, false, false), ==, DDI_BS_SEEN_NONE);
+    g_assert_cmpint(seen_of(&set, &qerr, true, true, true, true), ==, DDI_BS_SEEN_NONE);
+    ddi_backscatter_record(&set, &req, false);
+    g_assert_cmpint(seen_of(&set, &rep, true, true, false, false), ==, DDI_BS_SEEN_ANSWERS_REQ);
+    g_assert_cmpint(seen_of(&set, &rep1, true, true, false, false), ==, DDI_BS_SEEN_NONE);
+    g_assert_cmpint(seen_of(&set, &tsrep, true, true, false, false), ==, DDI_BS_SEEN_NONE); /* asked for an echo */
+    g_assert_cmpint(seen_of(&set, &qerr, true, true, true, true), ==, DDI_BS_SEEN_QUOTES_SENT);
+    /* UDP answers show two-way traffic (no backscatter class) */
+    pb_ip aip = ip_fields(VICTIM, DARK, 60);
+    ddi_pkt ans = pb_parse(b, pb_udp_pkt(b, &aip, 53, 5353, 40), 0);
+    g_assert_cmpint(seen_of(&set, &ans, true, true, false, false), ==, DDI_BS_SEEN_ANSWERS_PKT);
+    for (int k = 0; k < DDI_BS_SEEN__COUNT; k++)
+        g_assert_nonnull(ddi_backscatter_seen_name((ddi_bs_seen)k));
+    ddi_seen_free(&set);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -366,5 +477,7 @@ int main(int argc, char **argv)
     g_test_add_func("/backscatter/icmp/replies", test_icmp_replies);
     g_test_add_func("/backscatter/icmpv6", test_icmpv6);
     g_test_add_func("/backscatter/evidence", test_evidence_edges);
+    g_test_add_func("/backscatter/seen/tcp", test_seen_tcp);
+    g_test_add_func("/backscatter/seen/icmp", test_seen_icmp);
     return g_test_run();
 }
