@@ -156,10 +156,10 @@ static void test_sender_answered(void)
     ddi_src_summary s;
     ddi_state_init(&st, 0, 0);
     const char *cli = "192.0.2.20", *srv = "192.0.2.21", *scan = "192.0.2.22";
+    /* (the server's SYN-ACKs are not in this capture: only the client's
+     * own handshake ACK can show the answer) */
     feed(&st, syn(cli, srv, 50000, 445, 1, 10, 100.0), 1);
-    feed(&st, tcp(srv, cli, 445, 50000, DDI_TH_SYN | DDI_TH_ACK, 100.001), 2);
     feed(&st, syn(cli, srv, 50001, 445, 2, 11, 101.0), 3);
-    feed(&st, tcp(srv, cli, 445, 50001, DDI_TH_SYN | DDI_TH_ACK, 101.001), 4);
     /* an ACK that does not follow one of its SYNs proves nothing */
     pb_ip ip = {.src = cli, .dst = srv, .ttl = 64, .id = 12, .df = true};
     pb_tcp other = {.sport = 50002, .dport = 445, .seq = 99, .ack = 1, .flags = DDI_TH_ACK, .win = 8192};
@@ -182,9 +182,22 @@ static void test_sender_answered(void)
     g_assert_cmpint(s.sender, ==, DDI_SENDER_STATELESS);
     g_assert_cmpuint(s.ports, ==, 2);
 
+    /* a peer's SYN-ACK to one of its SYNs shows the answer too */
+    const char *cli2 = "192.0.2.23";
+    feed(&st, syn(cli2, srv, 50100, 443, 21, 30, 131.0), 10);
+    feed(&st, syn(cli2, srv, 50101, 443, 22, 31, 132.0), 11);
+    pb_ip sip = {.src = srv, .dst = cli2, .ttl = 64, .id = 40, .df = true};
+    pb_tcp sa = {.sport = 443, .dport = 50101, .seq = 500, .ack = 23, .flags = DDI_TH_SYN | DDI_TH_ACK, .win = 8192};
+    feed(&st, pb_tcp_parsed(&sip, &sa, 132.001), 12);
+    feed(&st, tcp("203.0.113.99", DARK, 1, 2, DDI_TH_SYN, 160.0), 13);
+    summary_of(&st, cli2, &s);
+    g_assert_true(s.answered);
+    g_assert_cmpint(s.sender_known, ==, DDI_TRI_UNDETERMINED);
+
     ddi_capture_summary c;
     ddi_summary_capture(&st, NULL, 0, &c);
-    g_assert_cmpuint(c.answered_sources, ==, 1);
+    g_assert_cmpuint(c.answered_sources, ==, 2);
+    g_assert_cmpuint(c.two_way_frame, ==, 12); /* the SYN-ACK answers a SYN seen earlier */
     ddi_state_free(&st);
 }
 
