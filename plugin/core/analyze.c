@@ -33,6 +33,8 @@ static void os_input(const ddi_pkt *p, const ddi_p0fdb *db, const ddi_frame_rec 
     /* gap1 is fixed once the second SYN is seen, so it is the same on every pass */
     in->retry_gap1 = in->retry_count && c ? c->gap1 : 0;
     in->ipid = (ddi_ipid_class)rec->ipid_class;
+    /* fixed at the third SYN, so only frames from then on may use it */
+    in->backoff = in->retry_count >= 2 && c ? (ddi_backoff)c->backoff : DDI_BACKOFF_NONE;
 }
 
 /* The report shows why a source is suspected of NAT; the sentences need the
@@ -183,6 +185,8 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
                 double since_first = p->ts - c->first_ts;
                 if (c->count == 1)
                     c->gap1 = (float)since_first;
+                if (c->count == 2) /* the second gap dates some stacks (os.c) */
+                    c->backoff = (uint8_t)ddi_retry_backoff_class(c->gap1, since_first - c->last_dt);
                 c->prev_dt = c->last_dt;
                 c->last_dt = (float)since_first;
                 if (c->count < 255)

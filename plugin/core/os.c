@@ -4,6 +4,7 @@
  */
 #include "os.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "strbuf.h"
@@ -195,6 +196,128 @@ static void add_behaviour(const ddi_os_input *in, ddi_os_result *o, ddi_sb *ev)
     }
 }
 
+/* ------------------------------------------------- behaviour that dates a stack
+ *
+ * Kernel versions as major * 1000 + minor; DDI_KVER_OPEN is "and newer".
+ * Retransmission behaviour that only some kernels show (os-stack-facts.md §1)
+ * bounds the version; a signature's label whose range does not meet that
+ * bound would contradict what the same tree shows beside it, so the label
+ * follows the behaviour and the evidence says why. */
+#define DDI_KVER(maj, min) ((maj) * 1000u + (min))
+#define DDI_KVER_OPEN 0xffffffffu
+
+typedef struct kver_range {
+    uint32_t lo, hi;
+} kver_range;
+
+/* One "A.B", "A.x", "A.B.x" token; minor 'x' is 0 for a lower bound and
+ * 999 for an upper one.  Returns the characters read, 0 if none. */
+static int parse_kver(const char *s, bool upper, uint32_t *v)
+{
+    const char *p = s;
+    unsigned maj = 0, min = 0;
+    if (*p < '0' || *p > '9')
+        return 0;
+    while (*p >= '0' && *p <= '9')
+        maj = maj * 10 + (unsigned)(*p++ - '0');
+    if (*p != '.')
+        return 0;
+    p++;
+    if (*p == 'x') {
+        min = upper ? 999 : 0;
+        p++;
+    } else if (*p >= '0' && *p <= '9') {
+        while (*p >= '0' && *p <= '9')
+            min = min * 10 + (unsigned)(*p++ - '0');
+        if (p[0] == '.' && p[1] == 'x') /* "2.2.x": the 2.2 series */
+            p += 2;
+    } else {
+        return 0;
+    }
+    *v = DDI_KVER(maj, min > 999 ? 999 : min);
+    return (int)(p - s);
+}
+
+/* The Linux versions a p0f flavor names: "2.2.x-3.x", "3.11 and newer",
+ * "2.4-2.6", "2.6.x", "3.x".  False when it names none ("(Android)"). */
+static bool linux_flavor_range(const char *fl, kver_range *r)
+{
+    if (!fl)
+        return false;
+    const char *p = fl;
+    while (*p && !(*p >= '0' && *p <= '9'))
+        p++;
+    uint32_t lo, hi;
+    int n = parse_kver(p, false, &lo);
+    if (!n)
+        return false;
+    parse_kver(p, true, &hi);
+    p += n;
+    if (*p == '-') {
+        uint32_t h2;
+        if (parse_kver(p + 1, true, &h2))
+            hi = h2;
+    } else if (strstr(p, "and newer")) {
+        hi = DDI_KVER_OPEN;
+    }
+    r->lo = lo;
+    r->hi = hi;
+    return true;
+}
+
+/* What the retransmissions say about a Linux kernel. */
+static bool linux_behaviour_range(const ddi_os_input *in, kver_range *r, const char **label, const char **why)
+{
+    if (in->backoff == DDI_BACKOFF_LINEAR && ddi_retry_rto_class(in->retry_gap1) == DDI_RTO_1S) {
+        /* "tcp: make the first N SYN RTO backoffs linear" (net-next, May 2023) */
+        *r = (kver_range){DDI_KVER(6, 5), DDI_KVER_OPEN};
+        *label = "Linux >= 6.5";
+        *why = "1 s SYN RTO with constant gaps: tcp_syn_linear_timeouts, Linux >= 6.5";
+        return true;
+    }
+    switch (ddi_retry_rto_class(in->retry_gap1)) {
+    case DDI_RTO_3S: /* TCP_TIMEOUT_INIT 3*HZ until 3.0 */
+        *r = (kver_range){0, DDI_KVER(3, 0)};
+        *label = "Linux <= 3.0";
+        *why = "3 s initial SYN RTO: Linux <= 3.0";
+        return true;
+    case DDI_RTO_1S: /* LNX 9ad7c049f0f7 "tcp: RFC2988bis" (3.1) */
+        if (in->backoff == DDI_BACKOFF_DOUBLING) {
+            *r = (kver_range){DDI_KVER(3, 1), DDI_KVER(6, 4)};
+            *label = "Linux 3.1-6.4";
+            *why = "1 s SYN RTO, doubling: Linux 3.1-6.4";
+        } else {
+            *r = (kver_range){DDI_KVER(3, 1), DDI_KVER_OPEN};
+            *label = "Linux >= 3.1";
+            *why = "1 s initial SYN RTO: Linux >= 3.1";
+        }
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void reconcile_with_behaviour(const ddi_os_input *in, ddi_os_result *o, ddi_sb *ev)
+{
+    kver_range sig, beh;
+    const char *label, *why;
+    if (o->family == DDI_OS_WINDOWS && in->backoff == DDI_BACKOFF_LINEAR) {
+        /* Windows doubles its SYN RTO (os-stack-facts.md §1) */
+        ddi_sb_add(ev, "; against it: constant SYN gaps, where Windows doubles them");
+        return;
+    }
+    if (o->family != DDI_OS_LINUX || !linux_behaviour_range(in, &beh, &label, &why))
+        return;
+    /* a label without versions ("Linux", "(Android)") contradicts nothing */
+    if (o->match == DDI_OSM_HEURISTIC || !o->fp.flavor || !linux_flavor_range(o->fp.flavor, &sig))
+        return;
+    if (sig.lo <= beh.hi && beh.lo <= sig.hi)
+        return; /* the signature's versions include what the behaviour allows */
+    ddi_sb_add(ev, "; the signature says %s, but %s: the label follows the behaviour", o->label, why);
+    snprintf(o->label, sizeof o->label, "%s", label);
+    o->dated = true;
+}
+
 void ddi_os_infer(const ddi_os_input *in, ddi_os_result *o)
 {
     const ddi_pkt *p = in->p;
@@ -243,4 +366,5 @@ void ddi_os_infer(const ddi_os_input *in, ddi_os_result *o)
     if (o->family == DDI_OS_WINDOWS)
         add_windows_version_notes(p, o, &ev);
     add_behaviour(in, o, &ev);
+    reconcile_with_behaviour(in, o, &ev);
 }

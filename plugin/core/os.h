@@ -40,6 +40,7 @@ typedef struct ddi_os_input {
     const ddi_p0fdb *db;       /* may be NULL */
     uint8_t retry_count;       /* SYNs of this connection before this one */
     double retry_gap1;         /* first retransmission gap, 0 if none */
+    ddi_backoff backoff;       /* first two gaps' backoff, once a third SYN was seen */
     ddi_ipid_class ipid;       /* class of the source so far */
     bool explain;              /* build the evidence text and raw signature */
 } ddi_os_input;
@@ -49,6 +50,7 @@ typedef struct ddi_os_result {
     ddi_win_era era;
     ddi_os_match match;
     ddi_fp_result fp;          /* the signature match (kind NONE if none) */
+    bool dated;                /* the label follows retry behaviour that dates the stack, not the signature */
     char label[96];
     char evidence[640];
     char raw_sig[DDI_FP_RAW_SIG_MAX];

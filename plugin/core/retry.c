@@ -37,17 +37,31 @@ const char *ddi_retry_rto_text(ddi_rto_class c)
     }
 }
 
-const char *ddi_retry_backoff_text(double prev_gap, double gap)
+ddi_backoff ddi_retry_backoff_class(double prev_gap, double gap)
 {
     if (!(prev_gap > 0) || !(gap > 0))
-        return NULL;
+        return DDI_BACKOFF_NONE;
     double r = gap / prev_gap;
     if (r > 1.6 && r < 2.5)
-        return "doubling: exponential backoff (Windows, Linux <= 6.4)";
+        return DDI_BACKOFF_DOUBLING;
     if (r > 0.75 && r < 1.33)
+        return DDI_BACKOFF_LINEAR;
+    return DDI_BACKOFF_IRREGULAR;
+}
+
+const char *ddi_retry_backoff_text(double prev_gap, double gap)
+{
+    switch (ddi_retry_backoff_class(prev_gap, gap)) {
+    case DDI_BACKOFF_DOUBLING:
+        return "doubling: exponential backoff (Windows, Linux <= 6.4)";
+    case DDI_BACKOFF_LINEAR:
         /* XNU tcp_syn_backoff[] = {1,1,1,1,1,2,4,...}; Linux >= 6.5 tcp_syn_linear_timeouts */
         return "constant: linear backoff (macOS/iOS, FreeBSD >= 13, Linux >= 6.5)";
-    return "irregular: not an OS backoff (application retries, loss, or several hosts)";
+    case DDI_BACKOFF_IRREGULAR:
+        return "irregular: not an OS backoff (application retries, loss, or several hosts)";
+    default:
+        return NULL;
+    }
 }
 
 ddi_conficker ddi_retry_conficker(const ddi_syn_history *h, double horizon)

@@ -48,6 +48,15 @@ const char *ddi_retry_rto_text(ddi_rto_class c);
  * Linux >= 6.5)"; NULL when fewer than three SYNs. */
 const char *ddi_retry_backoff_text(double prev_gap, double gap);
 
+typedef enum ddi_backoff {
+    DDI_BACKOFF_NONE = 0,  /* fewer than three SYNs */
+    DDI_BACKOFF_DOUBLING,  /* exponential: Windows, Linux <= 6.4 */
+    DDI_BACKOFF_LINEAR,    /* constant: macOS/iOS, FreeBSD >= 13, Linux >= 6.5 */
+    DDI_BACKOFF_IRREGULAR,
+} ddi_backoff;
+/* The class behind ddi_retry_backoff_text(). */
+ddi_backoff ddi_retry_backoff_class(double prev_gap, double gap);
+
 typedef enum ddi_conficker {
     DDI_CONF_NA = 0,       /* not a candidate: no retry, other port, a 3rd SYN came, or answered */
     DDI_CONF_UNKNOWN,      /* one retry at ~3 s so far, not enough time observed after it */

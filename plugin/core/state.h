@@ -44,6 +44,7 @@ typedef struct ddi_conn {
     uint16_t last_ipid;
     uint8_t count;         /* SYNs seen (saturates at 255), duplicates not counted */
     bool answered;         /* a SYN-ACK or RST answering this connection was seen */
+    uint8_t backoff;       /* ddi_backoff of the first two gaps, set at the third SYN (fits the padding) */
     uint32_t src;          /* source index + 1: whole-source verdicts walk connections (fits the padding) */
 } ddi_conn;
 

@@ -176,8 +176,11 @@ void ddi_summary_observe(ddi_src_acc *a, const ddi_pkt *p, ddi_tool tool, const 
     if (os && os_label) {
         bool known = os->family != DDI_OS_UNKNOWN;
         bool had_known = a->os_label && a->os_match != DDI_OSM_NONE;
+        /* a label that retry behaviour dated (os.c) corrects the signature's
+         * label of the same rank: the report must not keep the contradicted one */
         if (!a->os_label || (known && !had_known) ||
-            (known && os_rank(os->match) > os_rank((ddi_os_match)a->os_match))) {
+            (known && os_rank(os->match) > os_rank((ddi_os_match)a->os_match)) ||
+            (known && os->dated && os_label != a->os_label && os_rank(os->match) >= os_rank((ddi_os_match)a->os_match))) {
             a->os_label = os_label;
             a->os_match = (uint8_t)(known ? os->match : DDI_OSM_NONE);
             a->os_family = (uint8_t)os->family;

@@ -17,7 +17,7 @@ import ddi_tshark as T
 
 F = ["frame.number", "ip.src", "ipv6.src", "ip.ttl", "ipv6.hlim", "tcp.srcport", "tcp.dstport", "ddi.ipid.class",
      "ddi.os", "ddi.os.family", "ddi.os.match", "ddi.os.evidence", "ddi.tool", "ddi.tool.evidence", "ddi.nat",
-     "ddi.nat.kind", "ddi.nat.reason", "ddi.mss", "ddi.mss.link", "ddi.mss.pppoe", "ddi.verdict"]
+     "ddi.nat.kind", "ddi.nat.reason", "ddi.mss", "ddi.mss.link", "ddi.mss.pppoe", "ddi.verdict", "ddi.retry.backoff"]
 COUNTER = {"global counter", "byte-swapped counter"}
 CONFIDENT = {"exact", "generic"}
 SERVICES = "/usr/share/wireshark/services"
@@ -221,6 +221,29 @@ class Consistency(unittest.TestCase):
         natted = self.src_rows("netns-stacks.pcapng", "203.0.113.11")
         syns = [r for r in natted if r["ddi.os.evidence"]]
         self.assertTrue(all(r["ddi.nat"] for r in syns))
+
+    def test_os_label_agrees_with_the_retry_schedule(self):
+        """Linear SYN backoff dates Linux >= 6.5; a label whose versions stop
+        earlier would contradict the ddi.retry.backoff beside it."""
+        n = 0
+        for cap, rows in self.caps.items():
+            for r in rows:
+                if r["ddi.os.family"] != "Linux" or not r["ddi.retry.backoff"].startswith("constant"):
+                    continue
+                n += 1
+                label = r["ddi.os"]
+                where = "%s frame %s: %s beside %s" % (cap, r["frame.number"], label, r["ddi.retry.backoff"])
+                ok = label in ("Linux", "Linux >= 6.5") or "and newer" in label or "Android" in label
+                self.assertTrue(ok, where)
+                self.assertNotRegex(label, r"\b[23]\.[0-9x]+(\.x)?(-[23]\.[0-9x]+)?$", where)
+        self.assertGreater(n, 0)
+        # the Linux 6.18 hosts of netns-stacks.pcapng (MANIFEST: tcp_syn_linear_timeouts=4)
+        rows = self.src_rows("netns-stacks.pcapng", "203.0.113.10")
+        dated = [r for r in rows if r["ddi.retry.backoff"].startswith("constant")]
+        self.assertTrue(dated)
+        for r in dated:
+            self.assertEqual(r["ddi.os"], "Linux >= 6.5")
+            self.assertIn("the signature says Linux 2.2.x-3.x", r["ddi.os.evidence"])
 
     def test_constant_ttl_is_no_nmap(self):
         """nmap draws a TTL per probe: the seed's scanner keeps TTL 55."""
