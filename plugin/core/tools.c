@@ -380,7 +380,7 @@ static bool rule_nmap_syn(ddi_tool_ctx *c, const ddi_pkt *p, ddi_tool_match *m)
     return true;
 }
 
-static bool rule_nmap_other(const ddi_pkt *p, ddi_tool_match *m)
+static bool rule_nmap_other(ddi_tool_ctx *c, const ddi_pkt *p, ddi_tool_match *m)
 {
     /* nmap -sN/-sF/-sX/-sA/-sW/-sM: same build_tcp_raw() defaults as -sS (window 1024,
      * random TTL 37-59, no DF) but no options (scan_engine_raw.cc adds options only to
@@ -397,7 +397,15 @@ static bool rule_nmap_other(const ddi_pkt *p, ddi_tool_match *m)
     const char *v = f == 0 ? "nmap -sN (NULL)" : f == DDI_TH_FIN ? "nmap -sF (FIN)"
                   : f == DDI_TH_ACK ? "nmap -sA/-sW (ACK)" : f == (DDI_TH_FIN | DDI_TH_ACK) ? "nmap -sM (Maimon)"
                   : "nmap -sX (Xmas)";
-    set(m, DDI_TOOL_NMAP_OTHER, DDI_TR_NMAP_OTHER, 2, false, v);
+    /* the TTL is drawn per probe as for -sS: a constant one refutes nmap, and
+     * these probes then carry no tool label (no OS stack sends them either) */
+    unsigned same = c ? nmap_ttl_update(c, p->ttl) : 1;
+    if (same != DDI_NMAP_TTL_VARIED && same >= DDI_NMAP_TTL_SAME_MAX)
+        return false;
+    if (same == DDI_NMAP_TTL_VARIED)
+        set(m, DDI_TOOL_NMAP_OTHER, DDI_TR_NMAP_OTHER, 3, true, v);
+    else
+        set(m, DDI_TOOL_NMAP_OTHER, DDI_TR_NMAP_OTHER, 2, false, v);
     return true;
 }
 
@@ -504,7 +512,7 @@ static void classify_tcp(ddi_tool_ctx *c, const ddi_pkt *p, ddi_tool_match *m)
         return;
     if (rule_hping3(p, run, m))
         return;
-    if (rule_nmap_other(p, m))
+    if (rule_nmap_other(c, p, m))
         return;
     /* R19: SYN && doff 5 && no DF: real stacks send options and (IPv4) set DF
      * (scanner-facts §6; NETSCOUT "Decoding TCP SYN") */

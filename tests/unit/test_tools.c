@@ -650,6 +650,27 @@ static void test_nmap_other(void)
     ip.df = true;
     p = mk_tcp(&ip, &s);
     g_assert_cmpint(classify1(&p, NULL), ==, DDI_TOOL_NONE);
+
+    /* nmap draws the TTL per probe here too: FIN probes keeping TTL 40 are
+     * not nmap's from the third on; with TTLs that vary they are, surely */
+    ddi_tool_ctx c;
+    memset(&c, 0, sizeof c);
+    pb_ip fip = {.src = "192.0.2.12", .dst = "203.0.113.5", .id = 0x2222, .ttl = 40};
+    pb_tcp fin = {.sport = 63505, .dport = 80, .seq = 1, .flags = DDI_TH_FIN, .win = 1024};
+    for (unsigned i = 0; i < 5; i++) {
+        fin.dport = (uint16_t)(80 + i);
+        p = mk_tcp(&fip, &fin);
+        ddi_tool t = ddi_tool_classify_ex(&c, &p, &m);
+        g_assert_cmpint(t, ==, i + 1 < DDI_NMAP_TTL_SAME_MAX ? DDI_TOOL_NMAP_OTHER : DDI_TOOL_NONE);
+    }
+    memset(&c, 0, sizeof c);
+    static const uint8_t ttls[] = {40, 52, 52, 38, 59};
+    for (unsigned i = 0; i < G_N_ELEMENTS(ttls); i++) {
+        fip.ttl = ttls[i];
+        p = mk_tcp(&fip, &fin);
+        g_assert_cmpint(ddi_tool_classify_ex(&c, &p, &m), ==, DDI_TOOL_NMAP_OTHER);
+        g_assert_cmpint(m.confidence, ==, i ? 3 : 2);
+    }
 }
 
 /* ----------------------------------------------------------------- hping3 */
