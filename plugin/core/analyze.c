@@ -243,6 +243,9 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
     bool is_bs = ddi_backscatter_classify(p, &bs) && seen == DDI_BS_SEEN_NONE;
     ddi_summary_observe(&s->sum, p, tool, has_os ? &os : NULL, os_label, is_bs ? &bs : NULL, ipid_counted,
                         rec->ipid_gap, p->ts - s->first_ts);
+    /* nmap's labels on the first probes fall once its per-probe TTL is refuted */
+    if (ddi_tool_nmap_refuted(&s->tool_ctx))
+        s->sum.tools &= (uint16_t)~((1u << DDI_TOOL_NMAP_SYN) | (1u << DDI_TOOL_NMAP_OTHER));
     if (nat && !s->nat_bits)
         s->sum.nat_off = (float)(p->ts - s->first_ts);
     if (nat & ~s->nat_bits)

@@ -362,6 +362,12 @@ static unsigned nmap_ttl_update(ddi_tool_ctx *c, uint8_t ttl)
     return c->nmap_ttl_n;
 }
 
+bool ddi_tool_nmap_refuted(const ddi_tool_ctx *ctx)
+{
+    return ctx && ctx->nmap_ttl_n >= DDI_NMAP_TTL_SAME_MAX && ctx->nmap_ttl_n != DDI_NMAP_TTL_VARIED &&
+           !nmap_hits(ctx);
+}
+
 static bool rule_nmap_syn(ddi_tool_ctx *c, const ddi_pkt *p, ddi_tool_match *m)
 {
     /* R5, with the TTL read as what it is in nmap: a value drawn per probe */

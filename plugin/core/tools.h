@@ -123,6 +123,11 @@ void ddi_tool_evidence(ddi_tool t, const ddi_pkt *p, char *buf, size_t len);
 /* Evidence for a detailed verdict (names the multi-packet rule and variant). */
 void ddi_tool_match_evidence(const ddi_tool_match *m, const ddi_pkt *p, char *buf, size_t len);
 
+/* The source's nmap-shaped probes kept one TTL DDI_NMAP_TTL_SAME_MAX times
+ * or more, where nmap draws one per probe: its earlier nmap labels were
+ * refuted (the whole-source view drops them). */
+bool ddi_tool_nmap_refuted(const ddi_tool_ctx *ctx);
+
 /* Raw-socket tools that never retransmit a probe (ZMap, masscan, Mirai,
  * unicornscan, hping3): a repeat from them is a new probe, not a retry. */
 bool ddi_tool_is_stateless(ddi_tool t);

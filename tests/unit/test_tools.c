@@ -512,8 +512,10 @@ static void test_nmap_syn_ttl(void)
             g_assert_nonnull(strstr(buf, "nmap draws a new TTL 37-59 per probe"));
         }
     }
+    g_assert_true(ddi_tool_nmap_refuted(&c));
     /* the same probes with a TTL drawn per probe: nmap, high confidence */
     memset(&c, 0, sizeof c);
+    g_assert_false(ddi_tool_nmap_refuted(&c));
     static const uint8_t ttls[] = {44, 44, 51, 38, 59, 40, 40};
     for (unsigned i = 0; i < G_N_ELEMENTS(ttls); i++) {
         ip.ttl = ttls[i];
@@ -523,6 +525,7 @@ static void test_nmap_syn_ttl(void)
         g_assert_cmpint(t, ==, DDI_TOOL_NMAP_SYN);
         g_assert_cmpint(m.confidence, ==, i >= 2 ? 3 : 2);
     }
+    g_assert_false(ddi_tool_nmap_refuted(&c));
     /* a constant TTL, but nmap's (sport, seq) on two targets: nmap (--ttl) */
     memset(&c, 0, sizeof c);
     ip.ttl = 50;
