@@ -21,7 +21,7 @@ build=${DDI_BUILD_DIR:-$here/build}
 # ddi-read).  The GUI is the package `wireshark` on every release: Debian 12
 # splits it into wireshark-qt, which Debian 13 and later no longer have.
 packages=(build-essential cmake pkg-config libglib2.0-dev libpcap-dev wireshark-dev tshark p0f python3
-          wireshark xvfb xauth x11-utils imagemagick xdotool parallel zip)
+          wireshark xvfb xauth x11-utils imagemagick xdotool parallel zip python3-cryptography)
 # .ci/run also makes Debian root filesystems and packages
 ci_tools=(mmdebstrap zstd dpkg-dev fakeroot lintian)
 if [ "$mode" = packages ]; then
@@ -68,6 +68,10 @@ run)
     done
     ;;
 test)
+    # Wireshark's own test captures and keys (one pass vs -2 on decrypted data)
+    [ -d "$build/wireshark-tests/captures" ] ||
+        as_root "$here/captures/wireshark_tests.sh" --fetch "$build/wireshark-tests" ||
+        echo "ddi: Wireshark's test captures unavailable; that part of the tests will be skipped" >&2
     ctest --test-dir "$build" --output-on-failure -j"$(nproc)"
     ;;
 *)

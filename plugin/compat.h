@@ -110,4 +110,20 @@ typedef gboolean ddi_heur_result;
  * rule holds on every version, so there is nothing to switch on here. */
 #define DDI_WANTED_FIELDS_FIRST_PASS_ONLY 1
 
+/* A frame's data sources (the frame, then buffers dissectors added:
+ * decrypted or reassembled data), in the order they were added: a GSList
+ * of opaque struct data_source in 4.0 .. 4.4. */
+#include <epan/packet.h>
+#define DDI_DATA_SOURCES(pinfo) ((pinfo)->data_src)
+static inline tvbuff_t *ddi_data_source_tvb(const GSList *l)
+{
+    return get_data_source_tvb((const struct data_source *)l->data);
+}
+/* the first data source added under this name (e.g. "Reassembled IPv4"),
+ * or NULL; later Wireshark versions return the data source instead */
+static inline tvbuff_t *ddi_data_source_tvb_by_name(packet_info *pinfo, const char *name)
+{
+    return get_data_source_tvb_by_name(pinfo, name);
+}
+
 #endif

@@ -229,12 +229,40 @@ static void ddi_cleanup(void)
 
 /* ------------------------------------------------------------------ extraction */
 
+/* Where the analysed header lives: the frame's own bytes (data source 0) or
+ * a buffer a dissector added (decrypted WireGuard/ESP/802.11 payloads,
+ * reassembled tunnels).  Later passes dissect without the wanted fields, so
+ * the first pass records the data source's index and the offset, and every
+ * pass reads the header from there. */
 typedef struct ip_hdr_loc {
     tvbuff_t *ds;
     gint start;
+    int ds_index;   /* position in the frame's data sources, -1 if not one of them */
 } ip_hdr_loc;
 
-static int collect(proto_tree *tree, int hf, gint src_offset, ip_hdr_loc *out, int n, int max)
+/* A record keeps 16 bits for the location: a header in the frame uses them
+ * all; one in another data source packs the source's index above the
+ * offset (decrypted and reassembled buffers start their IP header near 0). */
+#define DS_OFF_BITS 12
+#define DS_OFF_MAX ((1 << DS_OFF_BITS) - 1)
+#define DS_INDEX_MAX ((1 << (16 - DS_OFF_BITS)) - 1)
+
+static int ds_index_of(packet_info *pinfo, const tvbuff_t *ds)
+{
+    int i = 0;
+    for (GSList *l = DDI_DATA_SOURCES(pinfo); l; l = l->next, i++)
+        if (ddi_data_source_tvb(l) == ds)
+            return i;
+    return -1;
+}
+
+static tvbuff_t *ds_at(packet_info *pinfo, int index)
+{
+    GSList *l = g_slist_nth(DDI_DATA_SOURCES(pinfo), (guint)index);
+    return l ? ddi_data_source_tvb(l) : NULL;
+}
+
+static int collect(packet_info *pinfo, proto_tree *tree, int hf, gint src_offset, ip_hdr_loc *out, int n, int max)
 {
     GPtrArray *a = proto_get_finfo_ptr_array(tree, hf);
     for (guint i = 0; a && i < a->len && n < max; i++) {
@@ -242,6 +270,7 @@ static int collect(proto_tree *tree, int hf, gint src_offset, ip_hdr_loc *out, i
         if (fi && fi->ds_tvb && fi->start >= src_offset) {
             out[n].ds = fi->ds_tvb;
             out[n].start = fi->start - src_offset;
+            out[n].ds_index = ds_index_of(pinfo, fi->ds_tvb);
             n++;
         }
     }
@@ -290,18 +319,50 @@ static guint16 frame_encap(const packet_info *pinfo, int outer_ips)
     return bits;
 }
 
+/* The data source holding a fragmented datagram's reassembled payload, if
+ * this frame completed it (Wireshark adds it after the fragment's header). */
+static tvbuff_t *reassembled_payload(packet_info *pinfo, const ddi_pkt *frag, int hdr_index)
+{
+    tvbuff_t *t = ddi_data_source_tvb_by_name(pinfo, frag->ver == 4 ? "Reassembled IPv4" : "Reassembled IPv6");
+    return t && ds_index_of(pinfo, t) > hdr_index ? t : NULL;
+}
+
+/* Parse the header at `loc`.  A fragment counts only where Wireshark
+ * reassembled its datagram, and then as the whole datagram: the SYN of a
+ * fragmented datagram is fingerprinted once, from all its options, and a
+ * part never gives a claim of its own. */
+static gboolean parse_loc(packet_info *pinfo, const ip_hdr_loc *loc, ddi_pkt *pkt)
+{
+    gint len = tvb_captured_length_remaining(loc->ds, loc->start);
+    if (len <= 0)
+        return FALSE;
+    const guint8 *bytes = tvb_get_ptr(loc->ds, loc->start, len);
+    if (!bytes || !ddi_pkt_parse(bytes, (size_t)len, packet_time(pinfo), pkt))
+        return FALSE;
+    if (!pkt->fragment)
+        return TRUE;
+    tvbuff_t *payload = reassembled_payload(pinfo, pkt, loc->ds_index);
+    if (!payload)
+        return FALSE;
+    gint plen = tvb_captured_length(payload);
+    const guint8 *pbytes = plen > 0 ? tvb_get_ptr(payload, 0, plen) : NULL;
+    return pbytes && ddi_pkt_parse_reassembled(bytes, (size_t)len, pbytes, (size_t)plen, packet_time(pinfo), pkt);
+}
+
 /* Pick the IP header to analyse: the innermost one of a tunnel, but never
  * the header quoted inside an ICMP error (that one belongs to the error). */
-static gboolean extract(tvbuff_t *frame_tvb, packet_info *pinfo, proto_tree *tree, ddi_pkt *pkt, ip_hdr_loc *chosen)
+static gboolean extract(packet_info *pinfo, proto_tree *tree, ddi_pkt *pkt, ip_hdr_loc *chosen)
 {
     ip_hdr_loc loc[8];
-    int n = collect(tree, hf_ip_src, IPV4_SRC_OFFSET, loc, 0, 8);
-    n = collect(tree, hf_ipv6_src, IPV6_SRC_OFFSET, loc, n, 8);
-    /* order outer to inner: the frame's own bytes first, then by offset */
+    int n = collect(pinfo, tree, hf_ip_src, IPV4_SRC_OFFSET, loc, 0, 8);
+    n = collect(pinfo, tree, hf_ipv6_src, IPV6_SRC_OFFSET, loc, n, 8);
+    /* order outer to inner: data sources in the order dissectors added them
+     * (the frame first, then what was decrypted or reassembled from it),
+     * then by offset */
     for (int i = 1; i < n; i++)
         for (int j = i; j > 0; j--) {
-            gboolean a_frame = loc[j - 1].ds == frame_tvb, b_frame = loc[j].ds == frame_tvb;
-            gboolean swap = (!a_frame && b_frame) || (a_frame == b_frame && loc[j].start < loc[j - 1].start);
+            const ip_hdr_loc *a = &loc[j - 1], *b = &loc[j];
+            gboolean swap = b->ds_index < a->ds_index || (b->ds_index == a->ds_index && b->start < a->start);
             if (!swap)
                 break;
             ip_hdr_loc t = loc[j];
@@ -309,16 +370,11 @@ static gboolean extract(tvbuff_t *frame_tvb, packet_info *pinfo, proto_tree *tre
             loc[j - 1] = t;
         }
 
-    double ts = packet_time(pinfo);
     gboolean have = FALSE;
     int outer_ips = 0;
     for (int i = 0; i < n; i++) {
-        gint len = tvb_captured_length_remaining(loc[i].ds, loc[i].start);
-        if (len <= 0)
-            continue;
-        const guint8 *bytes = tvb_get_ptr(loc[i].ds, loc[i].start, len);
         ddi_pkt cand;
-        if (!bytes || !ddi_pkt_parse(bytes, (size_t)len, ts, &cand))
+        if (loc[i].ds_index < 0 || !parse_loc(pinfo, &loc[i], &cand))
             continue;
         *pkt = cand;
         *chosen = loc[i];
@@ -333,6 +389,29 @@ static gboolean extract(tvbuff_t *frame_tvb, packet_info *pinfo, proto_tree *tre
         pkt->encap = ddi_encap_bit(ddi_encap_code(frame_encap(pinfo, outer_ips)));
     pkt->ts_ns = packet_time_ns(pinfo);
     return have;
+}
+
+/* The record's 16-bit location, or FALSE if it does not fit (the frame is
+ * then not analysed at all, so that every pass agrees). */
+static gboolean encode_loc(const ip_hdr_loc *loc, ddi_frame_rec *r)
+{
+    if (loc->ds_index == 0 && loc->start <= G_MAXUINT16) {
+        r->ip_off = (guint16)loc->start;
+        return TRUE;
+    }
+    if (loc->ds_index < 1 || loc->ds_index > DS_INDEX_MAX || loc->start > DS_OFF_MAX)
+        return FALSE;
+    r->ip_off = (guint16)((loc->ds_index << DS_OFF_BITS) | loc->start);
+    r->flags |= DDI_FR_NOT_IN_FRAME;
+    return TRUE;
+}
+
+static gboolean decode_loc(packet_info *pinfo, const ddi_frame_rec *r, ip_hdr_loc *loc)
+{
+    loc->ds_index = (r->flags & DDI_FR_NOT_IN_FRAME) ? r->ip_off >> DS_OFF_BITS : 0;
+    loc->start = (r->flags & DDI_FR_NOT_IN_FRAME) ? (r->ip_off & DS_OFF_MAX) : r->ip_off;
+    loc->ds = ds_at(pinfo, loc->ds_index);
+    return loc->ds != NULL;
 }
 
 /* ------------------------------------------------------------------ tree */
@@ -710,30 +789,30 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     const ddi_frame_rec *rec;
     if (!state_ready)
         return 0;
+    ip_hdr_loc loc;
     if (!PINFO_FD_VISITED(pinfo)) {
-        ip_hdr_loc loc;
         /* the wanted fields exist only on the first pass (tshark and the GUI
          * prime them then), so this is where the header is located */
-        if (!tree || !extract(tvb, pinfo, tree, &pkt, &loc))
+        if (!tree || !extract(pinfo, tree, &pkt, &loc))
+            return 0;
+        /* the location must fit the record before any state changes */
+        ddi_frame_rec where = {0};
+        if (!encode_loc(&loc, &where))
             return 0;
         ddi_frame_rec *r = ddi_state_frame(&state, pinfo->num);
         if (!r)
             return 0;
         ddi_observe(&state, sigdb, &pkt, r);
-        if (loc.ds == tvb && loc.start <= G_MAXUINT16)
-            r->ip_off = (guint16)loc.start;
-        else
-            r->flags |= DDI_FR_NOT_IN_FRAME;
+        r->ip_off = where.ip_off;
+        r->flags |= where.flags;
         rec = r;
         if (!(r->flags & (DDI_FR_ANALYSED | DDI_FR_SRC_FULL)))
             return 0;
     } else {
-        /* later passes re-read the header at the offset the first pass found */
+        /* later passes re-read the header where the first pass found it */
         rec = ddi_state_frame_peek(&state, pinfo->num);
-        if (!rec || (rec->flags & DDI_FR_NOT_IN_FRAME))
-            return 0;
-        gint len = tvb_captured_length_remaining(tvb, rec->ip_off);
-        if (len <= 0 || !ddi_pkt_parse(tvb_get_ptr(tvb, rec->ip_off, len), (size_t)len, packet_time(pinfo), &pkt))
+        if (!rec || !(rec->flags & (DDI_FR_ANALYSED | DDI_FR_SRC_FULL)) || !decode_loc(pinfo, rec, &loc) ||
+            !parse_loc(pinfo, &loc, &pkt))
             return 0;
         pkt.frame = pinfo->num;
         pkt.encap = ddi_encap_bit(rec->encap);

@@ -342,6 +342,38 @@ bool ddi_pkt_parse(const uint8_t *buf, size_t caplen, double ts, ddi_pkt *out)
     return parse_ip(buf, caplen, ts, out, true);
 }
 
+bool ddi_pkt_parse_reassembled(const uint8_t *hdr, size_t hdr_cap, const uint8_t *payload, size_t plen, double ts,
+                               ddi_pkt *out)
+{
+    /* parse the network header only: a first fragment's own L4 bytes are a
+     * part of what the reassembled payload holds in full */
+    size_t cap = hdr_cap;
+    if (hdr && hdr_cap >= 20 && hdr[0] >> 4 == 4)
+        cap = (size_t)(hdr[0] & 0x0f) * 4;
+    ddi_pkt p;
+    if (!payload || !parse_ip(hdr, cap, ts, &p, false) || !p.fragment)
+        return false;
+    /* a first fragment ran on into its own L4 bytes: keep the network layer */
+    p.l4 = DDI_L4_NONE;
+    p.l4_ports = p.l4_complete = p.has_quote = false;
+    memset(&p.tcp, 0, sizeof p.tcp);
+    memset(&p.quote, 0, sizeof p.quote);
+    p.udp_sport = p.udp_dport = p.udp_len = p.icmp_id = p.icmp_seq = 0;
+    p.icmp_type = p.icmp_code = 0;
+    p.quirks &= DDI_Q_DF | DDI_Q_NZ_ID | DDI_Q_ZERO_ID | DDI_Q_NZ_MBZ | DDI_Q_FLOW;
+    if (p.tos & 3)
+        p.quirks |= DDI_Q_ECN;
+    size_t hl = p.ver == 4 ? 20u + p.ip_opt_len : 40u;
+    p.ip_len = (uint16_t)(hl + plen > 0xffff ? 0xffff : hl + plen);
+    p.fragment = p.mf = false;
+    p.frag_off = 0;
+    p.truncated = false;
+    p.reassembled = true;
+    parse_l4(payload, plen, (uint32_t)plen, &p, true);
+    *out = p;
+    return true;
+}
+
 const char *ddi_addr_str(const ddi_addr *a, char *buf, size_t len)
 {
     if (a->family == 4) {

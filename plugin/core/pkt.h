@@ -149,6 +149,7 @@ typedef struct ddi_pkt {
     uint8_t proto;      /* upper-layer protocol number after extension headers */
     uint16_t ip_len;    /* total (v4) or header+payload (v6) length claimed */
     bool fragment;      /* MF set or offset != 0 (v4), fragment header (v6) */
+    bool reassembled;   /* a whole datagram rebuilt from fragments (ddi_pkt_parse_reassembled) */
     bool truncated;     /* fewer bytes captured than the headers claim */
 
     ddi_l4 l4;
@@ -169,6 +170,14 @@ typedef struct ddi_pkt {
  * true if at least the network header was usable; the flags in the struct
  * say how much more was. */
 bool ddi_pkt_parse(const uint8_t *buf, size_t caplen, double ts, ddi_pkt *out);
+
+/* A fragmented datagram, once reassembled: the network header of one of its
+ * fragments (`hdr`, as captured) and the reassembled upper-layer bytes
+ * (`payload`, what follows the fragment header).  The result describes the
+ * whole datagram (fragment false, reassembled true).  Returns false unless
+ * `hdr` parses and is a fragment. */
+bool ddi_pkt_parse_reassembled(const uint8_t *hdr, size_t hdr_cap, const uint8_t *payload, size_t plen, double ts,
+                               ddi_pkt *out);
 
 /* Parse a TCP option area; fills the option fields of `t` and ORs option
  * quirks into *quirks.  Exposed for unit tests. */

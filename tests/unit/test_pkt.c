@@ -630,6 +630,44 @@ static void test_ipv4_fragments(void)
     g_assert_cmpuint(p.tcp.sport, ==, 777);
 }
 
+/* A datagram Wireshark reassembled: one fragment's header plus the whole
+ * upper-layer bytes give the SYN with all its options, once. */
+static void test_ipv4_reassembled(void)
+{
+    uint8_t whole[PB_MAX], hdr[PB_MAX], first[PB_MAX];
+    pb_tcp t = SYN(.sport = 40123, PB_OPTS(PB_MSS(1460), PB_SOK, PB_TS(7, 0), PB_NOP, PB_WS(7)));
+    size_t n = pb_tcp_pkt(whole, &(pb_ip)V4(.id = 4242, .ttl = 52), &t);
+    ddi_pkt p;
+
+    /* the last fragment's header (offset 24, MF clear) */
+    pb_tcp_pkt(hdr, &(pb_ip)V4(.id = 4242, .ttl = 52, .frag_off = 24), &t);
+    g_assert_true(ddi_pkt_parse_reassembled(hdr, 20, whole + 20, n - 20, 2.0, &p));
+    g_assert_true(p.reassembled);
+    g_assert_false(p.fragment);
+    g_assert_cmpuint(p.frag_off, ==, 0);
+    g_assert_true(ddi_pkt_is_syn(&p));
+    g_assert_true(p.tcp.opts_complete);
+    g_assert_cmpuint(p.tcp.mss, ==, 1460);
+    g_assert_cmpuint(p.tcp.ws, ==, 7);
+    g_assert_cmpuint(p.tcp.sport, ==, 40123);
+    g_assert_cmpuint(p.ip_id, ==, 4242);
+    g_assert_cmpuint(p.ttl, ==, 52);
+    g_assert_cmpuint(p.ip_len, ==, n);
+    g_assert_cmpfloat(p.ts, ==, 2.0);
+
+    /* a first fragment's header with its own cut TCP bytes: L4 comes from the payload only */
+    pb_tcp_pkt(first, &(pb_ip)V4(.id = 4242, .ttl = 52, .mf = true, .ip_len = 44), &t);
+    g_assert_true(ddi_pkt_parse_reassembled(first, 44, whole + 20, n - 20, 2.0, &p));
+    g_assert_true(p.tcp.opts_complete);
+    g_assert_cmpuint(p.tcp.ws, ==, 7);
+    g_assert_false(p.quirks & DDI_Q_OPT_BAD);
+
+    /* not a fragment, or no payload, or no header: nothing to combine */
+    g_assert_false(ddi_pkt_parse_reassembled(whole, n, whole + 20, n - 20, 2.0, &p));
+    g_assert_false(ddi_pkt_parse_reassembled(hdr, 20, NULL, 0, 2.0, &p));
+    g_assert_false(ddi_pkt_parse_reassembled(hdr, 10, whole + 20, n - 20, 2.0, &p));
+}
+
 static void test_ipv6_ext_headers(void)
 {
     uint8_t b[PB_MAX];
@@ -999,6 +1037,7 @@ int main(int argc, char **argv)
     g_test_add_func("/pkt/bad-version-null", test_bad_version_and_null);
     g_test_add_func("/pkt/ipv6/truncated", test_ipv6_truncated);
     g_test_add_func("/pkt/ipv4/fragments", test_ipv4_fragments);
+    g_test_add_func("/pkt/ipv4/reassembled", test_ipv4_reassembled);
     g_test_add_func("/pkt/ipv6/ext-headers", test_ipv6_ext_headers);
     g_test_add_func("/pkt/icmp/quote-udp", test_icmp_quote_udp);
     g_test_add_func("/pkt/icmp/quote-tcp", test_icmp_quote_tcp);
