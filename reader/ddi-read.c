@@ -126,7 +126,13 @@ static void one_frame(reader *r, int linktype, const struct pcap_pkthdr *h, cons
     /* the plugin's packet time: seconds + nanoseconds / 1e9 (files are opened
      * with nanosecond precision, so tv_usec holds nanoseconds) */
     double ts = (double)h->ts.tv_sec + h->ts.tv_usec / 1e9;
-    if (!ddi_decap_frame(linktype, bytes, h->caplen, ts, &d, &pkt)) {
+    bool ok = ddi_decap_frame(linktype, bytes, h->caplen, ts, &d, &pkt);
+    if (ok && pkt.fragment) { /* a part never yields a claim (as in the plugin) */
+        d.skip = DDI_SKIP_FRAGMENT;
+        d.detail = 0;
+        ok = false;
+    }
+    if (!ok) {
         ddi_skips_add(&r->skips, linktype, d.skip, d.detail);
         if (r->mode == OUT_VERDICTS)
             emit_skip(r, linktype, &d);

@@ -60,6 +60,7 @@ const char *ddi_skip_name(ddi_skip why)
     case DDI_SKIP_LLC: return "802.3 LLC frame without SNAP";
     case DDI_SKIP_MPLS_PAYLOAD: return "MPLS payload not IPv4/IPv6";
     case DDI_SKIP_BAD_IP: return "IP header unusable";
+    case DDI_SKIP_FRAGMENT: return "IP fragment (not reassembled)";
     default: return "?";
     }
 }

@@ -47,6 +47,8 @@ typedef enum ddi_skip {
     DDI_SKIP_LLC,           /* 802.3 frame with a non-SNAP LLC header */
     DDI_SKIP_MPLS_PAYLOAD,  /* MPLS payload that is not IPv4/IPv6 (pseudowire) */
     DDI_SKIP_BAD_IP,        /* an IP version nibble, but ddi_pkt_parse() refused the header */
+    DDI_SKIP_FRAGMENT,      /* an IP fragment: the plugin analyses a datagram once, where Wireshark
+                               reassembles it; the reader does not reassemble */
     DDI_SKIP__N
 } ddi_skip;
 

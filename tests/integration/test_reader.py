@@ -117,9 +117,11 @@ class TestReader(unittest.TestCase):
                 for n, why in skipped.items():
                     self.assertRegex(why, r"^skipped: link type \d+: ")
                 total += len(mine)
-                skipped_total += len([n for n in skipped if n in plugin])
+                # the plugin analyses a fragmented datagram where Wireshark
+                # reassembles it; the reader skips every fragment
+                skipped_total += len([n for n in skipped if n in plugin and "IP fragment" not in skipped[n]])
         self.assertGreater(total, 50000)
-        # today no frame the plugin analyses is skipped by the reader
+        # today no other frame the plugin analyses is skipped by the reader
         self.assertEqual(skipped_total, 0)
 
     def test_per_source_json_equals_the_plugin(self):
