@@ -49,7 +49,7 @@ typedef struct ddi_verdict {
     char nat_reason[512];
 
     ddi_tool tool;
-    char tool_evidence[256];
+    char tool_evidence[512];
 
     bool has_bs;
     ddi_bs_result bs;         /* the class; has_bs only when the capture does not explain the packet */

@@ -12,13 +12,41 @@
 typedef struct ddi_sb {
     char *s;
     size_t len, cap;
+    int cut; /* text was dropped: nothing more is appended */
 } ddi_sb;
 
 static inline ddi_sb ddi_sb_on(char *buf, size_t cap)
 {
     if (cap)
         buf[0] = 0;
-    return (ddi_sb){buf, 0, cap};
+    return (ddi_sb){buf, 0, cap, 0};
+}
+
+/* Marks text that did not fit.  ASCII, so every reader of the fields shows it. */
+#define DDI_SB_ELLIPSIS "..."
+
+/* Text that does not fit ends after the last whole word that leaves room for
+ * the ellipsis (never half a word, or a number without its last digits), and
+ * the buffer takes nothing more, so no later clause follows the cut. */
+static inline void ddi_sb_cut(ddi_sb *b)
+{
+    const size_t ell = sizeof DDI_SB_ELLIPSIS - 1;
+    b->cut = 1;
+    if (b->cap < ell + 2)
+        return;
+    size_t end = b->cap - 1 - ell; /* b->s[end] exists: the text filled the buffer */
+    size_t keep = end;
+    while (keep > 0 && b->s[keep] != ' ')
+        keep--;
+    if (keep == 0) /* one word longer than the buffer: nothing whole to keep */
+        keep = end;
+    while (keep > 0 && (b->s[keep - 1] == ' ' || b->s[keep - 1] == ';' || b->s[keep - 1] == ',' ||
+                        b->s[keep - 1] == ':' || b->s[keep - 1] == '('))
+        keep--;
+    for (size_t i = 0; i < ell; i++)
+        b->s[keep + i] = DDI_SB_ELLIPSIS[i];
+    b->len = keep + ell;
+    b->s[b->len] = 0;
 }
 
 #if defined(__GNUC__)
@@ -26,14 +54,20 @@ __attribute__((format(printf, 2, 3)))
 #endif
 static inline void ddi_sb_add(ddi_sb *b, const char *fmt, ...)
 {
-    if (!b->cap || b->len + 1 >= b->cap)
+    if (!b->cap || b->cut)
         return;
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
     va_end(ap);
-    if (n > 0)
-        b->len = b->len + (size_t)n < b->cap ? b->len + (size_t)n : b->cap - 1;
+    if (n <= 0)
+        return;
+    if (b->len + (size_t)n < b->cap) {
+        b->len += (size_t)n;
+        return;
+    }
+    b->len = b->cap - 1;
+    ddi_sb_cut(b);
 }
 
 /* Start a new clause: "; " unless the buffer is empty. */
