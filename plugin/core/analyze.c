@@ -316,7 +316,7 @@ static void build_summary(ddi_verdict *v)
  * began, or one the capture missed: backscatter is then a candidate only. */
 static void two_way_caveat(ddi_verdict *v)
 {
-    ddi_sb b = {v->bs_evidence, strlen(v->bs_evidence), sizeof v->bs_evidence};
+    ddi_sb b = ddi_sb_resume(v->bs_evidence, sizeof v->bs_evidence);
     ddi_sb_clause(&b, "but this capture is two-way (since frame %u), so the packet may also answer one sent before "
                       "the capture began or not captured",
                   v->two_way_frame);

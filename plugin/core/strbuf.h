@@ -22,6 +22,17 @@ static inline ddi_sb ddi_sb_on(char *buf, size_t cap)
     return (ddi_sb){buf, 0, cap, 0};
 }
 
+/* Append to text already in `buf` (NUL-terminated, shorter than cap). */
+static inline ddi_sb ddi_sb_resume(char *buf, size_t cap)
+{
+    size_t len = 0;
+    while (cap && len + 1 < cap && buf[len])
+        len++;
+    if (cap)
+        buf[len] = 0;
+    return (ddi_sb){buf, len, cap, 0};
+}
+
 /* Marks text that did not fit.  ASCII, so every reader of the fields shows it. */
 #define DDI_SB_ELLIPSIS "..."
 

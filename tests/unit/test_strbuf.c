@@ -73,6 +73,15 @@ static void test_never_half_a_number(void)
     }
 }
 
+static void test_resume(void)
+{
+    char buf[32] = "SYN-ACK from 192.0.2.1";
+    ddi_sb b = ddi_sb_resume(buf, sizeof buf);
+    g_assert_cmpuint(b.len, ==, strlen("SYN-ACK from 192.0.2.1"));
+    ddi_sb_clause(&b, "but this capture is two-way");
+    g_assert_cmpstr(buf, ==, "SYN-ACK from 192.0.2.1; but...");
+}
+
 static void test_zero_capacity(void)
 {
     ddi_sb b = ddi_sb_on(NULL, 0);
@@ -88,6 +97,7 @@ int main(int argc, char **argv)
     g_test_add_func("/strbuf/cut-whole-word", test_cut_at_whole_word);
     g_test_add_func("/strbuf/cut-second-clause", test_cut_in_second_clause_drops_separator);
     g_test_add_func("/strbuf/never-half-a-number", test_never_half_a_number);
+    g_test_add_func("/strbuf/resume", test_resume);
     g_test_add_func("/strbuf/zero-capacity", test_zero_capacity);
     return g_test_run();
 }
