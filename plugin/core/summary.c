@@ -542,8 +542,8 @@ void ddi_summary_write_header(FILE *out, const ddi_capture_summary *c)
                      "earlier, so this is no telescope-only capture; backscatter there is only possible\n",
                 c->two_way_frame, ddi_fmt_fixed(d, sizeof d, c->two_way_ts - c->first_ts, 3));
         if (c->answered_sources)
-            fprintf(out, "          %" PRIu32 " source%s got answers to their SYNs\n", c->answered_sources,
-                    c->answered_sources == 1 ? "" : "s");
+            fprintf(out, "          %" PRIu32 " source%s got answers to %s SYNs\n", c->answered_sources,
+                    c->answered_sources == 1 ? "" : "s", c->answered_sources == 1 ? "its" : "their");
     } else if (c->answered_sources) {
         fprintf(out, "Traffic:  two-way: %" PRIu32 " source%s got answers to their SYNs (not a telescope-only capture)\n",
                 c->answered_sources, c->answered_sources == 1 ? "" : "s");

@@ -10,6 +10,7 @@ ddi's code, and fails when ddi.backscatter appears on such a packet.
 Run directly with --counts to print backscatter claim counts per capture.
 """
 import glob
+import json
 import os
 import sys
 import unittest
@@ -18,7 +19,7 @@ import ddi_tshark as T
 
 F = ["frame.number", "frame.protocols", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport", "tcp.dstport",
      "tcp.flags", "udp.srcport", "udp.dstport", "ddi.backscatter", "ddi.exchange", "ddi.twoway",
-     "ddi.retry.duplicate", "ddi.retry.count"]
+     "ddi.retry.duplicate", "ddi.retry.count", "ddi.backscatter.evidence"]
 SYN, ACK, RST = 0x02, 0x10, 0x04
 # one-way captures: a telescope's view, or a victim's view of a reflection attack
 ONE_WAY = ["netns-backscatter.pcapng", "seed-conficker.pcapng", "stopddos__amp.TCP.reflection.SYNACK.pcap",
@@ -55,6 +56,17 @@ def rows_of(path, two_pass=False, names=F):
         vals += [""] * (len(names) - len(vals))
         rows.append(dict(zip(names, vals)))
     return rows
+
+
+def capture_header(path):
+    """The capture line of the JSON report."""
+    out, _ = T.tshark(["-r", path, "-q", "-z", "ddi,sources,json"])
+    for line in out.splitlines():
+        if line.startswith("{"):
+            obj = json.loads(line)
+            if "capture" in obj:
+                return obj["capture"]
+    raise AssertionError("no capture header in the JSON report of %s" % path)
 
 
 def flow(r):
@@ -172,6 +184,14 @@ class TwoWay(unittest.TestCase):
         for r in synacks:
             self.assertEqual(r["ddi.backscatter"], "")
             self.assertEqual(r["ddi.exchange"], "answers a SYN seen earlier")
+        # said once: the report header and one expert note
+        cap = capture_header(find("ndpi__iphone.pcap"))
+        self.assertIs(cap["two_way"], True)
+        self.assertEqual(cap["two_way_frame"], 54)
+        out, _ = T.tshark(["-r", find("ndpi__iphone.pcap"), "-q", "-z", "expert"])
+        notes = [l for l in out.splitlines() if "Two-way traffic" in l]
+        self.assertEqual(len(notes), 1, notes)
+        self.assertEqual(notes[0].split()[0], "1")
 
     def test_one_way_backscatter_kept(self):
         rows = rows_of(find("stopddos__amp.TCP.reflection.SYNACK.pcap"))
@@ -179,6 +199,9 @@ class TwoWay(unittest.TestCase):
         synacks = [r for r in rows if r["tcp.flags"] == "0x0012"]
         self.assertGreater(len(synacks), 6000)
         self.assertEqual({r["ddi.backscatter"] for r in synacks}, {"SYN-ACK"})
+        cap = capture_header(find("stopddos__amp.TCP.reflection.SYNACK.pcap"))
+        self.assertIs(cap["two_way"], False)
+        self.assertIsNone(cap["two_way_frame"])
 
     def test_duplicates_are_no_retries(self):
         # a spoofed flood sends some SYNs twice, 20-40 ms apart (MANIFEST: 172)
@@ -189,13 +212,13 @@ class TwoWay(unittest.TestCase):
         self.assertEqual([r for r in rows if r["ddi.retry.count"] not in ("", "0")], [])
 
     def test_one_pass_equals_two_pass(self):
+        # point-in-time: only what came earlier counts, so -2 shows the same
         names = ["frame.number", "ddi.backscatter", "ddi.exchange", "ddi.twoway", "ddi.retry.duplicate",
-                 "ddi.retry.count"]
-        for name in ("ndpi__iphone.pcap", "probing__nmap.pcapng", "netns-backscatter.pcapng",
-                     "stopddos__pkt.TCP.DOMINATE.syn.ecn.cwr.pcapng"):
-            with self.subTest(capture=name):
-                one = rows_of(find(name), names=names)
-                two = rows_of(find(name), two_pass=True, names=names)
+                 "ddi.retry.count", "ddi.backscatter.evidence"]
+        for path in capture_files():
+            with self.subTest(capture=os.path.basename(path)):
+                one = [{k: r[k] for k in names} for r in self.rows[path]]
+                two = rows_of(path, two_pass=True, names=names)
                 self.assertEqual(one, two)
 
 
