@@ -583,6 +583,10 @@ static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
         if (v->conn.count > 2)
             GEN(proto_tree_add_string_format_value(t, hf_conficker_status, tvb, 0, 0, "no",
                                                    "no: %u SYNs (an OS retry schedule)", v->conn.count));
+        else if (v->conn.answered && v->retry_count)
+            GEN(proto_tree_add_string_format_value(t, hf_conficker_status, tvb, 0, 0, "no",
+                                                   "no: the connection was answered (a SYN-ACK or RST to it is in "
+                                                   "the capture), so the silence after its retry is no give-up"));
         break;
     }
 }
