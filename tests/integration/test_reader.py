@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import unittest
 
+import craft_encaps
 import ddi_tshark as d
 
 READER = os.path.join(d.BUILD, "ddi-read")
@@ -167,6 +168,34 @@ class TestReader(unittest.TestCase):
                     self.assertEqual([o.get("src") for o in mine[1:]], [o.get("src") for o in plugin[1:]])
                 sources += len(bysrc_p)
         self.assertGreater(sources, 50000)
+
+    def test_crafted_encapsulations_agree_with_the_plugin(self):
+        """Every link layer and tunnel the reader follows, including those no
+        corpus capture has: the reader analyses the innermost SYN, as the
+        plugin does with Wireshark's dissectors, frame by frame and in JSON."""
+        with tempfile.TemporaryDirectory() as tmp:
+            os.chmod(tmp, 0o755)  # tshark runs as nobody when we are root
+            paths = craft_encaps.write_all(tmp)
+            names = [n for n, _ in craft_encaps.ethernet_frames()]
+            for path in paths:
+                os.chmod(path, 0o644)
+                with self.subTest(capture=os.path.basename(path)):
+                    analysed, skipped = reader_verdicts(path)
+                    plugin = plugin_verdicts(path)
+                    self.assertTrue(analysed)
+                    self.assertEqual({n: v for n, (_, v) in analysed.items()}, plugin)
+                    for n, (src, _) in analysed.items():
+                        what = names[n - 1] if path.endswith("ethernet.pcap") else "inner"
+                        if "ICMP" in what:  # the error's sender, never the quoted SYN's source
+                            self.assertTrue(src.startswith("203.0.113."), (what, src))
+                        else:
+                            self.assertTrue(src.startswith("192.0.2.") or src.startswith("2001:db8::"),
+                                            (what, src))
+                    self.assertEqual(reader_json(path), plugin_json(path))
+                    if path.endswith("ethernet.pcap"):
+                        self.assertEqual(len(analysed), len(names) - 1)
+                        self.assertEqual(list(skipped.values()),
+                                         ["skipped: link type 1: not IP (ethertype 0x0806)"])
 
     def test_text_report_equals_the_plugin(self):
         cap = os.path.join(d.CAPTURES, "seed-conficker.pcapng")
