@@ -377,7 +377,22 @@ bool ddi_pkt_parse_reassembled(const uint8_t *hdr, size_t hdr_cap, const uint8_t
 const char *ddi_addr_str(const ddi_addr *a, char *buf, size_t len)
 {
     if (a->family == 4) {
-        snprintf(buf, len, "%u.%u.%u.%u", a->a[0], a->a[1], a->a[2], a->a[3]);
+        /* by hand: reports print one address per source, millions of them */
+        char t[16], *o = t;
+        for (int i = 0; i < 4; i++) {
+            unsigned v = a->a[i];
+            if (v >= 100)
+                *o++ = (char)('0' + v / 100);
+            if (v >= 10)
+                *o++ = (char)('0' + v / 10 % 10);
+            *o++ = (char)('0' + v % 10);
+            *o++ = i < 3 ? '.' : 0;
+        }
+        if (len) {
+            size_t n = (size_t)(o - t) <= len ? (size_t)(o - t) : len; /* with the NUL */
+            memcpy(buf, t, n);
+            buf[n - 1] = 0;
+        }
     } else if (a->family == 6) {
         /* RFC 5952 zero compression of the longest run of zero groups */
         uint16_t g[8];

@@ -672,70 +672,122 @@ void ddi_summary_write_footer(FILE *out, const ddi_capture_summary *c)
 
 /* --- JSON: every key always present; unknown values are null */
 
-/* The JSON primitives avoid printf: the report writes ~50 of them for each
- * of possibly millions of sources (bench/RESULTS.md, batch reader). */
-static void js_key(FILE *out, bool *first, const char *k)
+/* The JSON primitives avoid printf and stdio per value: a source's line is
+ * assembled in a buffer and written with one fwrite (the report writes ~50
+ * values for each of possibly millions of sources; bench/RESULTS.md, batch
+ * reader). */
+typedef struct js_out {
+    FILE *file;
+    size_t len;
+    char buf[4096];
+} js_out;
+
+static void js_flush(js_out *o)
 {
-    if (!*first)
-        putc(',', out);
-    putc('"', out);
-    fputs(k, out);
-    fputs("\":", out);
-    *first = false;
+    fwrite(o->buf, 1, o->len, o->file);
+    o->len = 0;
 }
 
-static void js_str(FILE *out, bool *first, const char *k, const char *s)
+static void js_raw(js_out *o, const char *s, size_t n)
 {
-    js_key(out, first, k);
-    if (!s) {
-        fputs("null", out);
-        return;
+    if (o->len + n > sizeof o->buf) {
+        js_flush(o);
+        if (n > sizeof o->buf) {
+            fwrite(s, 1, n, o->file);
+            return;
+        }
     }
-    putc('"', out);
-    const unsigned char *run = (const unsigned char *)s, *c = run;
-    for (; *c; c++) {
-        if (*c != '"' && *c != '\\' && *c >= 0x20)
-            continue;
-        fwrite(run, 1, (size_t)(c - run), out); /* the plain run before this character */
-        if (*c == '"' || *c == '\\')
-            fprintf(out, "\\%c", *c);
-        else
-            fprintf(out, "\\u%04x", *c);
-        run = c + 1;
-    }
-    fwrite(run, 1, (size_t)(c - run), out);
-    putc('"', out);
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
 }
 
-static void js_u64(FILE *out, bool *first, const char *k, uint64_t v)
+static void js_c(js_out *o, char c)
+{
+    if (o->len == sizeof o->buf)
+        js_flush(o);
+    o->buf[o->len++] = c;
+}
+
+static void js_s(js_out *o, const char *s) { js_raw(o, s, strlen(s)); }
+
+static void js_uint(js_out *o, uint64_t v)
 {
     char b[24], *p = b + sizeof b;
-    *--p = 0;
     do {
         *--p = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    js_key(out, first, k);
-    fputs(p, out);
+    js_raw(o, p, (size_t)(b + sizeof b - p));
 }
 
-static void js_num(FILE *out, bool *first, const char *k, bool has, double v, int decimals)
+static void js_key(js_out *out, bool *first, const char *k)
+{
+    if (!*first)
+        js_c(out, ',');
+    js_c(out, '"');
+    js_s(out, k);
+    js_raw(out, "\":", 2);
+    *first = false;
+}
+
+static void js_str(js_out *out, bool *first, const char *k, const char *s)
+{
+    js_key(out, first, k);
+    if (!s) {
+        js_raw(out, "null", 4);
+        return;
+    }
+    js_c(out, '"');
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '"' || *c == '\\') {
+            js_c(out, '\\');
+            js_c(out, (char)*c);
+        } else if (*c < 0x20) {
+            char u[8];
+            snprintf(u, sizeof u, "\\u%04x", *c);
+            js_s(out, u);
+        } else {
+            js_c(out, (char)*c);
+        }
+    }
+    js_c(out, '"');
+}
+
+static void js_u64(js_out *out, bool *first, const char *k, uint64_t v)
+{
+    js_key(out, first, k);
+    js_uint(out, v);
+}
+
+static void js_num(js_out *out, bool *first, const char *k, bool has, double v, int decimals)
 {
     char b[48];
     js_key(out, first, k);
-    fputs(has ? ddi_fmt_fixed(b, sizeof b, v, decimals) : "null", out);
+    js_s(out, has ? ddi_fmt_fixed(b, sizeof b, v, decimals) : "null");
 }
 
-static void js_bool(FILE *out, bool *first, const char *k, int v /* -1 = null */)
+static void js_bool(js_out *out, bool *first, const char *k, int v /* -1 = null */)
 {
     js_key(out, first, k);
-    fputs(v < 0 ? "null" : v ? "true" : "false", out);
+    js_s(out, v < 0 ? "null" : v ? "true" : "false");
 }
 
-void ddi_summary_write_json_header(FILE *out, const ddi_capture_summary *c)
+/* "sep"name"" for the lists of names */
+static void js_name(js_out *out, const char *sep, const char *name)
 {
+    js_s(out, sep);
+    js_c(out, '"');
+    js_s(out, name);
+    js_c(out, '"');
+}
+
+void ddi_summary_write_json_header(FILE *file, const ddi_capture_summary *c)
+{
+    js_out o, *out = &o;
+    o.file = file;
+    o.len = 0;
     bool f = true;
-    fputs("{\"capture\":{", out);
+    js_s(out, "{\"capture\":{");
     js_num(out, &f, "first_seen", c->packets > 0, c->first_ts, 6);
     js_num(out, &f, "last_seen", c->packets > 0, c->last_ts, 6);
     js_u64(out, &f, "packets", c->packets);
@@ -744,43 +796,47 @@ void ddi_summary_write_json_header(FILE *out, const ddi_capture_summary *c)
     js_bool(out, &f, "two_way", c->two_way_frame || c->answered_sources > 0);
     js_key(out, &f, "two_way_frame");
     if (c->two_way_frame)
-        fprintf(out, "%" PRIu32, c->two_way_frame);
+        js_uint(out, c->two_way_frame);
     else
-        fputs("null", out);
+        js_s(out, "null");
     js_num(out, &f, "two_way_since", c->two_way_frame > 0, c->two_way_ts, 6);
     js_u64(out, &f, "answered_sources", c->answered_sources);
     js_u64(out, &f, "packets_not_analysed", c->src_dropped);
     js_u64(out, &f, "syns_not_tracked", c->conn_dropped);
     js_bool(out, &f, "limit_hit", c->src_dropped || c->conn_dropped);
     js_key(out, &f, "databases");
-    fputc('[', out);
+    js_c(out, '[');
     bool fd = true;
     for (int i = 0; i < c->ndbs; i++) {
         const ddi_db_info *db = &c->dbs[i];
         if (!db->path || !*db->path)
             continue;
-        fputs(fd ? "{" : ",{", out);
+        js_s(out, fd ? "{" : ",{");
         fd = false;
         bool g = true;
         js_str(out, &g, "path", db->path);
         js_key(out, &g, "signatures");
         if (db->signatures < 0)
-            fputs("null", out);
+            js_s(out, "null");
         else
-            fprintf(out, "%d", db->signatures);
+            js_uint(out, (uint64_t)db->signatures);
         js_bool(out, &g, "loaded", db->signatures >= 0);
         js_str(out, &g, "error", db->error);
-        fputc('}', out);
+        js_c(out, '}');
     }
-    fputs("]}}\n", out);
+    js_s(out, "]}}\n");
+    js_flush(out);
 }
 
-void ddi_summary_write_json(FILE *out, const ddi_src_summary *s)
+void ddi_summary_write_json(FILE *file, const ddi_src_summary *s)
 {
+    js_out o, *out = &o;
+    o.file = file;
+    o.len = 0;
     char addr[48];
     bool f = true;
     ddi_addr_str(&s->addr, addr, sizeof addr);
-    fputc('{', out);
+    js_c(out, '{');
     js_str(out, &f, "src", addr);
     js_u64(out, &f, "packets", s->pkts);
     js_u64(out, &f, "syns", s->syns);
@@ -806,14 +862,14 @@ void ddi_summary_write_json(FILE *out, const ddi_src_summary *s)
     js_bool(out, &f, "pppoe", s->has_mss ? s->pppoe : -1);
     js_bool(out, &f, "nat", s->nat_bits != 0);
     js_key(out, &f, "nat_kinds");
-    fputc('[', out);
+    js_c(out, '[');
     const char *sep = "";
     for (unsigned bit = 1; bit < (1u << DDI_NAT__KINDS); bit <<= 1)
         if (s->nat_bits & bit) {
-            fprintf(out, "%s\"%s\"", sep, ddi_nat_kind_name(bit));
+            js_name(out, sep, ddi_nat_kind_name(bit));
             sep = ",";
         }
-    fputc(']', out);
+    js_c(out, ']');
     js_num(out, &f, "nat_first_seen", s->nat_bits != 0, s->nat_first, 6);
     js_str(out, &f, "nat_reason", s->nat_reason);
     js_str(out, &f, "ipid_class", s->ipid_class);
@@ -827,25 +883,28 @@ void ddi_summary_write_json(FILE *out, const ddi_src_summary *s)
     js_str(out, &f, "sender_reason", s->sender_why);
     js_bool(out, &f, "answered", s->answered);
     js_key(out, &f, "tools");
-    fputc('[', out);
+    js_c(out, '[');
     sep = "";
     for (int t = 1; t < DDI_TOOL__COUNT; t++)
         if (s->tools & (1u << t)) {
-            fprintf(out, "%s\"%s\"", sep, ddi_tool_name((ddi_tool)t));
+            js_name(out, sep, ddi_tool_name((ddi_tool)t));
             sep = ",";
         }
-    fputc(']', out);
+    js_c(out, ']');
     js_u64(out, &f, "backscatter_packets", s->bs_pkts);
     js_key(out, &f, "backscatter");
-    fputc('{', out);
+    js_c(out, '{');
     sep = "";
     for (int k = 0; k < DDI_BS__COUNT - 1; k++)
         if (s->bs[k]) {
-            fprintf(out, "%s\"%s\":%" PRIu32, sep, ddi_backscatter_name((ddi_bs_kind)(k + 1)), s->bs[k]);
+            js_name(out, sep, ddi_backscatter_name((ddi_bs_kind)(k + 1)));
+            js_c(out, ':');
+            js_uint(out, s->bs[k]);
             sep = ",";
         }
-    fputc('}', out);
+    js_c(out, '}');
     js_num(out, &f, "victim_port", s->victim_port != 0, s->victim_port, 0);
     js_str(out, &f, "verdict", s->verdict);
-    fputs("}\n", out);
+    js_raw(out, "}\n", 2);
+    js_flush(out);
 }

@@ -2,6 +2,7 @@
  * formatting (core/summary.c), which write by hand rather than with printf.
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <arpa/inet.h>
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,10 +49,28 @@ static void test_fixed(void)
     g_assert_cmpstr(ddi_fmt_fixed(b, 4, 123456.5, 1), ==, "123");
 }
 
+/* ddi_addr_str() writes IPv4 by hand: it must equal inet_ntop for every
+ * octet value in every position, and truncate like snprintf. */
+static void test_addr4(void)
+{
+    for (unsigned pos = 0; pos < 4; pos++)
+        for (unsigned v = 0; v < 256; v++) {
+            ddi_addr a = {.family = 4, .a = {1, 22, 133, 4}};
+            a.a[pos] = (uint8_t)v;
+            char want[INET_ADDRSTRLEN], got[48];
+            g_assert_nonnull(inet_ntop(AF_INET, a.a, want, sizeof want));
+            g_assert_cmpstr(ddi_addr_str(&a, got, sizeof got), ==, want);
+        }
+    ddi_addr a = {.family = 4, .a = {192, 168, 100, 255}};
+    char small[8];
+    g_assert_cmpstr(ddi_addr_str(&a, small, sizeof small), ==, "192.168");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/summary_json/escaping", test_escaping);
     g_test_add_func("/summary_json/fixed", test_fixed);
+    g_test_add_func("/summary_json/addr4", test_addr4);
     return g_test_run();
 }
