@@ -62,6 +62,10 @@ def analysed_ipv4(row):
             last, n_ip = ("ip", n_ip), n_ip + 1
         elif layer == "ipv6":
             last = ("ipv6", None)
+    if last is None and row["ip.src"] and "|" not in row["ip.src"] and "icmp" not in row["frame.protocols"]:
+        # Wireshark 4.4+ leave the ip layer out of frame.protocols under MPLS
+        # ("eth:ethertype:mpls:tcp"), though ip.* fields are there: one header
+        return 0
     return last[1] if last and last[0] == "ip" else None
 
 
@@ -91,7 +95,7 @@ class Checker:
         ids, srcs, dfs = r["ip.id"].split("|"), r["ip.src"].split("|"), r["ip.flags.df"].split("|")
         if i >= len(ids) or not ids[i] or not r["ddi.ipid.class"]:
             return  # truncated header, or not analysed (table full)
-        src, ident, df = srcs[i], int(ids[i], 16), dfs[i] in ("1", "True")
+        src, ident, df = srcs[i], int(ids[i], 16), dfs[i] == T.BOOL_TRUE
         t = int(Decimal(r["frame.time_epoch"]) * 1000000000)
         if df and ident == 0:
             return  # RFC 6864: no counter value
