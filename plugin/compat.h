@@ -112,7 +112,7 @@ typedef gboolean ddi_heur_result;
 
 /* A frame's data sources (the frame, then buffers dissectors added:
  * decrypted or reassembled data), in the order they were added: a GSList
- * of opaque struct data_source in 4.0 .. 4.4. */
+ * of opaque struct data_source in 4.0 .. 4.6. */
 #include <epan/packet.h>
 #define DDI_DATA_SOURCES(pinfo) ((pinfo)->data_src)
 static inline tvbuff_t *ddi_data_source_tvb(const GSList *l)
@@ -120,10 +120,16 @@ static inline tvbuff_t *ddi_data_source_tvb(const GSList *l)
     return get_data_source_tvb((const struct data_source *)l->data);
 }
 /* the first data source added under this name (e.g. "Reassembled IPv4"),
- * or NULL; later Wireshark versions return the data source instead */
+ * or NULL: 4.6 replaced get_data_source_tvb_by_name() by
+ * get_data_source_by_name(), which returns the data source */
 static inline tvbuff_t *ddi_data_source_tvb_by_name(packet_info *pinfo, const char *name)
 {
+#if DDI_WS_AT_LEAST(4, 6)
+    struct data_source *src = get_data_source_by_name(pinfo, name);
+    return src ? get_data_source_tvb(src) : NULL;
+#else
     return get_data_source_tvb_by_name(pinfo, name);
+#endif
 }
 
 #endif
