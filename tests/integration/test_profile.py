@@ -153,6 +153,13 @@ class DarknetProfile(unittest.TestCase):
         expect = [f if not f.startswith("%Cus:") else "%Cus:" + f.split(":")[1] for _, f in column_formats()]
         self.assertEqual(keys, expect, "recent column.width must list the preferences' columns in order")
         self.assertTrue(all(int(w) > 0 for _, w in widths))
+        # wide enough for real captures at ~7 pixels a character plus the
+        # cell margins: frame numbers up to 1000000, a full IPv6 address
+        width = {k.strip('"'): int(w) for k, w in widths}
+        self.assertGreaterEqual(width["%m"], 7 * 7 + 20)
+        ipv6 = "2001:0db8:85a3:0000:0000:8a2e:0370:7334"
+        for f in ("%s", "%d"):
+            self.assertGreaterEqual(width[f], len(ipv6) * 7 + 12, f)
 
     # ------------------------------------------------------------------ colouring rules
 
@@ -170,7 +177,7 @@ class DarknetProfile(unittest.TestCase):
 
     def test_ddi_colour_rules_select_the_right_frames(self):
         expect = {"ddi.conficker": SEED_FRAMES, "ddi.nat": SEED_FRAMES, "ddi.mss.pppoe": SEED_FRAMES,
-                  "ddi.tool": SCANNER_FRAMES, "ddi.backscatter": []}
+                  "ddi.tool": SCANNER_FRAMES, "ddi.backscatter": [], "ddi.retry.count": RETRY_FRAMES}
         rules = {r[1]: r[0] for r in colour_rules() if "ddi." in r[1]}
         got = frames_many(list(rules))
         for flt, name in rules.items():
@@ -189,8 +196,14 @@ class DarknetProfile(unittest.TestCase):
             self.assertEqual(rule[str(n)], "ddi: Conficker-style retry")
         for n in SCANNER_FRAMES:
             self.assertEqual(rule[str(n)], "ddi: known scanner")
+        # SYN retransmissions are ddi's, not Wireshark's black "Bad TCP"
+        for n in RETRY_FRAMES:
+            if n not in SEED_FRAMES:
+                self.assertEqual(rule[str(n)], "ddi: SYN retransmission", n)
+        self.assertNotIn("Bad TCP", set(rule.values()))
         for n in XP_FRAMES + LINUX_FRAMES:
-            self.assertFalse(rule[str(n)].startswith("ddi:"), (n, rule[str(n)]))
+            if n not in RETRY_FRAMES:
+                self.assertFalse(rule[str(n)].startswith("ddi:"), (n, rule[str(n)]))
         # and every rule, Wireshark's default ones included, through -Y
         got = frames_many([r[1] for r in colour_rules()])
         self.assertEqual(got["tcp"], ALL_FRAMES)
@@ -217,6 +230,12 @@ class DarknetProfile(unittest.TestCase):
         got = frames_many([r[2] for r in rows])
         for _, label, flt, _ in rows:
             self.assertEqual(got[flt], expect[label], "button %r: %s" % (label, flt))
+        # the buttons that select nothing in the seed must select something somewhere
+        by_label = {r[1]: r[2] for r in rows}
+        bs = T.corpus("stopddos__amp.TCP.reflection.SYNACK.pcap")
+        self.assertGreater(len(frames(by_label["Backscatter"], two_pass=False, capture=bs)), 7000)
+        trunc = T.corpus("zeek__tcp_truncated-header.pcap")
+        self.assertEqual(frames(by_label["Unknown OS"], two_pass=False, capture=trunc), [1])
 
     def test_saved_filters(self):
         entries = []
@@ -227,11 +246,39 @@ class DarknetProfile(unittest.TestCase):
         self.assertGreaterEqual(len(entries), 5)
         got = frames_many([f for _, f in entries])
         by_name = {n: got[f] for n, f in entries}
-        self.assertEqual(by_name["ddi: every analysed packet"], ALL_FRAMES)
-        self.assertEqual(by_name["ddi: Conficker-style retry (tshark -2)"], SEED_FRAMES)
-        self.assertEqual(by_name["ddi: NAT by source port"], SEED_FRAMES)
-        self.assertEqual(by_name["ddi: SMB (445) retries"], [3, 6, 10, 19, 21])
-        self.assertEqual(by_name["ddi: Linux stacks"], LINUX_FRAMES)
+        # every saved filter: the seed frames it must select (and so must not select the rest)
+        expect = {
+            "ddi: every analysed packet": ALL_FRAMES,
+            "ddi: Conficker-style retry (tshark -2)": SEED_FRAMES,
+            "ddi: NAT or middle box suspected": SEED_FRAMES,
+            "ddi: NAT by source port": SEED_FRAMES,
+            "ddi: known scanning tool": SCANNER_FRAMES,
+            "ddi: ZMap": [],
+            "ddi: masscan": [],
+            "ddi: backscatter": [],
+            "ddi: PPPoE-sized MSS": SEED_FRAMES,
+            "ddi: link MTU below 1500": SEED_FRAMES,
+            "ddi: SYN retransmissions": RETRY_FRAMES,
+            "ddi: SMB (445) retries": [3, 6, 10, 19, 21],
+            "ddi: Windows stacks": sorted(SEED_FRAMES + XP_FRAMES),
+            "ddi: Linux stacks": LINUX_FRAMES,
+            "ddi: IP-ID rate above 10 packets/s": [3],
+        }
+        self.assertEqual(set(by_name), set(expect), "a new saved filter needs its expected frames here")
+        for name, want in expect.items():
+            self.assertEqual(by_name[name], want, name)
+        # the ones the seed has no case for, on captures of the real thing
+        flt = dict(entries)
+        for name, cap, n in (("ddi: ZMap", "probing__zmap_tcp_5k.pcapng", 5000),
+                             ("ddi: masscan", "probing__masscan_5k.pcapng", 4989),
+                             ("ddi: backscatter", "stopddos__amp.TCP.reflection.SYNACK.pcap", 7000)):
+            got_n = len(frames(flt[name], two_pass=False, capture=T.corpus(cap)))
+            self.assertGreaterEqual(got_n, n, name)
+        # and the two tool filters do not select each other's scanner
+        self.assertEqual(frames(flt["ddi: ZMap"], two_pass=False, capture=T.corpus("probing__masscan_5k.pcapng")),
+                         [])
+        self.assertEqual(frames(flt["ddi: masscan"], two_pass=False, capture=T.corpus("probing__zmap_tcp_5k.pcapng")),
+                         [])
 
     def test_macros(self):
         rows = uat_rows(os.path.join(PROFILE_SRC, "dfilter_macros"))
@@ -256,6 +303,9 @@ class DarknetProfile(unittest.TestCase):
             self.assertEqual(got[call], want, "macro %s: %s" % (name, call))
         # ${ddi_os:Windows} inside a bigger expression, and the bare-word form
         self.assertEqual(frames("${ddi_os:Windows} && tcp.dstport == 139"), [7, 9, 11])
+        # the macro the seed has no case for, on real backscatter
+        bs = T.corpus("stopddos__amp.TCP.reflection.SYNACK.pcap")
+        self.assertEqual(frames("${ddi_victim:104.252.89.100}", two_pass=False, capture=bs)[:3], [183, 184, 185])
 
     def test_macro_errors_are_caught(self):
         # the helper must fail on a macro tshark rejects, or the tests above prove nothing
