@@ -428,6 +428,14 @@ static double milli(double v) { return round(v * 1e3) / 1e3; }
             expert_add_info_format(pinfo, item, ei, __VA_ARGS__);                                                \
     } while (0)
 
+/* Wireshark formats a double's label when it prints it, in the user's
+ * locale ("2,968866" under de_DE); formatting it here, inside
+ * C_NUMERIC_BEGIN/END, keeps the decimal point. */
+static proto_item *add_double(proto_tree *t, int hf, tvbuff_t *tvb, gint start, gint len, double v)
+{
+    return proto_tree_add_double_format_value(t, hf, tvb, start, len, v, "%.15g", v);
+}
+
 static gboolean tree_visible(proto_tree *tree) { return tree && PTREE_DATA(tree)->visible; }
 
 /* A filter, column or -e names this field.  (proto_field_is_referenced() also
@@ -499,15 +507,15 @@ static void add_ipid(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const 
         return;
     }
     GEN(proto_tree_add_uint(t, hf_ipid_gap, tvb, 0, 0, v->gap));
-    GEN(proto_tree_add_double(t, hf_ipid_dt, tvb, 0, 0, usec(v->dt)));
+    GEN(add_double(t, hf_ipid_dt, tvb, 0, 0, usec(v->dt)));
     const ddi_ipid_estimate *e = &v->rate_est;
     if (e->status == DDI_RATE_OK || e->status == DDI_RATE_TOO_LITTLE || e->status == DDI_RATE_IMPLAUSIBLE) {
         GEN(proto_tree_add_uint(t, hf_ipid_samples, tvb, 0, 0, e->samples));
-        GEN(proto_tree_add_double(t, hf_ipid_span, tvb, 0, 0, usec(e->span)));
+        GEN(add_double(t, hf_ipid_span, tvb, 0, 0, usec(e->span)));
     }
     char text[256];
     if (v->has_rate) {
-        proto_item *ri = proto_tree_add_double(t, hf_ipid_rate, tvb, 0, 0, milli(v->rate));
+        proto_item *ri = add_double(t, hf_ipid_rate, tvb, 0, 0, milli(v->rate));
         GEN(ri);
         if (experts_on) {
             ddi_ipid_estimate_text(e, text, sizeof text);
@@ -547,8 +555,8 @@ static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
         GEN(ci);
         DDI_EXPERT(pinfo, ci, &ei_retry, "SYN retransmission #%u after %.3f s (same addresses, ports and ISN)",
                                v->retry_count, v->retry_iv);
-        GEN(proto_tree_add_double(t, hf_retry_interval, tvb, 0, 0, usec(v->retry_iv)));
-        GEN(proto_tree_add_double(t, hf_retry_first_gap, tvb, 0, 0, usec(v->retry_gap1)));
+        GEN(add_double(t, hf_retry_interval, tvb, 0, 0, usec(v->retry_iv)));
+        GEN(add_double(t, hf_retry_first_gap, tvb, 0, 0, usec(v->retry_gap1)));
         GEN(proto_tree_add_string(t, hf_retry_rto, tvb, 0, 0, ddi_retry_rto_text(ddi_retry_rto_class(v->retry_gap1))));
         if (v->backoff)
             GEN(proto_tree_add_string(t, hf_retry_backoff, tvb, 0, 0, v->backoff));
@@ -564,7 +572,7 @@ static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
                                "Conficker-style SYN retry: exactly one retransmission %.2f s after the first SYN to "
                                "tcp/445, then silence for %.0f s (Windows would retry again at 9 s)",
                                v->conn.gap1, v->observed_after);
-        GEN(proto_tree_add_double(t, hf_conficker_observed, tvb, 0, 0, usec(v->observed_after)));
+        GEN(add_double(t, hf_conficker_observed, tvb, 0, 0, usec(v->observed_after)));
         GEN(proto_tree_add_string(t, hf_conficker_status, tvb, 0, 0, "yes: one retry at ~3 s, then silence"));
         break;
     }
@@ -574,7 +582,7 @@ static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
         ddi_conf_fold f = {0};
         ddi_conf_fold_add(&f, &v->conn, v->horizon);
         ddi_conf_fold_verdict(&f, v->horizon, why, sizeof why);
-        GEN(proto_tree_add_double(t, hf_conficker_observed, tvb, 0, 0, usec(v->observed_after)));
+        GEN(add_double(t, hf_conficker_observed, tvb, 0, 0, usec(v->observed_after)));
         GEN(proto_tree_add_string_format_value(t, hf_conficker_status, tvb, 0, 0, "undetermined",
                                                "undetermined: %s", why));
         break;

@@ -37,7 +37,7 @@ enum { DIM_OS, DIM_LINK, DIM_NAT, DIM_RETRY, DIM_SENDER, DIM_TOOL, DIM_BS, DIM_D
 
 /* One per open tree: two `-z ddi,tree` (say, one with a filter) count apart. */
 typedef struct tree_inst {
-    int pkts, srcs;
+    int pkts, srcs, skipped;
     int dim_pkts[DIM__N], dim_srcs[DIM__N];
     GHashTable *seen; /* "dimension|value|source" already counted */
 } tree_inst;
@@ -59,6 +59,7 @@ static void ddi_tree_init(stats_tree *st)
     in->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     in->pkts = stats_tree_create_node(st, NODE_PKTS, 0, STAT_DT_INT, TRUE);
     in->srcs = stats_tree_create_node(st, NODE_SRCS, 0, STAT_DT_INT, TRUE);
+    in->skipped = stats_tree_create_node(st, NODE_SKIPPED, 0, STAT_DT_INT, FALSE);
     for (int d = 0; d < DIM__N; d++) {
         in->dim_pkts[d] = stats_tree_create_node(st, dims[d], in->pkts, STAT_DT_INT, TRUE);
         in->dim_srcs[d] = stats_tree_create_node(st, dims[d], in->srcs, STAT_DT_INT, TRUE);
@@ -139,7 +140,7 @@ static tap_packet_status ddi_tree_packet(stats_tree *st, packet_info *pinfo _U_,
         return TAP_PACKET_DONT_REDRAW;
     if (!ti->src || !ti->v) {
         /* past ddi.max_sources: not analysed, so not counted as analysed */
-        tick_stat_node(st, NODE_SKIPPED, 0, FALSE);
+        increase_stat_node(st, NODE_SKIPPED, 0, FALSE, 1);
         return TAP_PACKET_REDRAW;
     }
     const ddi_verdict *v = ti->v;

@@ -474,7 +474,7 @@ void ddi_summary_capture(const ddi_state *st, const ddi_db_info *dbs, int ndbs, 
     memset(c, 0, sizeof *c);
     c->first_ts = st->first_ts;
     c->last_ts = st->horizon;
-    c->packets = st->packets;
+    c->packets = st->packets - st->src_dropped;
     c->sources = ddi_state_source_count(st);
     c->src_dropped = st->src_dropped;
     c->conn_dropped = st->conn_dropped;

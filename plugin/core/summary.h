@@ -163,7 +163,7 @@ typedef struct ddi_db_info {
 
 typedef struct ddi_capture_summary {
     double first_ts, last_ts;
-    uint64_t packets;        /* analysed packets */
+    uint64_t packets;        /* analysed packets (those past the source table's limit are not) */
     uint32_t sources;        /* tracked (analysed) sources */
     uint32_t shown;          /* sources in this report (a display filter can hide some) */
     uint64_t src_dropped;    /* packets not analysed: source table full */

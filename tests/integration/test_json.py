@@ -24,6 +24,9 @@ What tshark 4.0 really writes, as asserted below:
 """
 import json
 import os
+import shutil
+import subprocess
+import tempfile
 import unittest
 
 import ddi_tshark as T
@@ -276,6 +279,64 @@ class SourcesJson(unittest.TestCase):
         for r in rows:
             check_source_row(self, r)
         self.assertGreaterEqual(sum(1 for r in rows if "SYN-ACK" in r["backscatter"]), 5900)
+
+
+class LocaleIndependent(unittest.TestCase):
+    """Under a locale with a decimal comma (de_DE.UTF-8, generated here with
+    localedef into a private LOCPATH) ddi's numbers keep their point: the
+    JSON stays valid, the text says "~23.2"."""
+
+    @classmethod
+    def setUpClass(cls):
+        T.require_plugin(cls)
+        if not shutil.which("localedef") or not os.path.isfile("/usr/share/i18n/locales/de_DE"):
+            raise unittest.SkipTest("de_DE.UTF-8 cannot be generated (localedef or the locales package's "
+                                    "/usr/share/i18n/locales/de_DE missing): locale test skipped")
+        cls.locdir = tempfile.mkdtemp(prefix="ddi-locale-")
+        os.chmod(cls.locdir, 0o755)
+        subprocess.run(["localedef", "-i", "de_DE", "-f", "UTF-8", os.path.join(cls.locdir, "de_DE.UTF-8")],
+                       capture_output=True, timeout=120)
+        probe = subprocess.run(T._base_cmd() + cls.env() + ["printf", "%.1f", "2.5"], capture_output=True,
+                               text=True)
+        if probe.stdout != "2,5":
+            shutil.rmtree(cls.locdir, ignore_errors=True)
+            raise unittest.SkipTest("generated de_DE.UTF-8 does not print a decimal comma (%r): locale test "
+                                    "skipped" % probe.stdout)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.locdir, ignore_errors=True)
+
+    @classmethod
+    def env(cls):
+        return ["LOCPATH=" + cls.locdir, "LC_ALL=de_DE.UTF-8"]
+
+    def tshark_de(self, args):
+        cmd = T._base_cmd() + self.env() + ["tshark", "-n", "-o", "ddi.own_db:" + T.OWN_DB] + args
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p.stdout
+
+    def test_sources_json_is_valid(self):
+        out = self.tshark_de(["-q", "-r", SEED, "-z", "ddi,sources,json"])
+        cap, rows = split_report(self, json_lines(out, strict=True))
+        self.assertEqual(cap["last_seen"], 1271757635.91264)
+        seed = {r["src"]: r for r in rows}[SEED_SRC]
+        check_source_row(self, seed)
+        self.assertEqual(seed["first_seen"], 1271757600.0)
+        self.assertAlmostEqual(seed["ipid_rate"], 23.241, places=3)
+
+    def test_text_keeps_the_decimal_point(self):
+        out = self.tshark_de(["-q", "-r", SEED, "-z", "ddi,sources"])
+        self.assertIn("~23.2 packets/s in all over 2.97 s", out)
+        self.assertIn("(35.913 s)", out)
+        self.assertNotRegex(out, r"\d,\d")
+        out = self.tshark_de(["-2", "-r", SEED, "-Y", "frame.number == 3", "-T", "fields", "-e", "ddi.verdict"])
+        self.assertIn("~23.2 packets/s", out)
+        self.assertIn("after 2.97 s", out)
+        out = self.tshark_de(["-2", "-r", SEED, "-Y", "frame.number == 3", "-V", "-O", "ddi"])
+        ddi = out[out.index("Deep Darknet Inspection"):]
+        self.assertNotRegex(ddi, r"\d,\d\d", "a decimal comma in the ddi tree")
 
 
 if __name__ == "__main__":

@@ -214,6 +214,96 @@ class SeedSources(unittest.TestCase):
                 self.assertNotIn("Conficker", r["Verdict"], mode)
 
 
+class ReportHeaderAndOptions(unittest.TestCase):
+    """What the report says about the capture as a whole, and what -z accepts."""
+
+    @classmethod
+    def setUpClass(cls):
+        T.require_plugin(cls)
+
+    def test_header(self):
+        out = run(SEED, "ddi,sources")
+        head = out[:out.index("-----")]
+        self.assertIn("Capture:  2010-04-20 10:00:00.000000 to 2010-04-20 10:00:35.912640 UTC (35.913 s), "
+                      "22 packets analysed from 4 sources", head)
+        self.assertIn("Traffic:  one-way: no SYN in the capture was answered", head)
+        self.assertIn("Limits:   no table limit reached", head)
+        dbs = re.findall(r"^Database: (.+): (\d+) signatures$", head, re.M)
+        self.assertEqual([d[0] for d in dbs], [T.OWN_DB, "/etc/p0f/p0f.fp"])
+        self.assertTrue(all(int(n) > 10 for _, n in dbs), dbs)
+
+    def test_failed_database_is_reported(self):
+        out, _ = T.tshark(["-q", "-r", SEED, "-z", "ddi,sources"], extra_opts=["ddi.p0f_db:/nonexistent/p0f.fp"])
+        self.assertRegex(out, r"(?m)^Database: /nonexistent/p0f.fp: FAILED: cannot open signature file "
+                              r"/nonexistent/p0f.fp")
+        self.assertRegex(out, r"(?m)^Database: %s: \d+ signatures$" % re.escape(T.OWN_DB))
+
+    def test_sources_past_the_limit_are_not_counted(self):
+        out, _ = T.tshark(["-q", "-r", SEED, "-z", "ddi,sources", "-z", "ddi,tree"],
+                          extra_opts=["ddi.max_sources:2"])
+        n, rows = parse_sources(out[out.index("ddi per-source report"):])
+        # the first two sources in capture order: the seed (frame 1) and the scanner (frame 2)
+        self.assertEqual((n, set(rows)), (2, {SEED_SRC, SCAN_SRC}))
+        self.assertIn("Limits:   source table full (ddi.max_sources = 2): 13 packets of further sources not "
+                      "analysed and not counted here", out)
+        self.assertIn("9 packets analysed from 2 sources", out)
+        t = parse_tree(out[:out.index("ddi per-source report")])
+        self.assertEqual((t[(PKTS,)], t[(SRCS,)]), (9, 2))
+        self.assertEqual(t[("packets not analysed (source table full)",)], 13)
+
+    def test_unknown_option_is_refused(self):
+        out, err = T.tshark(["-q", "-r", SEED, "-z", "ddi,sources,xml"], check=False)
+        self.assertIn('ddi: unknown option in "-z ddi,sources,xml"', err)
+        self.assertNotIn("per-source report", out)
+        self.assertNotIn("{", out)
+
+    def test_two_trees_count_apart(self):
+        out = run(SEED, "ddi,tree")
+        both, _ = T.tshark(["-q", "-r", SEED, "-z", "ddi,tree", "-z", "ddi,tree,ip.src==%s" % SEED_SRC])
+        counts = re.findall(r"(?m)^(ddi packets|ddi sources)\s+(\d+)", both)
+        self.assertEqual(sorted(counts), sorted([("ddi packets", "22"), ("ddi sources", "4"),
+                                                 ("ddi packets", "2"), ("ddi sources", "1")]))
+        self.assertEqual(parse_tree(out)[(SRCS,)], 4)
+
+    def test_sorted_by_count_without_empty_columns(self):
+        out = run(SEED, "ddi,tree")
+        header = [ln for ln in out.splitlines() if ln.startswith("Topic / Item")][0]
+        self.assertNotIn("Burst", header)
+        t = parse_tree(out)
+        for path in ((PKTS,), (SRCS,), (PKTS, DPORT), (SRCS, DPORT), (PKTS, RETRY)):
+            vals = list(children(t, *path).values())
+            self.assertEqual(vals, sorted(vals, reverse=True), path)
+        self.assertEqual(list(children(t, PKTS, DPORT))[:2], ["tcp/445", "tcp/23"])
+
+
+class CorpusReport(unittest.TestCase):
+    """Whole-source report lines on real captures."""
+
+    @classmethod
+    def setUpClass(cls):
+        T.require_plugin(cls)
+
+    def test_answered_connections_are_not_stateless(self):
+        # a Windows 10 SMB session: every SYN was answered, so nothing shows
+        # whether the stacks would have retransmitted
+        out = run(T.corpus("arkime__wireshark-smb-on-windows10.pcap"), "ddi,sources")
+        self.assertIn("Traffic:  two-way: 2 sources got answers to their SYNs", out)
+        _, rows = parse_sources(out)
+        for src in ("192.168.199.133", "192.168.199.132"):
+            self.assertTrue(rows[src]["Sender"].startswith("undetermined (a handshake of its SYNs completed"),
+                            rows[src]["Sender"])
+        self.assertFalse(any("stateless" in r.get("Sender", "") + r["Verdict"] for r in rows.values()))
+
+    def test_tool_sources_say_so_in_the_verdict(self):
+        _, rows = parse_sources(run(T.corpus("probing__hping3.pcapng"), "ddi,sources"))
+        tools = {s: r for s, r in rows.items() if "Tool" in r}
+        self.assertGreaterEqual(len(tools), 3)
+        for src, r in tools.items():
+            self.assertNotEqual(r["Verdict"], "nothing notable", src)
+            for tool in r["Tool"].split(", "):
+                self.assertIn(tool, r["Verdict"], src)
+
+
 class CorpusStats(unittest.TestCase):
     """Counts from /work/shared/captures/MANIFEST.md."""
 
