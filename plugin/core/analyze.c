@@ -203,10 +203,8 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
     }
 
     uint16_t nat = 0;
-    bool ipid_counted = false;
     if (p->ver == 4) {
         bool atomic_zero = ddi_ipid_atomic_zero(p->df, p->ip_id);
-        ipid_counted = !atomic_zero;
         if (s->ipid.seen && !atomic_zero) {
             rec->flags |= DDI_FR_HAS_GAP;
             rec->ipid_gap = ddi_ipid_gap(s->ipid.last, p->ip_id);
@@ -241,8 +239,7 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
     }
     ddi_bs_result bs;
     bool is_bs = ddi_backscatter_classify(p, &bs) && seen == DDI_BS_SEEN_NONE;
-    ddi_summary_observe(&s->sum, p, tool, has_os ? &os : NULL, os_label, is_bs ? &bs : NULL, ipid_counted,
-                        rec->ipid_gap, p->ts - s->first_ts);
+    ddi_summary_observe(&s->sum, p, tool, has_os ? &os : NULL, os_label, is_bs ? &bs : NULL);
     /* nmap's labels on the first probes fall once its per-probe TTL is refuted */
     if (ddi_tool_nmap_refuted(&s->tool_ctx))
         s->sum.tools &= (uint16_t)~((1u << DDI_TOOL_NMAP_SYN) | (1u << DDI_TOOL_NMAP_OTHER));

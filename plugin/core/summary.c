@@ -128,7 +128,7 @@ static int os_rank(ddi_os_match m)
 }
 
 void ddi_summary_observe(ddi_src_acc *a, const ddi_pkt *p, ddi_tool tool, const ddi_os_result *os, uint8_t os_label,
-                         const ddi_bs_result *bs, bool ipid_counted, uint16_t ipid_gap, double since_first)
+                         const ddi_bs_result *bs)
 {
     ddi_sketch_add(&a->dst_sketch, p->dst.a, p->dst.family == 6 ? 16 : 4);
     if (!(a->flags & DDI_ACC_TTL_SEEN) || p->ttl < a->ttl_min)
@@ -185,14 +185,6 @@ void ddi_summary_observe(ddi_src_acc *a, const ddi_pkt *p, ddi_tool tool, const 
             a->os_match = (uint8_t)(known ? os->match : DDI_OSM_NONE);
             a->os_family = (uint8_t)os->family;
         }
-    }
-    if (ipid_counted) {
-        if (!a->ipid_samples)
-            a->ipid_first_off = (float)since_first;
-        else
-            a->ipid_advance += ipid_gap;
-        if (a->ipid_samples < UINT16_MAX)
-            a->ipid_samples++;
     }
 }
 

@@ -43,9 +43,6 @@ typedef struct ddi_src_acc {
     uint64_t dst_sketch;   /* destination addresses */
     uint64_t port_sketch;  /* service ports: TCP/UDP destination port, or a backscatter victim's port */
     uint32_t udp;          /* UDP packets */
-    uint32_t ipid_advance; /* sum of IP-ID steps between counted packets (rate over the whole span) */
-    float ipid_first_off;  /* first counted packet, seconds after the source's first packet */
-    uint16_t ipid_samples; /* counted packets (saturates) */
     uint16_t bs[DDI_BS__COUNT - 1]; /* backscatter packets by kind (saturate at 65535) */
     uint16_t tools;        /* bitmap of ddi_tool seen on any packet */
     uint16_t mss;          /* MSS of the first SYN that had one (never a tool's: it typed the value) */
@@ -75,7 +72,7 @@ uint8_t ddi_summary_label_id(ddi_summary_labels *t, const char *label);
 /* First pass, every analysed packet of a source.  `os` is the packet's OS
  * verdict (NULL when none), `bs` its backscatter class (NULL when none). */
 void ddi_summary_observe(ddi_src_acc *a, const ddi_pkt *p, ddi_tool tool, const ddi_os_result *os, uint8_t os_label,
-                         const ddi_bs_result *bs, bool ipid_counted, uint16_t ipid_gap, double since_first);
+                         const ddi_bs_result *bs);
 
 /* Estimated number of distinct values in a sketch; *at_least is set when the
  * bitmap is full and the value is only a lower bound. */
