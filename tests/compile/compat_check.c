@@ -28,7 +28,7 @@ static DDI_TAP_INIT_RESULT check_tap_init(const char *arg, void *userdata)
 static stat_tap_ui check_ui = {REGISTER_STAT_GROUP_GENERIC, "ddi compat check", "ddi_compat_check", check_tap_init, 0,
                                NULL};
 
-static void check_tree_init(stats_tree *st) { (void)st; }
+static void check_tree_init(stats_tree *st) { DDI_ST_COLUMNS(st, 7); }
 
 static tap_packet_status check_tree_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt, const void *p,
                                            tap_flags_t flags)
@@ -48,7 +48,7 @@ void ddi_compat_check(module_t *m, wmem_allocator_t *scope)
     heur_dissector_t heur = check_heur;
     (void)heur;
     prefs_register_bool_preference(m, "compat_check", "compat check", "compat check", &check_flag);
-    ddi_stats_tree_register_plugin("ddi", "ddi_compat_check", "Darknet" DDI_STATS_MENU_SEP "compat check", 0,
+    ddi_stats_tree_register_plugin("ddi", "ddi_compat_check", "Darknet" DDI_STATS_MENU_SEP "compat check", DDI_ST_SORT_BY_COUNT,
                                    check_tree_packet, check_tree_init, NULL, REGISTER_STAT_GROUP_GENERIC);
     register_stat_tap_ui(&check_ui, NULL);
     (void)ddi_val_to_str(scope, 1, check_names, "unknown (%u)");
