@@ -213,13 +213,19 @@ void ddi_conf_fold_add(ddi_conf_fold *f, const ddi_syn_history *h, double horizo
         f->waiting = true;
         break;
     default:
+        /* one SYN so far, and the capture ends before its retry was due */
+        if (h->count == 1 && horizon - h->first_ts < DDI_CONFICKER_GAP_MAX &&
+            (!f->first_only || h->first_ts < f->first_only_ts)) {
+            f->first_only = true;
+            f->first_only_ts = h->first_ts;
+        }
         break;
     }
 }
 
 ddi_tri ddi_conf_fold_verdict(const ddi_conf_fold *f, double horizon, char *why, size_t len)
 {
-    char a[32], b[32];
+    char a[32], b[32], c[32];
     if (f->yes) {
         snprintf(why, len, "%" PRIu32 " of %" PRIu32 " tcp/445 connection%s: one retry at ~3 s, then silence", f->yes,
                  f->conns445, f->conns445 == 1 ? "" : "s");
@@ -229,6 +235,13 @@ ddi_tri ddi_conf_fold_verdict(const ddi_conf_fold *f, double horizon, char *why,
         snprintf(why, len, "capture ends %s s after the retry; a Windows host would retry again %s s after the first SYN",
                  ddi_fmt_fixed(a, sizeof a, fmax(0, horizon - f->best_retry), 1),
                  ddi_fmt_fixed(b, sizeof b, DDI_CONFICKER_QUIET_S - 1, 0));
+        return DDI_TRI_UNDETERMINED;
+    }
+    if (f->first_only) {
+        snprintf(why, len, "capture ends %s s after a first SYN to tcp/445; a Conficker-style retry comes %s-%s s "
+                           "after it",
+                 ddi_fmt_fixed(a, sizeof a, fmax(0, horizon - f->first_only_ts), 1),
+                 ddi_fmt_fixed(b, sizeof b, DDI_CONFICKER_GAP_MIN, 1), ddi_fmt_fixed(c, sizeof c, DDI_CONFICKER_GAP_MAX, 1));
         return DDI_TRI_UNDETERMINED;
     }
     if (!f->conns445)
@@ -247,8 +260,8 @@ ddi_tri ddi_sender_verdict(uint32_t syns, uint32_t retries, bool answered, doubl
     *sender = DDI_SENDER_UNKNOWN;
     if (retries) {
         *sender = DDI_SENDER_STATEFUL;
-        snprintf(why, len, "%" PRIu32 " of its %" PRIu32 " SYNs were retransmissions (same ports and ISN)", retries,
-                 syns);
+        snprintf(why, len, "%" PRIu32 " of its %" PRIu32 " SYNs %s (same ports and ISN)", retries, syns,
+                 retries == 1 ? "was a retransmission" : "were retransmissions");
         return DDI_TRI_YES;
     }
     if (!syns) {

@@ -93,6 +93,8 @@ typedef struct ddi_conf_fold {
     double best_first;       /* earliest first SYN among the candidates still waiting */
     double best_retry;       /* its retry */
     bool waiting;            /* a candidate whose silence is not yet long enough */
+    bool first_only;         /* a lone first SYN whose ~3 s retry could still come after the capture's end */
+    double first_only_ts;
 } ddi_conf_fold;
 void ddi_conf_fold_add(ddi_conf_fold *f, const ddi_syn_history *h, double horizon);
 ddi_tri ddi_conf_fold_verdict(const ddi_conf_fold *f, double horizon, char *why, size_t len);

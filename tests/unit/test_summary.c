@@ -141,10 +141,20 @@ static void test_conficker_undetermined(void)
     /* one connection, retried: stateful, known already */
     g_assert_cmpint(s.sender_known, ==, DDI_TRI_YES);
 
+    /* a lone first SYN at the capture's end: its retry could still come */
+    const char *late = "192.0.2.12";
+    feed(&st, syn(late, DARK, 3100, 445, 333, 500, 2002.0), 3);
+    summary_of(&st, late, &s);
+    g_assert_cmpint(s.conficker, ==, DDI_TRI_UNDETERMINED);
+    g_assert_cmpstr(s.conficker_why, ==,
+                    "capture ends 1.0 s after a first SYN to tcp/445; a Conficker-style retry comes 2.5-3.5 s after it");
+
     /* a later packet of anyone moves the capture's end: now it is known */
-    feed(&st, tcp("203.0.113.99", DARK, 1, 2, DDI_TH_SYN, 2012.0), 3);
+    feed(&st, tcp("203.0.113.99", DARK, 1, 2, DDI_TH_SYN, 2012.0), 4);
     summary_of(&st, src, &s);
     g_assert_cmpint(s.conficker, ==, DDI_TRI_YES);
+    summary_of(&st, late, &s);
+    g_assert_cmpint(s.conficker, ==, DDI_TRI_NO); /* 10 s without the retry */
     ddi_state_free(&st);
 }
 
