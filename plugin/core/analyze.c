@@ -141,13 +141,15 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
     if (tool != DDI_TOOL_NONE)
         s->tool = (uint8_t)tool;
 
-    /* The ACK that completes a handshake (seq = ISN + 1) shows that one of
-     * this source's SYNs was answered: an answered SYN is never retransmitted,
-     * so "stateless" cannot be read from it.  The source's own packets say
-     * so, which keeps the verdict the same when a capture is split by source
-     * (scripts/shard.sh). */
+    /* The ACK that completes a handshake, or the RST a raw-socket scanner's
+     * kernel sends back to a SYN-ACK (both with seq = ISN + 1), shows that
+     * one of this source's SYNs was answered: an answered SYN is never
+     * retransmitted, so "stateless" cannot be read from it.  The source's own
+     * packets say so, which keeps the verdict the same when a capture is
+     * split by source (scripts/shard.sh); a SYN refused with a RST leaves no
+     * such trace. */
     uint16_t fl = ddi_pkt_is_tcp(p) ? p->tcp.flags : 0;
-    if ((fl & DDI_TH_ACK) && !(fl & (DDI_TH_SYN | DDI_TH_RST)) && s->syns && !(s->sum.flags & DDI_ACC_ANSWERED)) {
+    if ((fl & (DDI_TH_ACK | DDI_TH_RST)) && !(fl & DDI_TH_SYN) && s->syns && !(s->sum.flags & DDI_ACC_ANSWERED)) {
         ddi_pkt q = *p;
         q.tcp.seq = p->tcp.seq - 1;
         if (ddi_state_conn_find(st, ddi_conn_key(&q)))

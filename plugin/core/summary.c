@@ -270,8 +270,8 @@ ddi_tri ddi_sender_verdict(uint32_t syns, uint32_t retries, bool answered, doubl
     }
     if (answered) {
         /* an answered SYN has no reason to be retransmitted */
-        snprintf(why, len, "some of its SYNs were answered (a SYN-ACK or RST to it, or its handshake ACK, seen): "
-                           "answered SYNs are not retransmitted");
+        snprintf(why, len, "some of its SYNs were answered (a SYN-ACK or RST to it, or the ACK or RST it sends after "
+                           "a SYN-ACK, seen): answered SYNs are not retransmitted");
         return DDI_TRI_UNDETERMINED;
     }
     if (syns < 2) {
@@ -550,7 +550,8 @@ void ddi_summary_write_header(FILE *out, const ddi_capture_summary *c)
             fprintf(out, "          %" PRIu32 " source%s got answers to %s SYNs\n", c->answered_sources,
                     c->answered_sources == 1 ? "" : "s", c->answered_sources == 1 ? "its" : "their");
     } else if (c->answered_sources) {
-        fprintf(out, "Traffic:  two-way: %" PRIu32 " source%s got answers to their SYNs (not a telescope-only capture)\n",
+        fprintf(out, "Traffic:  two-way: the SYNs of %" PRIu32 " source%s were answered (each sent the ACK or RST "
+                     "that follows a SYN-ACK): not telescope-only traffic\n",
                 c->answered_sources, c->answered_sources == 1 ? "" : "s");
     } else {
         fprintf(out, "Traffic:  one-way: no packet in the capture answers another one seen in it\n");

@@ -176,6 +176,14 @@ static void test_sender_answered(void)
     feed(&st, pb_tcp_parsed(&ip, &other, 101.002), 8);
     summary_of(&st, cli, &s);
     g_assert_false(s.answered);
+    /* a scanner's kernel resets the SYN-ACK: seq = ISN + 1 */
+    const char *rs = "192.0.2.24";
+    feed(&st, syn(rs, srv, 40000, 80, 77, 1, 100.0), 20);
+    pb_ip rip = {.src = rs, .dst = srv, .ttl = 64, .id = 2};
+    pb_tcp rst = {.sport = 40000, .dport = 80, .seq = 78, .flags = DDI_TH_RST, .win = 0};
+    feed(&st, pb_tcp_parsed(&rip, &rst, 100.01), 21);
+    summary_of(&st, rs, &s);
+    g_assert_true(s.answered);
     /* the handshake's third packet: seq = ISN + 1 */
     pb_tcp ack = {.sport = 50001, .dport = 445, .seq = 3, .ack = 8, .flags = DDI_TH_ACK, .win = 8192};
     feed(&st, pb_tcp_parsed(&ip, &ack, 101.003), 9);
@@ -206,7 +214,7 @@ static void test_sender_answered(void)
 
     ddi_capture_summary c;
     ddi_summary_capture(&st, NULL, 0, &c);
-    g_assert_cmpuint(c.answered_sources, ==, 2);
+    g_assert_cmpuint(c.answered_sources, ==, 3); /* the two clients and the scanner that reset a SYN-ACK */
     g_assert_cmpuint(c.two_way_frame, ==, 12); /* the SYN-ACK answers a SYN seen earlier */
     ddi_state_free(&st);
 }
