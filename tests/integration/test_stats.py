@@ -226,7 +226,7 @@ class ReportHeaderAndOptions(unittest.TestCase):
         head = out[:out.index("-----")]
         self.assertIn("Capture:  2010-04-20 10:00:00.000000 to 2010-04-20 10:00:35.912640 UTC (35.913 s), "
                       "22 packets analysed from 4 sources", head)
-        self.assertIn("Traffic:  one-way: no SYN in the capture was answered", head)
+        self.assertIn("Traffic:  one-way: no packet in the capture answers another one seen in it", head)
         self.assertIn("Limits:   no table limit reached", head)
         dbs = re.findall(r"^Database: (.+): (\d+) signatures$", head, re.M)
         self.assertEqual([d[0] for d in dbs], [T.OWN_DB, "/etc/p0f/p0f.fp"])
@@ -287,13 +287,22 @@ class CorpusReport(unittest.TestCase):
         # a Windows 10 SMB session: every SYN was answered, so nothing shows
         # whether the stacks would have retransmitted
         out = run(T.corpus("arkime__wireshark-smb-on-windows10.pcap"), "ddi,sources")
-        self.assertIn("Traffic:  two-way: the SYNs of 2 sources were answered (each sent the ACK or RST that follows "
-                      "a SYN-ACK)", out)
+        self.assertIn("Traffic:  two-way from frame 2 (0.000 s into the capture)", out)
+        self.assertIn("          2 sources got answers to their SYNs", out)
         _, rows = parse_sources(out)
         for src in ("192.168.199.133", "192.168.199.132"):
             self.assertTrue(rows[src]["Sender"].startswith("undetermined (some of its SYNs were answered"),
                             rows[src]["Sender"])
         self.assertFalse(any("stateless" in r.get("Sender", "") + r["Verdict"] for r in rows.values()))
+
+    def test_scanner_answered_is_not_stateless(self):
+        # nmap -sS: its kernel resets every SYN-ACK (seq = ISN + 1), so the
+        # probes were answered and their lack of retries says nothing
+        _, rows = parse_sources(run(T.corpus("probing__nmap.pcapng"), "ddi,sources"))
+        r = rows["192.168.181.140"]
+        self.assertIn("nmap SYN scan", r["Tool"])
+        self.assertTrue(r["Sender"].startswith("undetermined (some of its SYNs were answered"), r["Sender"])
+        self.assertFalse(any(x.get("Sender", "").startswith("stateless") for x in rows.values()))
 
     def test_tool_sources_say_so_in_the_verdict(self):
         _, rows = parse_sources(run(T.corpus("probing__hping3.pcapng"), "ddi,sources"))
