@@ -25,9 +25,11 @@ sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
 
 CLAIMS = os.path.join(SOURCE, "tests", "data", "corpus_claims.tsv")
 FIELDS = ["frame.number", "ip.src", "ipv6.src", "ip.proto", "tcp.flags", "ddi.os.family", "ddi.tool",
-          "ddi.nat", "ddi.mss.pppoe", "ddi.conficker", "ddi.backscatter"]
-ORDER = ["OS family", "tool", "NAT", "PPPoE", "Conficker-style", "backscatter"]
+          "ddi.nat", "ddi.mss.pppoe", "ddi.conficker", "ddi.backscatter", "ddi.ipid.rate"]
+ORDER = ["OS family", "tool", "NAT", "PPPoE", "Conficker-style", "backscatter", "IP-ID rate"]
 SYN = "0x0002"
+# "scanning ~20 packets/s elsewhere" (Team Cymru, Deep Darknet Inspection part 1)
+PUBLISHED_RATE = 20.0
 
 
 def truthy(v):
@@ -146,6 +148,27 @@ def build(T, corpus_dir):
         led.value("tool", cap, "%s %s" % (src, kind), sel, "ddi.tool", {"" if expect == "-" else expect}, why,
                   maxu)
 
+    # IP-ID rate: the published estimate (labelled), then every rate shown on every capture
+    # against the sender's whole-span average (tests/integration/test_ipid_rate.py's check)
+    rows = rows_of("seed-conficker.pcapng")
+    if rows is not None:
+        seed = [r for r in by_source(rows, "114.124.162.72") if r["ddi.ipid.rate"]]
+        n = led.n["IP-ID rate"]
+        n["labelled"] += 1
+        if seed and all(PUBLISHED_RATE / 3 <= float(r["ddi.ipid.rate"]) <= PUBLISHED_RATE * 3 for r in seed):
+            n["hit"] += 1
+        else:
+            n["miss"] += 1
+    import test_ipid_rate
+    for cap in test_ipid_rate.all_captures():
+        chk = test_ipid_rate.Checker(os.path.basename(cap))
+        for r in test_ipid_rate.rows_of(cap, two_pass=True):
+            chk.row(r)
+        led.n["IP-ID rate"]["rates shown"] += chk.rates
+        for p in chk.problems:
+            led.n["IP-ID rate"]["false"] += 1
+            led.false["IP-ID rate"].append((os.path.basename(cap), "-", "-", p))
+
     # yes/no claims of corpus_claims.tsv
     for line in open(CLAIMS):
         if not line.strip() or line.startswith("#"):
@@ -183,7 +206,11 @@ def render(led, skipped, tshark_version):
         n = led.n[c]
         out.append("| %s | %d | %d | %d | %d | %d |" % (c, n["labelled"], n["hit"], n["miss"], n["rejected"],
                                                         n["false"]))
-    out += ["", "## False claims", ""]
+    out += ["", "IP-ID rate: the labelled source is the seed (published ~%g packets/s; a hit within 3x);" % PUBLISHED_RATE,
+            "beyond it, every one of the %d rates shown on every capture is checked against the sender's"
+            % led.n["IP-ID rate"]["rates shown"],
+            "whole-span average up to that packet, and each one off by more than 3x counts as false.",
+            "", "## False claims", ""]
     if not any(led.false.values()):
         out.append("None.")
     for c in ORDER:
