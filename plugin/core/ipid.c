@@ -105,11 +105,17 @@ static bool track(ddi_ipid_acc *a, uint16_t id, int64_t t_ns)
 {
     uint16_t g = ddi_ipid_gap(a->ref, id);
     if (a->held) {
-        uint16_t gh = ddi_ipid_gap(a->last, id);
+        uint16_t gh = ddi_ipid_gap(a->last, id), g1 = ddi_ipid_gap(a->ref, a->last);
         a->held = 0;
         if (small_step(a, g)) { /* continues from ref: the held ID strayed */
             count(a, &a->n_stray);
             return accept(a, id, g, &a->n_small);
+        }
+        uint16_t behind = ddi_ipid_gap(a->last, a->ref);
+        if (behind >= 1 && behind <= DDI_IPID_SMALL_STEP) {
+            /* a late packet: a counter does not restart just below itself */
+            count(a, &a->n_stray);
+            goto fresh;
         }
         if (small_step(a, gh)) { /* continues from the held ID: the counter moved there */
             if (a->samples <= 1) {
@@ -118,6 +124,12 @@ static bool track(ddi_ipid_acc *a, uint16_t id, int64_t t_ns)
                  * before it had a rate: either way no evidence of a class) */
                 a->first_ns = a->last_ns;
                 a->advance = 0;
+            } else if (a->advance == UINT32_MAX && g1 <= DDI_IPID_RANDOM_DIFF) {
+                /* after a jump there is no rate to explain a large step
+                 * by; the next sample confirmed it: a large step */
+                count(a, &a->n_large);
+                if (a->samples < UINT32_MAX)
+                    a->samples++;
             } else {
                 /* how far the counter went across the jump is not known */
                 count(a, &a->n_jump);
@@ -128,15 +140,18 @@ static bool track(ddi_ipid_acc *a, uint16_t id, int64_t t_ns)
             a->ref = a->last;
             return accept(a, id, gh, &a->n_small);
         }
-        uint16_t g1 = ddi_ipid_gap(a->ref, a->last);
         if (first_steps_agree(a, g1, gh, t_ns)) {
             accept(a, a->last, g1, &a->n_large);
             return accept(a, id, gh, &a->n_large);
         }
         count(a, &a->n_stray); /* neither: drop the held ID, judge this one afresh */
     }
-    if (!g) { /* a counter never repeats: the same packet captured twice, or constant IDs */
-        count(a, &a->n_stray);
+fresh:
+    if (!g) {
+        /* the same ID again: a retransmission that kept its ID (seen in the
+         * corpus at each RTO of one TCP segment) or the same packet captured
+         * twice.  Random IDs repeat once in 65536, so a repeat is no evidence
+         * against a counter; all-repeats is the constant class. */
         return false;
     }
     if (small_step(a, g))

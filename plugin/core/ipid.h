@@ -52,7 +52,7 @@ typedef struct ddi_ipid_acc {
      * what the source does now and can recover from a stray */
     uint8_t n_small;       /* in-sequence steps of 1..1000 */
     uint8_t n_large;       /* in-sequence steps above 1000 (the rate explains them) */
-    uint8_t n_stray;       /* held IDs the next sample did not confirm, and repeats */
+    uint8_t n_stray;       /* held IDs the next sample did not confirm */
     uint8_t n_jump;        /* confirmed jumps: the sequence restarted elsewhere */
     uint8_t seen : 1;      /* at least one ID recorded */
     uint8_t held : 1;      /* `last` is held back, not in sequence */
