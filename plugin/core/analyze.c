@@ -213,13 +213,15 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
             /* from exact nanoseconds: a double epoch is only good to ~0.24 us */
             rec->ipid_dt = (float)((double)(p->ts_ns - s->ipid.last_ns) / 1e9);
         }
+        /* a late or repeated packet of the same counter is no second host */
+        bool late = !atomic_zero && ddi_ipid_late_or_repeat(&s->ipid, p->ip_id);
         if (ddi_ipid_add(&s->ipid, p->ip_id, p->df, p->ts_ns, retrans_plus1)) {
             rec->ipid_samples = s->ipid.samples;
             rec->ipid_advance = s->ipid.advance;
         }
         ddi_ipid_class cls = ddi_ipid_classify(&s->ipid);
         rec->ipid_class = (uint8_t)cls;
-        if (!retrans && !tool_is_crafted(tool) && p->ip_id && cls != DDI_IPID_CONSTANT)
+        if (!retrans && !late && !tool_is_crafted(tool) && p->ip_id && cls != DDI_IPID_CONSTANT)
             nat |= ddi_nat_source_ipid(&s->nat, p->ip_id);
         /* interleaved sequences mean several hosts only where the IDs are a
          * counter; the class can change, and the claim follows it */

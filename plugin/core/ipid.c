@@ -201,6 +201,11 @@ bool ddi_ipid_add(ddi_ipid_acc *a, uint16_t id, bool df, int64_t t_ns, bool same
     return in_seq;
 }
 
+bool ddi_ipid_late_or_repeat(const ddi_ipid_acc *a, uint16_t id)
+{
+    return a->seen && ddi_ipid_gap(id, a->ref) <= DDI_IPID_SMALL_STEP;
+}
+
 ddi_ipid_class ddi_ipid_classify(const ddi_ipid_acc *a)
 {
     /* every DF packet carried ID 0 and such packets are most of what the

@@ -77,6 +77,9 @@ static inline bool ddi_ipid_atomic_zero(bool df, uint16_t id) { return df && !id
  * true when the ID went into the counter sequence (the rate basis grew). */
 bool ddi_ipid_add(ddi_ipid_acc *a, uint16_t id, bool df, int64_t t_ns, bool same_conn_plus1);
 ddi_ipid_class ddi_ipid_classify(const ddi_ipid_acc *a);
+/* Before adding `id`: is it the counter's current ID again, or at most 1000
+ * below it (a retransmission that kept its ID, or a reordered packet)? */
+bool ddi_ipid_late_or_repeat(const ddi_ipid_acc *a, uint16_t id);
 
 typedef enum ddi_rate_status {
     DDI_RATE_OK = 0,

@@ -409,6 +409,12 @@ static void test_reordering(void)
     g_assert_false(add_at(&a, (uint16_t)(id + 1), 0.0, &t));
     g_assert_cmpint(ddi_ipid_classify(&a), ==, DDI_IPID_GLOBAL);
 
+    /* for NAT evidence: a late or repeated ID is no second host's sequence */
+    g_assert_true(ddi_ipid_late_or_repeat(&a, (uint16_t)(id + 1)));
+    g_assert_true(ddi_ipid_late_or_repeat(&a, (uint16_t)(id - 999)));
+    g_assert_false(ddi_ipid_late_or_repeat(&a, (uint16_t)(id + 2)));
+    g_assert_false(ddi_ipid_late_or_repeat(&a, (uint16_t)(id - 1000)));
+
     /* zeek__pppoe-over-qinq.pcap, 2.2.2.2: a late packet just below the
      * counter followed by a repeat of the counter's ID is not a jump */
     memset(&a, 0, sizeof a);
