@@ -140,6 +140,8 @@ class Checker:
 class IpidRateCorpus(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        if not os.path.isdir(T.CORPUS):
+            raise unittest.SkipTest("corpus folder %s not found: corpus test skipped" % T.CORPUS_SOURCE)
         T.require_plugin(cls)
         cls.caps = all_captures()
         cls.one = {c: rows_of(c) for c in cls.caps}

@@ -90,7 +90,7 @@ class HeaderOutsideTheFrame(unittest.TestCase):
             self.assertEqual([rs[f]["ddi.ipid.gap"] for f in tunnel], ["", "4", "7", "18", "13", "59"])
             self.assertEqual([rs[f]["ddi.retry.count"] for f in tunnel], ["0", "0", "0", "1", "0", "0"])
         # Conficker-style (whole capture): the 445 connection, in two passes only
-        self.assertEqual([f for f in self.two if self.two[f]["ddi.conficker"] == "1"], ["1", "6"])
+        self.assertEqual([f for f in self.two if self.two[f]["ddi.conficker"] == T.BOOL_TRUE], ["1", "6"])
         self.assertEqual([f for f in self.one if self.one[f]["ddi.conficker"]], [])
 
     def test_without_keys_only_the_gateway_is_seen(self):
