@@ -211,60 +211,17 @@ static tap_packet_status report_packet(void *tapdata, packet_info *pinfo _U_, ep
     return TAP_PACKET_REDRAW;
 }
 
-typedef struct row {
-    uint32_t idx1;
-    uint32_t pkts;
-    ddi_addr addr;
-} row;
-
-static gint by_pkts(gconstpointer a, gconstpointer b)
-{
-    const row *x = a, *y = b;
-    if (x->pkts != y->pkts)
-        return x->pkts > y->pkts ? -1 : 1;
-    if (x->addr.family != y->addr.family)
-        return x->addr.family < y->addr.family ? -1 : 1;
-    return memcmp(x->addr.a, y->addr.a, sizeof x->addr.a);
-}
-
 static void report_draw(void *tapdata)
 {
     report *rp = tapdata;
-    GArray *rows = g_array_new(FALSE, FALSE, sizeof(row));
     ddi_capture_summary cap;
     memset(&cap, 0, sizeof cap);
-    if (rp->st) {
+    if (rp->st)
         ddi_summary_capture(rp->st, rp->dbs, rp->ndbs, &cap);
-        for (guint i = 0; i < rp->seen->len; i++) {
-            const ddi_source *s = rp->seen->data[i] ? ddi_state_source(rp->st, i + 1) : NULL;
-            if (s) {
-                row r = {i + 1, s->pkts, s->addr};
-                g_array_append_val(rows, r);
-            }
-        }
-    }
-    g_array_sort(rows, by_pkts);
-    cap.shown = rows->len;
-
-    if (rp->json)
-        ddi_summary_write_json_header(stdout, &cap);
-    else
-        ddi_summary_write_header(stdout, &cap);
-    ddi_conf_fold *folds = rp->st ? ddi_summary_conficker_scan(rp->st) : NULL;
-    ddi_src_summary *sum = g_new(ddi_src_summary, 1);
-    for (guint i = 0; i < rows->len; i++) {
-        ddi_summary_build(rp->st, g_array_index(rows, row, i).idx1, folds, sum);
-        if (rp->json)
-            ddi_summary_write_json(stdout, sum);
-        else
-            ddi_summary_write_text(stdout, sum);
-    }
-    if (!rp->json)
-        ddi_summary_write_footer(stdout, &cap);
+    /* only the sources the tap's filter let through */
+    if (!ddi_summary_write_report(stdout, rp->st, &cap, rp->seen->data, rp->seen->len, rp->json))
+        ws_warning("ddi: out of memory for the per-source report");
     fflush(stdout);
-    g_free(sum);
-    free(folds);
-    g_array_free(rows, TRUE);
 }
 
 static void report_reset(void *tapdata)

@@ -153,64 +153,16 @@ static void one_frame(reader *r, int linktype, const struct pcap_pkthdr *h, cons
     }
 }
 
-typedef struct row {
-    uint32_t idx1;
-    uint32_t pkts;
-    ddi_addr addr;
-} row;
-
-/* the plugin's report order: most packets first, then by address */
-static int by_pkts(const void *a, const void *b)
-{
-    const row *x = a, *y = b;
-    if (x->pkts != y->pkts)
-        return x->pkts > y->pkts ? -1 : 1;
-    if (x->addr.family != y->addr.family)
-        return x->addr.family < y->addr.family ? -1 : 1;
-    return memcmp(x->addr.a, y->addr.a, sizeof x->addr.a);
-}
-
-/* The per-source report, written by the core's writers as the plugin's
- * `-z ddi,sources[,json]` writes it (stats-ddi.c report_draw). */
+/* The per-source report, written by the core as the plugin's
+ * `-z ddi,sources[,json]` writes it. */
 static bool write_report(reader *r)
 {
-    uint32_t n = ddi_state_source_count(&r->st);
-    row *rows = malloc(((size_t)n + 1) * sizeof *rows);
-    ddi_src_summary *sum = malloc(sizeof *sum);
-    if (!rows || !sum) {
-        fprintf(stderr, "ddi-read: out of memory for the report of %u sources\n", n);
-        free(rows);
-        free(sum);
-        return false;
-    }
-    uint32_t shown = 0;
-    for (uint32_t i = 1; i <= n; i++) {
-        const ddi_source *s = ddi_state_source(&r->st, i);
-        if (s)
-            rows[shown++] = (row){i, s->pkts, s->addr};
-    }
-    qsort(rows, shown, sizeof *rows, by_pkts);
-
     ddi_capture_summary cap;
     ddi_summary_capture(&r->st, r->dbs, (int)(sizeof r->dbs / sizeof r->dbs[0]), &cap);
-    cap.shown = shown;
-    if (r->mode == OUT_JSON)
-        ddi_summary_write_json_header(r->out, &cap);
-    else
-        ddi_summary_write_header(r->out, &cap);
-    ddi_conf_fold *folds = ddi_summary_conficker_scan(&r->st);
-    for (uint32_t i = 0; i < shown; i++) {
-        ddi_summary_build(&r->st, rows[i].idx1, folds, sum);
-        if (r->mode == OUT_JSON)
-            ddi_summary_write_json(r->out, sum);
-        else
-            ddi_summary_write_text(r->out, sum);
+    if (!ddi_summary_write_report(r->out, &r->st, &cap, NULL, 0, r->mode == OUT_JSON)) {
+        fprintf(stderr, "ddi-read: out of memory for the report of %u sources\n", ddi_state_source_count(&r->st));
+        return false;
     }
-    if (r->mode == OUT_TEXT)
-        ddi_summary_write_footer(r->out, &cap);
-    free(folds);
-    free(sum);
-    free(rows);
     return true;
 }
 

@@ -914,3 +914,60 @@ void ddi_summary_write_json(FILE *file, const ddi_src_summary *s)
     js_raw(out, "}\n", 2);
     js_flush(out);
 }
+
+/* ------------------------------------------------------------------ the report */
+
+typedef struct report_row {
+    uint32_t idx1, pkts;
+    ddi_addr addr;
+} report_row;
+
+/* most packets first, then by address: the same order in every run */
+static int by_pkts(const void *a, const void *b)
+{
+    const report_row *x = a, *y = b;
+    if (x->pkts != y->pkts)
+        return x->pkts > y->pkts ? -1 : 1;
+    if (x->addr.family != y->addr.family)
+        return x->addr.family < y->addr.family ? -1 : 1;
+    return memcmp(x->addr.a, y->addr.a, sizeof x->addr.a);
+}
+
+bool ddi_summary_write_report(FILE *out, const struct ddi_state *st, ddi_capture_summary *cap,
+                              const uint8_t *shown, uint32_t nshown, bool json)
+{
+    uint32_t n = st ? ddi_state_source_count(st) : 0, count = 0;
+    report_row *rows = malloc(((size_t)n + 1) * sizeof *rows);
+    ddi_src_summary *sum = malloc(sizeof *sum);
+    ddi_conf_fold *folds = st ? ddi_summary_conficker_scan(st) : NULL;
+    if (!rows || !sum || (st && n && !folds)) {
+        free(rows);
+        free(sum);
+        free(folds);
+        return false;
+    }
+    for (uint32_t i = 1; i <= n; i++) {
+        const ddi_source *s = ddi_state_source(st, i);
+        if (s && (!shown || (i <= nshown && shown[i - 1])))
+            rows[count++] = (report_row){i, s->pkts, s->addr};
+    }
+    qsort(rows, count, sizeof *rows, by_pkts);
+    cap->shown = count;
+    if (json)
+        ddi_summary_write_json_header(out, cap);
+    else
+        ddi_summary_write_header(out, cap);
+    for (uint32_t i = 0; i < count; i++) {
+        ddi_summary_build(st, rows[i].idx1, folds, sum);
+        if (json)
+            ddi_summary_write_json(out, sum);
+        else
+            ddi_summary_write_text(out, sum);
+    }
+    if (!json)
+        ddi_summary_write_footer(out, cap);
+    free(folds);
+    free(sum);
+    free(rows);
+    return true;
+}

@@ -199,6 +199,14 @@ void ddi_summary_write_footer(FILE *out, const ddi_capture_summary *c);
 void ddi_summary_write_json_header(FILE *out, const ddi_capture_summary *c);
 void ddi_summary_write_json(FILE *out, const ddi_src_summary *s);
 
+/* The whole per-source report, as `-z ddi,sources[,json]` and ddi-read write
+ * it: header, every source (most packets first, then by address), footer.
+ * `shown` (NULL = all) has a byte per source index, non-zero for the sources
+ * to list (the plugin's tap filter).  `cap` comes from ddi_summary_capture;
+ * its `shown` is set here.  False when memory ran out (nothing written). */
+bool ddi_summary_write_report(FILE *out, const struct ddi_state *st, ddi_capture_summary *cap,
+                              const uint8_t *shown, uint32_t nshown, bool json);
+
 /* Locale-independent fixed-point formatting: "-12.345". */
 char *ddi_fmt_fixed(char *buf, size_t len, double v, int decimals);
 
