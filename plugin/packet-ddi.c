@@ -93,16 +93,35 @@ static int ett_tool = DDI_ID_INIT;
 static int ett_bs = DDI_ID_INIT;
 static int ett_clues = DDI_ID_INIT;
 
-static expert_field ei_conficker = EI_INIT;
-static expert_field ei_nat[DDI_NAT__KINDS] = {EI_INIT, EI_INIT, EI_INIT, EI_INIT, EI_INIT};
-static expert_field ei_mss = EI_INIT;
-static expert_field ei_ipid_rate = EI_INIT;
-static expert_field ei_retry = EI_INIT;
-static expert_field ei_tool = EI_INIT;
-static expert_field ei_bs = EI_INIT;
-static expert_field ei_twoway = EI_INIT;
-static expert_field ei_state_full = EI_INIT;
-static expert_field ei_sigdb = EI_INIT;
+/* Expert items: one row each, registered and gated from these rows (the
+ * NAT kinds come from the core's table, one item per kind).  Ids are set to
+ * Wireshark's EI_INIT at registration. */
+static expert_field ei_conficker, ei_mss, ei_ipid_rate, ei_retry, ei_tool, ei_bs, ei_twoway, ei_state_full, ei_sigdb;
+static expert_field ei_nat[DDI_NAT__KINDS];
+
+typedef struct expert_row {
+    expert_field *ei;
+    const char *abbrev;
+    int group, severity;
+    const char *summary;
+} expert_row;
+
+/* no "malware" expert group exists in 4.0: security is the closest */
+static const expert_row glue_experts[] = {
+    {&ei_conficker, "ddi.expert.conficker", PI_SECURITY, PI_WARN, "Conficker-style SYN retry"},
+    {&ei_mss, "ddi.expert.mss", PI_PROTOCOL, PI_CHAT, "PPPoE or clamped MSS"},
+    {&ei_ipid_rate, "ddi.expert.ipid_rate", PI_SEQUENCE, PI_CHAT, "IP-ID counter gap and sender rate"},
+    {&ei_retry, "ddi.expert.retry", PI_SEQUENCE, PI_NOTE, "SYN retransmission"},
+    {&ei_tool, "ddi.expert.tool", PI_SECURITY, PI_NOTE, "Scanning tool fingerprint"},
+    {&ei_bs, "ddi.expert.backscatter", PI_SECURITY, PI_NOTE, "Backscatter from a spoofed attack"},
+    {&ei_twoway, "ddi.expert.twoway", PI_ASSUMPTION, PI_NOTE, "Two-way traffic: not a pure telescope capture"},
+    {&ei_state_full, "ddi.expert.state_full", PI_DEBUG, PI_WARN, "ddi state table full"},
+    {&ei_sigdb, "ddi.expert.sigdb", PI_DEBUG, PI_WARN, "Signature database problem"},
+};
+#define NAT_EXPERT_GROUP PI_PROTOCOL
+#define N_EXPERTS (G_N_ELEMENTS(glue_experts) + DDI_NAT__KINDS)
+/* every registered expert item, for the experts gate */
+static expert_field *all_experts[N_EXPERTS];
 
 /* preferences */
 static const char *pref_p0f_db = "/etc/p0f/p0f.fp";
@@ -652,14 +671,14 @@ static void add_nat(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const d
     GEN(ri);
     add_clues(ri, tvb, v->nat_reason);
     for (unsigned k = 0; k < DDI_NAT__KINDS; k++)
-        if (v->nat_bits & (1u << k))
-            GEN(proto_tree_add_string(t, hf_nat_kind, tvb, 0, 0, ddi_nat_kind_name(1u << k)));
+        if (v->nat_bits & ddi_nat_bit((ddi_nat_kind)k))
+            GEN(proto_tree_add_string(t, hf_nat_kind, tvb, 0, 0, ddi_nat_kinds[k].name));
     for (unsigned k = 0; k < DDI_NAT__KINDS; k++)
-        if (v->nat_bits & (1u << k)) {
+        if (v->nat_bits & ddi_nat_bit((ddi_nat_kind)k)) {
             char one[512];
-            ddi_nat_reason((uint16_t)(1u << k), v->p, &v->os, v->src ? &v->src->nat : NULL, one, sizeof one);
-            DDI_EXPERT(pinfo, ni, &ei_nat[k], "NAT/middle box suspected (%s): %s",
-                                   ddi_nat_kind_name(1u << k), one);
+            ddi_nat_reason((uint16_t)ddi_nat_bit((ddi_nat_kind)k), v->p, &v->os, v->src ? &v->src->nat : NULL, one,
+                           sizeof one);
+            DDI_EXPERT(pinfo, ni, &ei_nat[k], "NAT/middle box suspected (%s): %s", ddi_nat_kinds[k].name, one);
         }
 }
 
@@ -785,14 +804,14 @@ static unsigned wanted_text(proto_tree *tree)
 
 static gboolean wants_experts(proto_tree *tree)
 {
-    static int *const expert_hfs[] = {&hf_ws_expert,       &ei_conficker.hf, &ei_nat[0].hf, &ei_nat[1].hf,
-                                      &ei_nat[2].hf,       &ei_nat[3].hf,    &ei_nat[4].hf, &ei_mss.hf,
-                                      &ei_ipid_rate.hf,    &ei_retry.hf,     &ei_tool.hf,   &ei_bs.hf,
-                                      &ei_twoway.hf,
-                                      &ei_state_full.hf,   &ei_sigdb.hf};
     if (expert_tap_id >= 0 && have_tap_listener(expert_tap_id))
         return TRUE;
-    return any_wanted(tree, expert_hfs, G_N_ELEMENTS(expert_hfs));
+    if (field_wanted(tree, hf_ws_expert))
+        return TRUE;
+    for (gsize i = 0; i < N_EXPERTS; i++)
+        if (field_wanted(tree, all_experts[i]->hf))
+            return TRUE;
+    return FALSE;
 }
 
 static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
@@ -861,6 +880,45 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
 }
 
 /* ------------------------------------------------------------------ registration */
+
+/* Registration rows for every expert item: the glue's own, then one per
+ * NAT kind of the core's table.  Each starts from Wireshark's EXPFILL
+ * template, so the registration routine finds what it expects. */
+static void register_experts(void)
+{
+    static const expert_field ei_init = EI_INIT;
+    static const ei_register_info tmpl = {NULL, {NULL, 0, 0, NULL, EXPFILL}};
+    static ei_register_info ei[N_EXPERTS];
+    static const int sev[] = {[DDI_SEV_CHAT] = PI_CHAT, [DDI_SEV_NOTE] = PI_NOTE, [DDI_SEV_WARN] = PI_WARN};
+    const char *why = NULL;
+    if (ddi_nat_table_check(ddi_nat_kinds, DDI_NAT__KINDS, &why))
+        ws_error("ddi NAT kind table: %s", why); /* a programming error, caught by the unit tests first */
+    gsize n = 0;
+    for (gsize i = 0; i < G_N_ELEMENTS(glue_experts); i++, n++) {
+        const expert_row *r = &glue_experts[i];
+        ei[n] = tmpl;
+        *r->ei = ei_init;
+        ei[n].ids = r->ei;
+        ei[n].eiinfo.name = r->abbrev;
+        ei[n].eiinfo.group = r->group;
+        ei[n].eiinfo.severity = r->severity;
+        ei[n].eiinfo.summary = r->summary;
+    }
+    for (gsize k = 0; k < DDI_NAT__KINDS; k++, n++) {
+        const ddi_nat_kind_row *r = &ddi_nat_kinds[k];
+        ei[n] = tmpl;
+        ei_nat[k] = ei_init;
+        ei[n].ids = &ei_nat[k];
+        ei[n].eiinfo.name = r->expert;
+        ei[n].eiinfo.group = NAT_EXPERT_GROUP;
+        ei[n].eiinfo.severity = sev[r->severity];
+        ei[n].eiinfo.summary = r->summary;
+    }
+    for (gsize i = 0; i < N_EXPERTS; i++)
+        all_experts[i] = ei[i].ids;
+    expert_module_t *em = expert_register_protocol(proto_ddi);
+    expert_register_field_array(em, ei, (int)N_EXPERTS);
+}
 
 void proto_register_ddi(void)
 {
@@ -953,30 +1011,10 @@ void proto_register_ddi(void)
                                "200 ms), so no retry", HFILL}},
     };
     static gint *ett[] = {&ett_ddi, &ett_ipid, &ett_retry, &ett_os, &ett_link, &ett_nat, &ett_tool, &ett_bs, &ett_clues};
-    static ei_register_info ei[] = {
-        /* no "malware" expert group exists in 4.0: security is the closest */
-        {&ei_conficker, {"ddi.expert.conficker", PI_SECURITY, PI_WARN, "Conficker-style SYN retry", EXPFILL}},
-        {&ei_nat[0], {"ddi.expert.nat.port", PI_PROTOCOL, PI_NOTE, "NAT suspected: source port", EXPFILL}},
-        {&ei_nat[1], {"ddi.expert.nat.ttl", PI_PROTOCOL, PI_NOTE, "NAT suspected: TTL", EXPFILL}},
-        {&ei_nat[2], {"ddi.expert.nat.multi_os", PI_PROTOCOL, PI_NOTE, "NAT suspected: several OS", EXPFILL}},
-        {&ei_nat[3], {"ddi.expert.nat.ipid", PI_PROTOCOL, PI_NOTE, "NAT suspected: IP-ID sequences", EXPFILL}},
-        {&ei_nat[4], {"ddi.expert.nat.mss", PI_PROTOCOL, PI_NOTE, "NAT suspected: MSS clamp", EXPFILL}},
-        {&ei_mss, {"ddi.expert.mss", PI_PROTOCOL, PI_CHAT, "PPPoE or clamped MSS", EXPFILL}},
-        {&ei_ipid_rate, {"ddi.expert.ipid_rate", PI_SEQUENCE, PI_CHAT, "IP-ID counter gap and sender rate", EXPFILL}},
-        {&ei_retry, {"ddi.expert.retry", PI_SEQUENCE, PI_NOTE, "SYN retransmission", EXPFILL}},
-        {&ei_tool, {"ddi.expert.tool", PI_SECURITY, PI_NOTE, "Scanning tool fingerprint", EXPFILL}},
-        {&ei_bs, {"ddi.expert.backscatter", PI_SECURITY, PI_NOTE, "Backscatter from a spoofed attack", EXPFILL}},
-        {&ei_twoway, {"ddi.expert.twoway", PI_ASSUMPTION, PI_NOTE, "Two-way traffic: not a pure telescope capture",
-                      EXPFILL}},
-        {&ei_state_full, {"ddi.expert.state_full", PI_DEBUG, PI_WARN, "ddi state table full", EXPFILL}},
-        {&ei_sigdb, {"ddi.expert.sigdb", PI_DEBUG, PI_WARN, "Signature database problem", EXPFILL}},
-    };
-
     proto_ddi = proto_register_protocol("Deep Darknet Inspection", "DDI", "ddi");
     proto_register_field_array(proto_ddi, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
-    expert_module_t *em = expert_register_protocol(proto_ddi);
-    expert_register_field_array(em, ei, array_length(ei));
+    register_experts();
 
     module_t *m = prefs_register_protocol(proto_ddi, load_sigdb);
     prefs_register_filename_preference(m, "p0f_db", "p0f signature database",

@@ -253,7 +253,7 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
         keep_nat_text(st, si, s, (uint16_t)(nat & ~s->nat_bits), p, has_os ? &os : NULL);
     s->nat_bits |= nat;
     /* a tool's crafted packet says nothing about the hosts behind the address */
-    rec->nat_bits = tool_is_crafted(tool) ? 0 : (uint8_t)(nat | (s->nat_bits & DDI_NAT_STICKY));
+    rec->nat_bits = tool_is_crafted(tool) ? 0 : (ddi_nat_set)(nat | (s->nat_bits & DDI_NAT_STICKY));
     s->last_ts = p->ts;
 }
 

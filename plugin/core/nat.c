@@ -166,49 +166,104 @@ uint16_t ddi_nat_source_ipid(ddi_nat_src *s, uint16_t id)
     return established >= 2 ? DDI_NAT_IPID : 0;
 }
 
+/* ------------------------------------------------------ one row per kind */
+
+static void reason_port(const ddi_pkt *p, const ddi_os_result *os, const ddi_nat_src *s, ddi_sb *b)
+{
+    (void)s;
+    uint16_t lo[2], hi[2];
+    const char *nm[2];
+    int n = ddi_os_port_ranges(os->family, os->era, lo, hi, nm);
+    if (n == 2)
+        ddi_sb_clause(b, "source port %u lies outside both the %s range %u-%u and the %s range %u-%u of the "
+                         "fingerprinted OS",
+                      p->tcp.sport, nm[0], lo[0], hi[0], nm[1], lo[1], hi[1]);
+    else if (n == 1)
+        ddi_sb_clause(b, "source port %u lies outside the %s range %u-%u of the fingerprinted OS", p->tcp.sport,
+                      nm[0], lo[0], hi[0]);
+}
+
+static void reason_ttl(const ddi_pkt *p, const ddi_os_result *os, const ddi_nat_src *s, ddi_sb *b)
+{
+    ddi_sb_clause(b, "TTL %u, against %u on the first SYN with the same %s fingerprint (initial TTL %u): the TTL "
+                     "moved by more than 2 hops at least %u times (one move alone can be a route change)",
+                  p->ttl, s ? s->first_ttl : 0, ddi_os_family_name(os->family), os->fp.ittl, DDI_NAT_TTL_MIN_MOVES);
+}
+
+static void reason_multi_os(const ddi_pkt *p, const ddi_os_result *os, const ddi_nat_src *s, ddi_sb *b)
+{
+    (void)p, (void)os;
+    ddi_sb_clause(b, "this address also sent %s SYNs (initial TTL %u): several hosts share it",
+                  ddi_os_family_name((ddi_os_family)(s ? s->first_family : 0)), s ? s->first_ittl : 0);
+}
+
+static void reason_ipid(const ddi_pkt *p, const ddi_os_result *os, const ddi_nat_src *s, ddi_sb *b)
+{
+    (void)p, (void)os, (void)s;
+    ddi_sb_clause(b, "IP IDs from this address, classed as a counter, form at least two interleaved counter "
+                     "sequences (Bellovin 2002): several hosts");
+}
+
+static void reason_mss(const ddi_pkt *p, const ddi_os_result *os, const ddi_nat_src *s, ddi_sb *b)
+{
+    (void)os, (void)s;
+    uint16_t orig = 0;
+    ddi_mss_clamped(p->tcp.win, p->tcp.mss, p->tcp.has_ts, &orig);
+    ddi_sb_clause(b, "window %u = %u x %u but MSS is %u: the MSS was rewritten on the path (window sized for MSS %u)",
+                  p->tcp.win, orig ? p->tcp.win / orig : 0, orig, p->tcp.mss, orig);
+}
+
+const ddi_nat_kind_row ddi_nat_kinds[DDI_NAT__KINDS] = {
+    {DDI_NAT_KIND_PORT, "source port", "ddi.expert.nat.port", DDI_SEV_NOTE, "NAT suspected: source port",
+     reason_port},
+    {DDI_NAT_KIND_TTL, "TTL", "ddi.expert.nat.ttl", DDI_SEV_NOTE, "NAT suspected: TTL", reason_ttl},
+    {DDI_NAT_KIND_MULTI_OS, "several OS", "ddi.expert.nat.multi_os", DDI_SEV_NOTE, "NAT suspected: several OS",
+     reason_multi_os},
+    {DDI_NAT_KIND_IPID, "IP-ID sequences", "ddi.expert.nat.ipid", DDI_SEV_NOTE, "NAT suspected: IP-ID sequences",
+     reason_ipid},
+    {DDI_NAT_KIND_MSS, "MSS clamp", "ddi.expert.nat.mss", DDI_SEV_NOTE, "NAT suspected: MSS clamp", reason_mss},
+};
+
+int ddi_nat_table_check(const ddi_nat_kind_row *rows, size_t n, const char **why)
+{
+    const char *w = NULL;
+    size_t i;
+    for (i = 0; i < n && !w; i++) {
+        const ddi_nat_kind_row *r = &rows[i];
+        if ((size_t)r->kind != i)
+            w = "kind is not the row's index";
+        else if (!r->name || !*r->name)
+            w = "no name";
+        else if (!r->expert || strncmp(r->expert, "ddi.expert.", 11) || !r->expert[11])
+            w = "no expert abbreviation under ddi.expert.";
+        else if (r->severity < DDI_SEV_CHAT || r->severity > DDI_SEV_WARN)
+            w = "no severity";
+        else if (!r->summary || !*r->summary)
+            w = "no expert summary";
+        else if (!r->reason)
+            w = "no reason function";
+        for (size_t j = 0; j < i && !w; j++)
+            if (!strcmp(rows[j].expert, r->expert) || !strcmp(rows[j].name, r->name))
+                w = "name or expert abbreviation repeats an earlier row";
+    }
+    if (why)
+        *why = w;
+    return w ? (int)i : 0;
+}
+
 const char *ddi_nat_kind_name(unsigned bit)
 {
-    switch (bit) {
-    case DDI_NAT_PORT: return "source port";
-    case DDI_NAT_TTL: return "TTL";
-    case DDI_NAT_MULTI_OS: return "several OS";
-    case DDI_NAT_IPID: return "IP-ID sequences";
-    case DDI_NAT_MSS: return "MSS clamp";
-    default: return "?";
-    }
+    for (unsigned k = 0; k < DDI_NAT__KINDS; k++)
+        if (bit == ddi_nat_bit((ddi_nat_kind)k))
+            return ddi_nat_kinds[k].name;
+    return "?";
 }
 
 void ddi_nat_reason(uint16_t bits, const ddi_pkt *p, const ddi_os_result *os, const ddi_nat_src *s, char *buf,
                     size_t len)
 {
     ddi_sb b = ddi_sb_on(buf, len);
-#define ADD(...) ddi_sb_clause(&b, __VA_ARGS__)
-    if (bits & DDI_NAT_PORT) {
-        uint16_t lo[2], hi[2];
-        const char *nm[2];
-        int n = ddi_os_port_ranges(os->family, os->era, lo, hi, nm);
-        if (n == 2)
-            ADD("source port %u lies outside both the %s range %u-%u and the %s range %u-%u of the fingerprinted OS",
-                p->tcp.sport, nm[0], lo[0], hi[0], nm[1], lo[1], hi[1]);
-        else if (n == 1)
-            ADD("source port %u lies outside the %s range %u-%u of the fingerprinted OS", p->tcp.sport, nm[0], lo[0],
-                hi[0]);
-    }
-    if (bits & DDI_NAT_TTL)
-        ADD("TTL %u, against %u on the first SYN with the same %s fingerprint (initial TTL %u): the TTL moved by "
-            "more than 2 hops at least %u times (one move alone can be a route change)",
-            p->ttl, s ? s->first_ttl : 0, ddi_os_family_name(os->family), os->fp.ittl, DDI_NAT_TTL_MIN_MOVES);
-    if (bits & DDI_NAT_MULTI_OS)
-        ADD("this address also sent %s SYNs (initial TTL %u): several hosts share it",
-            ddi_os_family_name((ddi_os_family)(s ? s->first_family : 0)), s ? s->first_ittl : 0);
-    if (bits & DDI_NAT_IPID)
-        ADD("IP IDs from this address, classed as a counter, form at least two interleaved counter sequences "
-            "(Bellovin 2002): several hosts");
-    if (bits & DDI_NAT_MSS) {
-        uint16_t orig = 0;
-        ddi_mss_clamped(p->tcp.win, p->tcp.mss, p->tcp.has_ts, &orig);
-        ADD("window %u = %u x %u but MSS is %u: the MSS was rewritten on the path (window sized for MSS %u)",
-            p->tcp.win, orig ? p->tcp.win / orig : 0, orig, p->tcp.mss, orig);
-    }
-#undef ADD
+    for (unsigned k = 0; k < DDI_NAT__KINDS; k++)
+        if (bits & ddi_nat_bit((ddi_nat_kind)k))
+            ddi_nat_kinds[k].reason(p, os, s, &b);
 }

@@ -5,20 +5,38 @@
 #ifndef DDI_NAT_H
 #define DDI_NAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "os.h"
 #include "pkt.h"
+#include "strbuf.h"
+
+/* One kind per row of ddi_nat_kinds[] (nat.c), in this order.  Adding a kind:
+ * a value here, a row there (name, expert item, reason function), a test. */
+typedef enum ddi_nat_kind {
+    DDI_NAT_KIND_PORT,     /* source port outside the (exactly) fingerprinted OS's range */
+    DDI_NAT_KIND_TTL,      /* TTL moved back and forth for one (exact) fingerprint */
+    DDI_NAT_KIND_MULTI_OS, /* SYNs of different OS families from one address */
+    DDI_NAT_KIND_IPID,     /* interleaved IP-ID counter sequences (several hosts) */
+    DDI_NAT_KIND_MSS,      /* MSS clamped below what the window was sized for */
+    DDI_NAT__KINDS
+} ddi_nat_kind;
 
 enum {
-    DDI_NAT_PORT = 1 << 0,     /* source port outside the (exactly) fingerprinted OS's range */
-    DDI_NAT_TTL = 1 << 1,      /* TTL moved back and forth for one (exact) fingerprint */
-    DDI_NAT_MULTI_OS = 1 << 2, /* SYNs of different OS families from one address */
-    DDI_NAT_IPID = 1 << 3,     /* interleaved IP-ID counter sequences (several hosts) */
-    DDI_NAT_MSS = 1 << 4,      /* MSS clamped below what the window was sized for */
-    DDI_NAT__KINDS = 5,
+    DDI_NAT_PORT = 1u << DDI_NAT_KIND_PORT,
+    DDI_NAT_TTL = 1u << DDI_NAT_KIND_TTL,
+    DDI_NAT_MULTI_OS = 1u << DDI_NAT_KIND_MULTI_OS,
+    DDI_NAT_IPID = 1u << DDI_NAT_KIND_IPID,
+    DDI_NAT_MSS = 1u << DDI_NAT_KIND_MSS,
 };
+
+/* A set of kinds, one bit each: wide enough for every row, checked here
+ * rather than found out when a ninth kind silently drops off a uint8_t. */
+typedef uint8_t ddi_nat_set;
+_Static_assert(DDI_NAT__KINDS <= 8 * sizeof(ddi_nat_set), "ddi_nat_set must hold one bit per NAT kind");
+_Static_assert(DDI_NAT__KINDS <= 16, "ddi_verdict/ddi_src keep NAT kinds in a uint16_t");
 
 /* Per-source memory for the multi-packet kinds; zero = fresh. */
 typedef struct ddi_nat_src {
@@ -65,6 +83,34 @@ uint16_t ddi_nat_source_ipid(ddi_nat_src *s, uint16_t id);
 /* One sentence per bit, with the values compared. */
 void ddi_nat_reason(uint16_t bits, const ddi_pkt *p, const ddi_os_result *os, const ddi_nat_src *s, char *buf,
                     size_t len);
+/* Name of one kind's bit ("source port", "TTL", ...); "?" for anything else. */
 const char *ddi_nat_kind_name(unsigned bit);
+
+/* How loudly the glue reports a kind (mapped to Wireshark's PI_CHAT/PI_NOTE/PI_WARN). */
+typedef enum ddi_severity { DDI_SEV_CHAT = 1, DDI_SEV_NOTE, DDI_SEV_WARN } ddi_severity;
+
+/* Appends the one clause of a kind (ddi_sb_clause) with the values compared.
+ * `s` may be NULL (no per-source memory at hand). */
+typedef void (*ddi_nat_reason_fn)(const ddi_pkt *p, const ddi_os_result *os, const ddi_nat_src *s, ddi_sb *b);
+
+/* Everything the glue, the report and the statistics need of a kind. */
+typedef struct ddi_nat_kind_row {
+    ddi_nat_kind kind;      /* = its index in ddi_nat_kinds */
+    const char *name;       /* "source port": tree item, report and statistics */
+    const char *expert;     /* expert item abbreviation, "ddi.expert.nat.port" */
+    ddi_severity severity;
+    const char *summary;    /* expert item summary, "NAT suspected: source port" */
+    ddi_nat_reason_fn reason;
+} ddi_nat_kind_row;
+
+extern const ddi_nat_kind_row ddi_nat_kinds[DDI_NAT__KINDS];
+
+static inline unsigned ddi_nat_bit(ddi_nat_kind k) { return 1u << k; }
+
+/* 0 when every row of `rows` is complete (kind = index, every string and the
+ * reason function present, distinct expert names); else the 1-based index of
+ * the first incomplete row, with *why saying what it lacks.  Unit-tested on
+ * the real table and on broken copies. */
+int ddi_nat_table_check(const ddi_nat_kind_row *rows, size_t n, const char **why);
 
 #endif

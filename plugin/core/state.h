@@ -70,7 +70,7 @@ typedef struct ddi_frame_rec {
     uint32_t ipid_advance; /* counter advance since the first sample (UINT32_MAX: unknown) */
     uint16_t ipid_gap;
     uint16_t ip_off;       /* offset of the analysed IP header in the frame (set by the glue) */
-    uint8_t nat_bits;      /* NAT kinds evidenced as of this frame */
+    ddi_nat_set nat_bits;  /* NAT kinds evidenced as of this frame */
     uint8_t tool : 4;      /* ddi_tool as of this frame */
     uint8_t encap : 4;     /* ddi_encap_code() of the packet: the glue restores it on later passes */
     uint8_t flags;         /* DDI_FR_* */

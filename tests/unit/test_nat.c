@@ -422,6 +422,48 @@ static void test_reason_all_and_small(void)
     g_assert_cmpstr(big, ==, "");
 }
 
+/* The table the glue registers expert items from: complete as shipped, and
+ * every missing piece of a row is caught before Wireshark ever sees it. */
+static void test_kind_table(void)
+{
+    const char *why = "unset";
+    g_assert_cmpint(ddi_nat_table_check(ddi_nat_kinds, DDI_NAT__KINDS, &why), ==, 0);
+    g_assert_null(why);
+    for (unsigned k = 0; k < DDI_NAT__KINDS; k++) {
+        g_assert_cmpstr(ddi_nat_kind_name(ddi_nat_bit((ddi_nat_kind)k)), ==, ddi_nat_kinds[k].name);
+        /* each row's reason function writes its own clause */
+        ddi_pkt p = syn_pkt(40000, 60, 65535, 1460, false);
+        ddi_os_result os = os_of(DDI_OS_WINDOWS, DDI_WIN_ERA_NEW, DDI_OSM_EXACT, 128);
+        ddi_nat_src s = {.first_family = DDI_OS_LINUX, .first_ittl = 64, .first_ttl = 50};
+        char one[512];
+        ddi_nat_reason((uint16_t)ddi_nat_bit((ddi_nat_kind)k), &p, &os, &s, one, sizeof one);
+        g_assert_cmpuint(strlen(one), >, 10);
+    }
+    ddi_nat_kind_row broken[DDI_NAT__KINDS];
+    static const struct {
+        int field;
+        const char *why;
+    } cases[] = {{0, "kind is not the row's index"}, {1, "no name"},           {2, "no expert abbreviation"},
+                 {3, "no severity"},                 {4, "no expert summary"}, {5, "no reason function"},
+                 {6, "repeats an earlier row"}};
+    for (size_t c = 0; c < G_N_ELEMENTS(cases); c++) {
+        memcpy(broken, ddi_nat_kinds, sizeof broken);
+        ddi_nat_kind_row *r = &broken[DDI_NAT__KINDS - 1]; /* the row a new kind would add */
+        switch (cases[c].field) {
+        case 0: r->kind = DDI_NAT_KIND_PORT; break;
+        case 1: r->name = NULL; break;
+        case 2: r->expert = "nat.mss"; break;
+        case 3: r->severity = 0; break;
+        case 4: r->summary = ""; break;
+        case 5: r->reason = NULL; break;
+        case 6: r->expert = broken[0].expert; break;
+        }
+        g_assert_cmpint(ddi_nat_table_check(broken, DDI_NAT__KINDS, &why), ==, DDI_NAT__KINDS);
+        g_assert_nonnull(why);
+        g_assert_nonnull(strstr(why, cases[c].why));
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -438,6 +480,7 @@ int main(int argc, char **argv)
     g_test_add_func("/nat/ipid/random", test_ipid_random);
     g_test_add_func("/nat/ipid/hosts-with-noise", test_ipid_hosts_with_noise);
     g_test_add_func("/nat/kind-names", test_kind_names);
+    g_test_add_func("/nat/kind-table", test_kind_table);
     g_test_add_func("/nat/reason-all-and-small", test_reason_all_and_small);
     return g_test_run();
 }
