@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "hash.h"
 #include "iana_ports.h"
 #include "mss.h"
 #include "strbuf.h"
@@ -71,11 +72,9 @@ uint16_t ddi_nat_packet(const ddi_pkt *p, const ddi_os_result *os)
 
 static uint32_t fp_hash(const ddi_pkt *p, uint8_t ittl)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (unsigned i = 0; i < p->tcp.nopt; i++)
-        h = (h ^ p->tcp.olayout[i]) * 16777619u;
-    h = (h ^ p->tcp.win) * 16777619u;
-    h = (h ^ ittl) * 16777619u;
+    uint32_t h = ddi_fnv1a(DDI_FNV1A_INIT, p->tcp.olayout, p->tcp.nopt);
+    h = ddi_fnv1a_step(h, p->tcp.win);
+    h = ddi_fnv1a_step(h, ittl);
     return h | 1; /* never 0: 0 means "not set" */
 }
 

@@ -80,15 +80,7 @@ int ddi_os_port_ranges(ddi_os_family f, ddi_win_era era, uint16_t lo[2], uint16_
     return n;
 }
 
-static bool layout_is(const ddi_tcp *t, const uint8_t *k, size_t n)
-{
-    size_t m = t->nopt;
-    while (m && t->olayout[m - 1] == DDI_OPT_EOL) /* EOL padding is not part of the order */
-        m--;
-    return m == n && !memcmp(t->olayout, k, n);
-}
-
-#define LAYOUT(t, ...) layout_is((t), (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
+#define LAYOUT(t, ...) ddi_tcp_layout_is((t), (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
 enum { M = DDI_OPT_MSS, N = DDI_OPT_NOP, W = DDI_OPT_WS, S = DDI_OPT_SOK, T = DDI_OPT_TS, E = DDI_OPT_EOL };
 
 /* ddi's rules for SYNs no signature covers: option order + initial TTL

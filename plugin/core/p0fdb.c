@@ -11,6 +11,8 @@
  */
 #include "p0fdb.h"
 
+#include "hash.h"
+
 #include <glib.h>
 
 #include <errno.h>
@@ -60,31 +62,13 @@ static const char *const quirk_names[] = {
 
 const char *ddi_p0f_quirk_name(unsigned bit) { return bit < N_QUIRKS ? quirk_names[bit] : NULL; }
 
-const char *ddi_p0f_opt_name(uint8_t kind)
-{
-    switch (kind) { /* p0f README §5 "olayout" */
-    case DDI_OPT_NOP: return "nop";
-    case DDI_OPT_MSS: return "mss";
-    case DDI_OPT_WS: return "ws";
-    case DDI_OPT_SOK: return "sok";
-    case DDI_OPT_SACK: return "sack";
-    case DDI_OPT_TS: return "ts";
-    default: return NULL;
-    }
-}
+const char *ddi_p0f_opt_name(uint8_t kind) { return ddi_tcp_opt_p0f(kind); }
 
 uint32_t ddi_p0f_layout_hash(const uint8_t *olayout, size_t nopt)
 {
-    /* FNV-1a (Fowler/Noll/Vo, http://www.isthe.com/chongo/tech/comp/fnv/):
-     * cheap, and good enough to spread ~100 layouts over 64 buckets. */
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < nopt; i++) {
-        h ^= olayout[i];
-        h *= 16777619u;
-    }
-    h ^= (uint32_t)nopt; /* "nop" and "nop,nop" must not collide by construction */
-    h *= 16777619u;
-    return h;
+    /* good enough to spread ~100 layouts over 64 buckets */
+    uint32_t h = ddi_fnv1a(DDI_FNV1A_INIT, olayout, nopt);
+    return ddi_fnv1a_step(h, (uint32_t)nopt); /* "nop" and "nop,nop" must not collide by construction */
 }
 
 /* ---------------------------------------------------------------------------
@@ -583,18 +567,8 @@ static outcome parse_tcp_sig(parser *ps, span v, ddi_tcp_sig *t)
             if (!sp_uint(sp_from(o, 1), 255, &u))
                 return bad(ps, "bad option number '%s' in signature", quote(o, q, sizeof q));
             kind = (uint8_t)u;
-        } else if (sp_eq(o, "nop")) {
-            kind = DDI_OPT_NOP;
-        } else if (sp_eq(o, "mss")) {
-            kind = DDI_OPT_MSS;
-        } else if (sp_eq(o, "ws")) {
-            kind = DDI_OPT_WS;
-        } else if (sp_eq(o, "sok")) {
-            kind = DDI_OPT_SOK;
-        } else if (sp_eq(o, "sack")) {
-            kind = DDI_OPT_SACK;
-        } else if (sp_eq(o, "ts")) {
-            kind = DDI_OPT_TS;
+        } else if (ddi_tcp_opt_from_p0f(o.p, o.n, &kind)) {
+            /* one of the named kinds (pkt.c's option table) */
         } else {
             return bad(ps, "unknown TCP option '%s' in signature%s", quote(o, q, sizeof q),
                        sp_eq(o, "eol") ? " (write eol+N)" : "");

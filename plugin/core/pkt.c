@@ -453,3 +453,53 @@ uint16_t ddi_encap_bit(uint8_t code)
 {
     return code && code <= sizeof encap_order / sizeof encap_order[0] ? encap_order[code - 1] : 0;
 }
+
+/* ------------------------------------------------------------ TCP options */
+
+static const struct {
+    uint8_t kind;
+    const char *p0f; /* p0f README §5 "olayout" */
+    const char *text;
+} tcp_opts[] = {
+    {DDI_OPT_EOL, NULL, "EOL"}, {DDI_OPT_NOP, "nop", "NOP"},        {DDI_OPT_MSS, "mss", "MSS"},
+    {DDI_OPT_WS, "ws", "WS"},   {DDI_OPT_SOK, "sok", "SACK-perm"}, {DDI_OPT_SACK, "sack", "SACK"},
+    {DDI_OPT_TS, "ts", "TS"},
+};
+
+const char *ddi_tcp_opt_name(uint8_t kind)
+{
+    for (size_t i = 0; i < sizeof tcp_opts / sizeof tcp_opts[0]; i++)
+        if (tcp_opts[i].kind == kind)
+            return tcp_opts[i].text;
+    return NULL;
+}
+
+const char *ddi_tcp_opt_p0f(uint8_t kind)
+{
+    for (size_t i = 0; i < sizeof tcp_opts / sizeof tcp_opts[0]; i++)
+        if (tcp_opts[i].kind == kind)
+            return tcp_opts[i].p0f;
+    return NULL;
+}
+
+bool ddi_tcp_opt_from_p0f(const char *s, size_t n, uint8_t *kind)
+{
+    for (size_t i = 0; i < sizeof tcp_opts / sizeof tcp_opts[0]; i++) {
+        const char *w = tcp_opts[i].p0f;
+        if (w && strlen(w) == n && !memcmp(w, s, n)) {
+            *kind = tcp_opts[i].kind;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool ddi_tcp_layout_is(const ddi_tcp *t, const uint8_t *kinds, size_t n)
+{
+    size_t m = t->nopt;
+    while (m && t->olayout[m - 1] == DDI_OPT_EOL)
+        m--;
+    while (n && kinds[n - 1] == DDI_OPT_EOL)
+        n--;
+    return m == n && !memcmp(t->olayout, kinds, n);
+}

@@ -22,7 +22,8 @@ typedef struct ddi_addr {
     uint8_t a[16];  /* IPv4 uses a[0..3] */
 } ddi_addr;
 
-/* TCP option kinds that have names in p0f's olayout notation. */
+/* TCP option kinds that have names (in p0f's olayout notation and in ddi's
+ * evidence text: one table, ddi_tcp_opt_*() in pkt.c). */
 enum {
     DDI_OPT_EOL = 0,
     DDI_OPT_NOP = 1,
@@ -201,5 +202,19 @@ static inline bool ddi_pkt_is_icmp_error(uint8_t ver, uint8_t type)
 const char *ddi_addr_str(const ddi_addr *a, char *buf, size_t len);
 bool ddi_addr_eq(const ddi_addr *a, const ddi_addr *b);
 uint32_t ddi_addr_v4(const ddi_addr *a); /* host byte order; 0 for IPv6 */
+
+/* Name of a TCP option kind in ddi's evidence text ("MSS", "SACK-perm",
+ * "EOL"); NULL for a kind without a name. */
+const char *ddi_tcp_opt_name(uint8_t kind);
+/* Name of a kind in p0f's olayout notation ("mss", "sok"); NULL for EOL
+ * (p0f writes "eol+N") and for kinds p0f writes as "?N" (p0f README §5). */
+const char *ddi_tcp_opt_p0f(uint8_t kind);
+/* The kind p0f's olayout name `s` (n bytes, not NUL-terminated) stands for. */
+bool ddi_tcp_opt_from_p0f(const char *s, size_t n, uint8_t *kind);
+
+/* The SYN's options, in order, are exactly `kinds`.  EOL padding at the end
+ * (of the packet's layout or of `kinds`) is not part of the order.  Callers
+ * that need the whole option area captured check opts_complete themselves. */
+bool ddi_tcp_layout_is(const ddi_tcp *t, const uint8_t *kinds, size_t n);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "hash.h"
 #include "mss.h"
 #include "nat.h"
 #include "state.h"
@@ -96,9 +97,7 @@ uint32_t ddi_sketch_estimate(uint64_t sketch, bool *at_least)
 
 uint8_t ddi_summary_label_id(ddi_summary_labels *t, const char *label)
 {
-    uint32_t h = 2166136261u;
-    for (const unsigned char *c = (const unsigned char *)label; *c; c++)
-        h = (h ^ *c) * 16777619u;
+    uint32_t h = ddi_fnv1a(DDI_FNV1A_INIT, (const uint8_t *)label, strlen(label));
     for (uint32_t i = 0; i < sizeof t->slot; i++) {
         uint32_t k = (h + i) & (sizeof t->slot - 1);
         uint8_t id = t->slot[k];

@@ -2,9 +2,9 @@
  *
  * Each rule reads header fields of one packet (struct ddi_pkt) and, for the
  * few tools whose signature spans several packets, a small per-source
- * context.  The facts and their sources are in docs/scanner-facts.md
- * (§1 fingerprints, §7 rules R1–R9, R19); every test in tools.c names the
- * tool source file it comes from.
+ * context.  Every rule is a row of ddi_tool_rules[] naming the tool source
+ * file it comes from; docs/references.md lists the tools and their sources
+ * (rules R1-R9, R19 are numbered there).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "pkt.h"
+#include "strbuf.h"
 
 typedef enum ddi_tool {
     DDI_TOOL_NONE = 0,
@@ -62,35 +63,37 @@ typedef struct ddi_tool_ctx {
 #define DDI_NMAP_TTL_SAME_MAX 3
 #define DDI_NMAP_TTL_VARIED 7
 
-/* How a verdict was reached (for the tree and the evidence text). */
+/* How a verdict was reached (for the tree and the evidence text).  One row
+ * each in ddi_tool_rules[] (tools.c), in match order: the enum follows the
+ * table, so the order is visible in one place. */
 typedef enum ddi_tool_rule {
     DDI_TR_NONE = 0,
-    DDI_TR_ZMAP_SYN,        /* R1: SYN, id 54321, win 65535 */
     DDI_TR_ZMAP_SYNACK,     /* R1: ZMap tcp_synackscan module (SYN+ACK probes) */
-    DDI_TR_ZMAP_ICMP,       /* R1: ICMP echo with id 54321 */
-    DDI_TR_ZMAP_NEW,        /* R2: windows option set */
-    DDI_TR_ZMAP_NEW_ALT,    /* R2: linux / bsd / smallest-probes option sets */
     DDI_TR_MASSCAN,         /* R3 */
     DDI_TR_MIRAI,           /* R4 */
-    DDI_TR_NMAP_SYN,        /* R5 */
+    DDI_TR_UNICORN_KEY,     /* R9 constant K across >= 3 packets */
     DDI_TR_NMAP_T5,         /* R6 */
     DDI_TR_NMAP_T6,
     DDI_TR_NMAP_T7,
     DDI_TR_NMAP_ECN,
+    DDI_TR_ZMAP_SYN,        /* R1: SYN, id 54321, win 65535 */
+    DDI_TR_ZMAP_SYN_OPTS,   /* R1 with an option layout ZMap's releases do not send */
+    DDI_TR_ZMAP_NEW,        /* R2: windows option set */
+    DDI_TR_ZMAP_NEW_ALT,    /* R2: linux / bsd / smallest-probes option sets */
+    DDI_TR_NMAP_SYN,        /* R5 */
+    DDI_TR_NMAP_SHAPE,      /* nmap's SYN shape with a constant TTL: a crafted SYN, not nmap */
+    DDI_TR_UNICORN_FP1,     /* R9 shipped unicorn.conf fingerprint (OpenBSD-like) */
+    DDI_TR_UNICORN_FP0,     /* R9 compiled-in fingerprint ("cisco") */
+    DDI_TR_HPING3,          /* R8 single packet: ACK flag off, ack != 0 */
+    DDI_TR_NMAP_U1,
+    DDI_TR_HPING3_SPORT,    /* R8 across packets: sport +1 */
+    DDI_TR_NMAP_OTHER,      /* -sN/-sF/-sX/-sA/-sW/-sM */
+    DDI_TR_CRAFTED,         /* R19 */
+    DDI_TR_NMAP_PING_TS,    /* R7: timestamp request */
+    DDI_TR_NMAP_PING_ECHO,  /* R7: echo request without payload */
     DDI_TR_NMAP_IE1,
     DDI_TR_NMAP_IE2,
-    DDI_TR_NMAP_U1,
-    DDI_TR_NMAP_OTHER,      /* -sN/-sF/-sX/-sA/-sW/-sM */
-    DDI_TR_HPING3,          /* R8 single packet: ACK flag off, ack != 0 */
-    DDI_TR_HPING3_SPORT,    /* R8 across packets: sport +1 */
-    DDI_TR_UNICORN_FP0,     /* R9 compiled-in fingerprint ("cisco") */
-    DDI_TR_UNICORN_FP1,     /* R9 shipped unicorn.conf fingerprint (OpenBSD-like) */
-    DDI_TR_UNICORN_KEY,     /* R9 constant K across >= 3 packets */
-    DDI_TR_CRAFTED,         /* R19 */
-    DDI_TR_NMAP_PING_ECHO,  /* R7: echo request without payload */
-    DDI_TR_NMAP_PING_TS,    /* R7: timestamp request */
-    DDI_TR_NMAP_SHAPE,      /* nmap's SYN shape with a constant TTL: a crafted SYN, not nmap */
-    DDI_TR_ZMAP_SYN_OPTS,   /* R1 with an option layout ZMap's releases do not send */
+    DDI_TR_ZMAP_ICMP,       /* R1: ICMP echo with id 54321 */
     DDI_TR__COUNT
 } ddi_tool_rule;
 
@@ -99,9 +102,55 @@ typedef struct ddi_tool_match {
     ddi_tool tool;
     ddi_tool_rule rule;
     bool multi;          /* confirmed by several packets of the same source */
-    uint8_t confidence;  /* 1 = weak hint, 2 = medium, 3 = high (exact relation or multi-packet) */
     const char *variant; /* version / variant note, or NULL */
 } ddi_tool_match;
+
+/* nmap draws the TTL of every raw probe as 37 + rand() % 23 (tcpip.cc
+ * build_ip_raw, docs/references.md#nmap): an observed TTL above 59 was not
+ * sent by nmap with its default TTL.  One bound for the SYN, non-SYN and
+ * ping rules. */
+#define DDI_NMAP_TTL_MIN 37
+#define DDI_NMAP_TTL_MAX 59
+/* IPDEFTTL (64): the initial TTL of ZMap >= 4.1, hping3 and unicornscan's
+ * fingerprint 1 (docs/references.md#ttl). */
+#define DDI_IPDEFTTL 64
+
+struct rule_in;
+typedef struct ddi_tool_rule_row ddi_tool_rule_row;
+
+/* One row per rule.  `match` runs on packets of the protocols in `protos`
+ * (bits 1 << DDI_L4_*) and fills the verdict; NULL for a rule reached only
+ * through the match of row `via`.  `evidence` writes the values compared and
+ * cites `source` (the tool's file or the article the fact comes from). */
+struct ddi_tool_rule_row {
+    ddi_tool_rule id;
+    const char *name;
+    ddi_tool tool;
+    unsigned protos;
+    bool (*match)(const struct rule_in *in, ddi_tool_match *m);
+    ddi_tool_rule via;
+    void (*evidence)(const ddi_tool_rule_row *r, const ddi_pkt *p, ddi_sb *s);
+    const char *source;
+};
+
+/* One row per tool. */
+typedef struct ddi_tool_row {
+    ddi_tool id;
+    const char *name;        /* "ZMap", "masscan", ... */
+    bool stateless;          /* never retransmits a probe: a repeat is a new probe */
+    ddi_tool_rule explain;   /* rule explained when only the tool is known (multi-packet rule, else main rule) */
+    const char *source;      /* where the retransmission behaviour comes from */
+} ddi_tool_row;
+
+extern const ddi_tool_rule_row ddi_tool_rules[DDI_TR__COUNT];
+extern const ddi_tool_row ddi_tools[DDI_TOOL__COUNT];
+
+/* 0 when every row of both tables is complete (id = index, names, evidence
+ * function, source, tool, and a match function or a row that reaches it);
+ * else a 1-based position (tools first, then rules) and *why.  The unit
+ * test runs it on the real tables and on broken copies. */
+int ddi_tool_table_check(const ddi_tool_rule_row *rules, size_t nrules, const ddi_tool_row *tools, size_t ntools,
+                         const char **why);
 
 /* Classify one packet (first pass, in capture order); updates ctx if
  * non-NULL.  Cheap: no allocation, no strings. */
