@@ -580,7 +580,7 @@ static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
         if (v->backoff)
             GEN(proto_tree_add_string(t, hf_retry_backoff, tvb, 0, 0, v->backoff));
     }
-    if (v->conn.dport != 445)
+    if (v->conn.dport != DDI_CONFICKER_PORT)
         return;
     /* whole-capture verdict: only claimed once the silence has been observed */
     switch (v->conficker) {
@@ -589,8 +589,8 @@ static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
         GEN(ci);
         DDI_EXPERT(pinfo, ci, &ei_conficker,
                                "Conficker-style SYN retry: exactly one retransmission %.2f s after the first SYN to "
-                               "tcp/445, then silence for %.0f s (Windows would retry again at 9 s)",
-                               v->conn.gap1, v->observed_after);
+                               "tcp/%u, then silence for %.0f s (Windows would retry again at 9 s)",
+                               v->conn.gap1, DDI_CONFICKER_PORT, v->observed_after);
         GEN(add_double(t, hf_conficker_observed, tvb, 0, 0, usec(v->observed_after)));
         GEN(proto_tree_add_string(t, hf_conficker_status, tvb, 0, 0, "yes: one retry at ~3 s, then silence"));
         break;

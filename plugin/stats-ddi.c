@@ -86,8 +86,8 @@ static const char *retry_pattern(const ddi_verdict *v)
     if (!v->retry_count)
         return NULL; /* a first SYN is no retry pattern */
     switch (ddi_retry_rto_class(v->retry_gap1)) {
-    case DDI_RTO_3S: return "retry, 3 s initial RTO";
-    case DDI_RTO_1S: return "retry, 1 s initial RTO";
+    case DDI_RTO_3S: return "retry, " DDI_RTO_3S_SHORT;
+    case DDI_RTO_1S: return "retry, " DDI_RTO_1S_SHORT;
     default: return "retry, other timing";
     }
 }
@@ -155,18 +155,12 @@ static tap_packet_status ddi_tree_packet(stats_tree *st, packet_info *pinfo _U_,
     tick_value(st, in, DIM_OS, v->has_os ? ddi_os_family_name(v->os.family) : NULL, NULL, src);
     tick_value(st, in, DIM_LINK, v->has_mss ? link_category(&v->link) : NULL, v->has_mss ? v->link.label : NULL, src);
     if (v->nat_bits) {
-        nat[0] = 0;
-        for (unsigned bit = 1; bit < (1u << DDI_NAT__KINDS); bit <<= 1)
-            if (v->nat_bits & bit)
-                g_strlcat(nat, nat[0] ? ", " : "", sizeof nat), g_strlcat(nat, ddi_nat_kind_name(bit), sizeof nat);
+        ddi_nat_kinds_join(v->nat_bits, nat, sizeof nat);
         tick_value(st, in, DIM_NAT, nat, NULL, src);
     }
     tick_value(st, in, DIM_RETRY, retry_pattern(v), NULL, src);
-    tick_value(st, in, DIM_SENDER,
-               v->sender == DDI_SENDER_STATEFUL    ? "stateful (retransmits SYNs)"
-               : v->sender == DDI_SENDER_STATELESS ? "stateless (never retransmits)"
-                                                   : NULL,
-               NULL, src);
+    tick_value(st, in, DIM_SENDER, v->sender != DDI_SENDER_UNKNOWN ? ddi_retry_sender_short(v->sender) : NULL, NULL,
+               src);
     tick_value(st, in, DIM_TOOL, v->tool != DDI_TOOL_NONE ? ddi_tool_name(v->tool) : NULL, NULL, src);
     tick_value(st, in, DIM_BS, v->has_bs ? ddi_backscatter_name(v->bs.kind) : NULL, NULL, src);
     if (ddi_pkt_is_tcp(v->p) && !v->has_bs) {

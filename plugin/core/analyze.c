@@ -162,7 +162,7 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
     if (syn) {
         if (!s->syns++)
             s->first_syn_off = (float)(p->ts - s->first_ts);
-        /* stateless scanners never retransmit (scanner-facts.md R10): their
+        /* stateless scanners never retransmit (docs/references.md R10): their
          * millions of one-off SYNs need no connection records */
         if (!ddi_tool_is_stateless(tool)) {
             uint32_t ci = ddi_state_conn_get(st, ddi_conn_key(p), &created);
@@ -288,14 +288,9 @@ static void build_summary(ddi_verdict *v)
             ddi_sb_clause(&b, "MTU %u%s", v->link.mtu, v->link.pppoe ? ", PPPoE-sized" : ", tunnel or clamp");
     }
     if (v->nat_bits) {
-        ddi_sb_clause(&b, "NAT suspected (");
-        const char *sep = "";
-        for (unsigned bit = 1; bit < (1u << DDI_NAT__KINDS); bit <<= 1)
-            if (v->nat_bits & bit) {
-                ddi_sb_add(&b, "%s%s", sep, ddi_nat_kind_name(bit));
-                sep = ", ";
-            }
-        ddi_sb_add(&b, ")");
+        char kinds[128];
+        ddi_nat_kinds_join(v->nat_bits, kinds, sizeof kinds);
+        ddi_sb_clause(&b, "NAT suspected (%s)", kinds);
     }
     if (v->has_rate) {
         char r[32], s[32];

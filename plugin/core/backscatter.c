@@ -1,10 +1,10 @@
 /* backscatter.c — backscatter classes and the victim they point at.
  *
- * Semantics of CAIDA corsaro3 (scanner-facts §3), with these decisions:
+ * Semantics of CAIDA corsaro3 (docs/references.md#backscatter), with these decisions:
  *  1. TCP: SYN+ACK is backscatter only without FIN and RST, and RST only
  *     without SYN and FIN.  corsaro3 tests `(syn && ack) || rst`, which also
  *     takes the all-flags packet and SYN+RST/SYN+FIN oddities; those are
- *     crafted (scanner-facts R20 puts them in corsaro3's own `spoofed` class),
+ *     crafted (docs/references.md R20: corsaro3's own `spoofed` class),
  *     not replies.
  *  2. ICMP errors: the victim is the quoted destination and its port the
  *     quoted destination port (corsaro_dos.c process_icmp_packet()), but only

@@ -3,7 +3,7 @@
  * A host attacked with packets whose source addresses were forged answers
  * the forged addresses; the answers that land in the darknet are
  * backscatter (Moore, Voelker, Savage 2001).  The classes and the victim
- * rules follow CAIDA corsaro3 (scanner-facts §3):
+ * rules follow CAIDA corsaro3 (docs/references.md#backscatter):
  *   - corsaro_is_backscatter_packet() (libcorsaro/libcorsaro_plugin.c):
  *     TCP SYN+ACK or RST; ICMP types 0, 3, 4, 5, 11, 12, 14, 16, 18; UDP never;
  *   - the dos plugin (plugins/corsaro_dos.c process_icmp_packet()): the

@@ -12,8 +12,11 @@ typedef struct mtu_row {
     const char *source;
 } mtu_row;
 
-/* MTU = MSS + 40 for IPv4 (+ 60 for IPv6): p0f fp_mtu.c.  Labels follow
- * p0f.fp [mtu] (3.09b lines 18-83) unless another source is named. */
+/* MTU = MSS + 40 for IPv4 (+ 60 for IPv6): p0f fp_mtu.c.  ddi's one MSS/link
+ * table: every value of p0f.fp's [mtu] section (3.09b lines 18-83; a unit
+ * test checks them all against the installed file), with ddi's additions
+ * (PPPoE flags, clearer labels, other sources).  The [mtu] section of a
+ * loaded database is checked and counted, not used (p0fdb.h). */
 static const mtu_row mtu_table[] = {
     {1500, false, "Ethernet", "p0f.fp [mtu] 'Ethernet or modem'"},
     {1496, false, "802.1Q VLAN-sized MTU", "p0f.fp [mtu] 'VLAN'"},
@@ -39,7 +42,10 @@ static const mtu_row mtu_table[] = {
     {576, false, "minimum IPv4 datagram (no PMTU info; dial-up, embedded stacks)", "RFC 879; p0f.fp [mtu]"},
     {552, false, "SLIP", "p0f.fp [mtu] 'SLIP'"},
     {256, false, "AX.25 radio modem", "p0f.fp [mtu]"},
+    {1656, false, "Ericsson HIS modem", "p0f.fp [mtu] 'Ericsson HIS modem'"},
     {9000, false, "jumbo Ethernet", "p0f.fp [mtu]"},
+    {3924, false, "loopback", "p0f.fp [mtu] 'loopback'"},
+    {16384, false, "loopback", "p0f.fp [mtu] 'loopback'"},
     {16436, false, "loopback", "p0f.fp [mtu] 'loopback'"},
     {65535, false, "loopback", "Linux lo MTU 65536"},
 };

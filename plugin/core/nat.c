@@ -1,4 +1,4 @@
-/* nat.c — NAT / middle-box evidence kinds (os-stack-facts.md §7).
+/* nat.c — NAT / middle-box evidence kinds (docs/references.md#nat).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "nat.h"
@@ -47,12 +47,7 @@ static bool port_outside(const ddi_pkt *p, const ddi_os_result *os)
     if (!ddi_nat_os_confident(os) || ddi_nat_service_port(p->tcp.sport, p->tcp.dport, NULL))
         return false;
     int n = ddi_os_port_ranges(os->family, os->era, lo, hi, nm);
-    if (!n)
-        return false;
-    for (int i = 0; i < n; i++)
-        if (p->tcp.sport >= lo[i] && p->tcp.sport <= hi[i])
-            return false;
-    return true;
+    return n && ddi_port_range_index(p->tcp.sport, n, lo, hi) < 0;
 }
 
 uint16_t ddi_nat_packet(const ddi_pkt *p, const ddi_os_result *os)
@@ -256,6 +251,14 @@ const char *ddi_nat_kind_name(unsigned bit)
         if (bit == ddi_nat_bit((ddi_nat_kind)k))
             return ddi_nat_kinds[k].name;
     return "?";
+}
+
+void ddi_nat_kinds_join(unsigned bits, char *buf, size_t len)
+{
+    ddi_sb b = ddi_sb_on(buf, len);
+    for (unsigned k = 0; k < DDI_NAT__KINDS; k++)
+        if (bits & ddi_nat_bit((ddi_nat_kind)k))
+            ddi_sb_add(&b, "%s%s", b.len ? ", " : "", ddi_nat_kinds[k].name);
 }
 
 void ddi_nat_reason(uint16_t bits, const ddi_pkt *p, const ddi_os_result *os, const ddi_nat_src *s, char *buf,

@@ -77,12 +77,16 @@ uint16_t ddi_nat_source_syn(ddi_nat_src *s, const ddi_pkt *p, const ddi_os_resul
  * retransmissions; returns DDI_NAT_IPID once two sequences are established.
  * The caller keeps the bit only while the source's IDs are classed as a
  * counter (global or byte-swapped): per-connection, random or zero IDs form
- * "sequences" without any NAT (os-stack-facts.md §7, Bellovin's own caveat). */
+ * "sequences" without any NAT (docs/references.md#nat, Bellovin's own caveat). */
 uint16_t ddi_nat_source_ipid(ddi_nat_src *s, uint16_t id);
 
 /* One sentence per bit, with the values compared. */
 void ddi_nat_reason(uint16_t bits, const ddi_pkt *p, const ddi_os_result *os, const ddi_nat_src *s, char *buf,
                     size_t len);
+/* The names of the kinds in `bits`, in table order, joined by ", "
+ * ("source port, MSS clamp"): the one spelling of a set of kinds for the
+ * verdict, the report and the statistics. */
+void ddi_nat_kinds_join(unsigned bits, char *buf, size_t len);
 /* Name of one kind's bit ("source port", "TTL", ...); "?" for anything else. */
 const char *ddi_nat_kind_name(unsigned bit);
 

@@ -80,11 +80,19 @@ int ddi_os_port_ranges(ddi_os_family f, ddi_win_era era, uint16_t lo[2], uint16_
     return n;
 }
 
+int ddi_port_range_index(uint16_t port, int n, const uint16_t lo[], const uint16_t hi[])
+{
+    for (int i = 0; i < n; i++)
+        if (port >= lo[i] && port <= hi[i])
+            return i;
+    return -1;
+}
+
 #define LAYOUT(t, ...) ddi_tcp_layout_is((t), (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
 enum { M = DDI_OPT_MSS, N = DDI_OPT_NOP, W = DDI_OPT_WS, S = DDI_OPT_SOK, T = DDI_OPT_TS, E = DDI_OPT_EOL };
 
 /* ddi's rules for SYNs no signature covers: option order + initial TTL
- * (os-stack-facts.md §4 and §9 rule 4).  The Unix orders are distinctive
+ * (docs/references.md#os-layouts).  The Unix orders are distinctive
  * enough to name the family even when the TTL is unusual (iOS on cellular
  * uses hop limit 255 in arkime gtp-iphone.pcap); the Windows orders are
  * shared with embedded stacks, so there the TTL must fit too. */
@@ -164,13 +172,11 @@ static void add_behaviour(const ddi_os_input *in, ddi_os_result *o, ddi_sb *ev)
     uint16_t lo[2], hi[2];
     const char *rn[2];
     int n = ddi_os_port_ranges(o->family, o->era, lo, hi, rn);
-    for (int i = 0; i < n; i++) {
-        if (p->tcp.sport >= lo[i] && p->tcp.sport <= hi[i]) {
-            ddi_sb_add(ev, "; source port %u inside the %s range %u-%u", p->tcp.sport, rn[i], lo[i], hi[i]);
-            if (o->family == DDI_OS_WINDOWS && o->era == DDI_WIN_ERA_ANY)
-                o->era = lo[i] == 49152 ? DDI_WIN_ERA_NEW : DDI_WIN_ERA_OLD;
-            break;
-        }
+    int i = ddi_port_range_index(p->tcp.sport, n, lo, hi);
+    if (i >= 0) {
+        ddi_sb_add(ev, "; source port %u inside the %s range %u-%u", p->tcp.sport, rn[i], lo[i], hi[i]);
+        if (o->family == DDI_OS_WINDOWS && o->era == DDI_WIN_ERA_ANY)
+            o->era = lo[i] == 49152 ? DDI_WIN_ERA_NEW : DDI_WIN_ERA_OLD;
     }
     switch (in->ipid) {
     case DDI_IPID_GLOBAL:
@@ -191,7 +197,7 @@ static void add_behaviour(const ddi_os_input *in, ddi_os_result *o, ddi_sb *ev)
 /* ------------------------------------------------- behaviour that dates a stack
  *
  * Kernel versions as major * 1000 + minor; DDI_KVER_OPEN is "and newer".
- * Retransmission behaviour that only some kernels show (os-stack-facts.md §1)
+ * Retransmission behaviour that only some kernels show (docs/references.md#retry)
  * bounds the version; a signature's label whose range does not meet that
  * bound would contradict what the same tree shows beside it, so the label
  * follows the behaviour and the evidence says why. */
@@ -294,7 +300,7 @@ static void reconcile_with_behaviour(const ddi_os_input *in, ddi_os_result *o, d
     kver_range sig, beh;
     const char *label, *why;
     if (o->family == DDI_OS_WINDOWS && in->backoff == DDI_BACKOFF_LINEAR) {
-        /* Windows doubles its SYN RTO (os-stack-facts.md §1) */
+        /* Windows doubles its SYN RTO (docs/references.md#retry) */
         ddi_sb_add(ev, "; against it: constant SYN gaps, where Windows doubles them");
         return;
     }

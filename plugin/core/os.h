@@ -65,5 +65,7 @@ ddi_os_family ddi_os_family_of_label(const char *cls, const char *name);
 /* Default ephemeral port range(s) of a family; returns how many ranges
  * (0 = none known).  Windows with era ANY gives both of its ranges. */
 int ddi_os_port_ranges(ddi_os_family f, ddi_win_era era, uint16_t lo[2], uint16_t hi[2], const char *name[2]);
+/* Which of the n ranges holds `port`: its index, or -1 when none does. */
+int ddi_port_range_index(uint16_t port, int n, const uint16_t lo[], const uint16_t hi[]);
 
 #endif

@@ -21,7 +21,6 @@
 #include <string.h>
 
 #define SIG_BUCKETS 64 /* p0f config.h SIG_BUCKETS: buckets per direction */
-#define MTU_BUCKETS 64 /* same bucketing for [mtu] as p0f fp_mtu.c */
 #define MAX_FILE_BYTES (64u << 20) /* p0f.fp is ~40 KB; anything huge is a mistake */
 #define QUOTE_MAX 40 /* longest piece of a bad line echoed in a message */
 
@@ -30,22 +29,12 @@ typedef struct sig_vec {
     size_t n, cap;
 } sig_vec;
 
-typedef struct mtu_ent {
-    uint16_t mtu;
-    const char *label;
-} mtu_ent;
-
-typedef struct mtu_vec {
-    mtu_ent *v;
-    size_t n, cap;
-} mtu_vec;
-
 struct ddi_p0fdb {
     GStringChunk *str;  /* every string handed out lives here */
     GPtrArray *classes; /* declared classes ("classes = win,unix,other") */
     sig_vec tcp[2][SIG_BUCKETS]; /* [0] = tcp:request, [1] = tcp:response */
-    mtu_vec mtu[MTU_BUCKETS];
-    size_t ntcp, nmtu;
+    size_t ntcp;
+    size_t nmtu; /* [mtu] lines checked and counted; their labels are mss.c's table */
 };
 
 /* ---------------------------------------------------------------------------
@@ -90,8 +79,6 @@ void ddi_p0fdb_free(ddi_p0fdb *db)
     for (int d = 0; d < 2; d++)
         for (int b = 0; b < SIG_BUCKETS; b++)
             g_free(db->tcp[d][b].v);
-    for (int b = 0; b < MTU_BUCKETS; b++)
-        g_free(db->mtu[b].v);
     g_ptr_array_free(db->classes, TRUE);
     g_string_chunk_free(db->str);
     g_free(db);
@@ -99,17 +86,6 @@ void ddi_p0fdb_free(ddi_p0fdb *db)
 
 size_t ddi_p0fdb_count(const ddi_p0fdb *db) { return db ? db->ntcp : 0; }
 size_t ddi_p0fdb_mtu_count(const ddi_p0fdb *db) { return db ? db->nmtu : 0; }
-
-const char *ddi_p0fdb_mtu_label(const ddi_p0fdb *db, unsigned mtu)
-{
-    if (!db || mtu == 0 || mtu > 65535)
-        return NULL;
-    const mtu_vec *b = &db->mtu[mtu % MTU_BUCKETS];
-    for (size_t i = 0; i < b->n; i++)
-        if (b->v[i].mtu == mtu)
-            return b->v[i].label;
-    return NULL;
-}
 
 const ddi_tcp_sig *ddi_p0fdb_bucket(const ddi_p0fdb *db, bool response, uint32_t hash, size_t *n)
 {
@@ -127,19 +103,6 @@ static void add_tcp_sig(ddi_p0fdb *db, bool response, const ddi_tcp_sig *s)
     }
     b->v[b->n++] = *s; /* appended: earlier files and lines keep precedence */
     db->ntcp++;
-}
-
-static void add_mtu(ddi_p0fdb *db, uint16_t mtu, const char *label)
-{
-    mtu_vec *b = &db->mtu[mtu % MTU_BUCKETS];
-    if (b->n == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 4;
-        b->v = g_renew(mtu_ent, b->v, b->cap);
-    }
-    b->v[b->n].mtu = mtu;
-    b->v[b->n].label = label;
-    b->n++;
-    db->nmtu++;
 }
 
 /* ---------------------------------------------------------------------------
@@ -612,7 +575,7 @@ static outcome parse_sig(parser *ps, span v)
         unsigned long u;
         if (!sp_uint(v, 65535, &u) || u == 0) /* p0f fp_mtu.c: 1..65535 */
             return bad(ps, "bad MTU value '%s'", quote(v, q, sizeof q));
-        add_mtu(ps->db, (uint16_t)u, ps->name);
+        ps->db->nmtu++; /* the link label comes from mss.c, which cites this section row by row */
         ps->loaded++;
         return LINE_OK;
     }

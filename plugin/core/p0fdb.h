@@ -44,11 +44,11 @@ int ddi_p0fdb_load_string(ddi_p0fdb *db, const char *name, const char *text, cha
                           size_t errlen);
 
 size_t ddi_p0fdb_count(const ddi_p0fdb *db);     /* tcp signatures loaded */
-size_t ddi_p0fdb_mtu_count(const ddi_p0fdb *db); /* [mtu] entries loaded */
-
-/* Link type for an MTU from the [mtu] section (first file wins); NULL if none.
- * p0f derives the MTU as MSS + 40 (IPv4) or MSS + 60 (IPv6) (fp_mtu.c). */
-const char *ddi_p0fdb_mtu_label(const ddi_p0fdb *db, unsigned mtu);
+/* [mtu] entries read.  They are checked (a malformed line is reported like
+ * any other) and counted, not kept: ddi's one MSS/link table is mss.c's,
+ * which carries p0f's [mtu] labels row by row with ddi's additions (PPPoE
+ * flags, tunnels, sources) that a p0f file has no place for. */
+size_t ddi_p0fdb_mtu_count(const ddi_p0fdb *db);
 
 /* ---- The parsed signature, for the matcher (fingerprint.c) ---- */
 

@@ -1,4 +1,4 @@
-/* retry.c — SYN retransmission schedules (os-stack-facts.md §1).
+/* retry.c — SYN retransmission schedules (docs/references.md#retry).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "retry.h"
@@ -8,7 +8,7 @@
 
 static bool near(double v, double want)
 {
-    double tol = fmax(0.25, want * 0.2);
+    double tol = fmax(DDI_RTO_TOL_ABS, want * DDI_RTO_TOL_REL);
     return fabs(v - want) <= tol;
 }
 
@@ -16,9 +16,9 @@ ddi_rto_class ddi_retry_rto_class(double gap1)
 {
     if (!(gap1 > 0))
         return DDI_RTO_NONE;
-    if (near(gap1, 3.0)) /* TcpInitialRTT 3 s (MS TechNet); Linux TCP_TIMEOUT_INIT 3*HZ before 3.1 */
+    if (near(gap1, DDI_RTO_3S_S)) /* TcpInitialRTT 3 s (MS TechNet); Linux TCP_TIMEOUT_INIT 3*HZ before 3.1 */
         return DDI_RTO_3S;
-    if (near(gap1, 1.0)) /* RFC 6298 §2; Linux 9ad7c049f0f7; XNU TCPTV_RTOBASE */
+    if (near(gap1, DDI_RTO_1S_S)) /* RFC 6298 §2; Linux 9ad7c049f0f7; XNU TCPTV_RTOBASE */
         return DDI_RTO_1S;
     return DDI_RTO_OTHER;
 }
@@ -37,14 +37,24 @@ const char *ddi_retry_rto_text(ddi_rto_class c)
     }
 }
 
+const char *ddi_retry_rto_short(ddi_rto_class c)
+{
+    switch (c) {
+    case DDI_RTO_3S: return DDI_RTO_3S_SHORT;
+    case DDI_RTO_1S: return DDI_RTO_1S_SHORT;
+    case DDI_RTO_OTHER: return "other initial RTO";
+    default: return "no retransmission";
+    }
+}
+
 ddi_backoff ddi_retry_backoff_class(double prev_gap, double gap)
 {
     if (!(prev_gap > 0) || !(gap > 0))
         return DDI_BACKOFF_NONE;
     double r = gap / prev_gap;
-    if (r > 1.6 && r < 2.5)
+    if (r > DDI_BACKOFF_DOUBLING_MIN && r < DDI_BACKOFF_DOUBLING_MAX)
         return DDI_BACKOFF_DOUBLING;
-    if (r > 0.75 && r < 1.33)
+    if (r > DDI_BACKOFF_LINEAR_MIN && r < DDI_BACKOFF_LINEAR_MAX)
         return DDI_BACKOFF_LINEAR;
     return DDI_BACKOFF_IRREGULAR;
 }
@@ -66,12 +76,12 @@ const char *ddi_retry_backoff_text(double prev_gap, double gap)
 
 ddi_conficker ddi_retry_conficker(const ddi_syn_history *h, double horizon)
 {
-    if (h->dport != 445 || h->count != 2)
+    if (h->dport != DDI_CONFICKER_PORT || h->count != 2)
         return DDI_CONF_NA;
     /* silence after an answer is a finished handshake, not giving up */
     if (h->answered)
         return DDI_CONF_NA;
-    if (h->gap1 < DDI_CONFICKER_GAP_MIN || h->gap1 > DDI_CONFICKER_GAP_MAX)
+    if (ddi_retry_rto_class(h->gap1) != DDI_RTO_3S) /* DDI_CONFICKER_GAP_MIN..MAX */
         return DDI_CONF_NA;
     return horizon - h->first_ts >= DDI_CONFICKER_QUIET_S ? DDI_CONF_YES : DDI_CONF_UNKNOWN;
 }
@@ -96,5 +106,14 @@ const char *ddi_retry_sender_text(ddi_sender s)
         return "stateless: never retransmits a SYN (raw-socket scanner, or connect() with a short timeout)";
     default:
         return "not yet known";
+    }
+}
+
+const char *ddi_retry_sender_short(ddi_sender s)
+{
+    switch (s) {
+    case DDI_SENDER_STATEFUL: return "stateful (retransmits SYNs)";
+    case DDI_SENDER_STATELESS: return "stateless (never retransmits)";
+    default: return "undetermined";
     }
 }

@@ -38,10 +38,22 @@ typedef enum ddi_rto_class {
     DDI_RTO_OTHER,
 } ddi_rto_class;
 
-/* Class of the first retransmission gap (tolerance +-20 % or 0.25 s,
- * os-stack-facts.md §9 rule 5). */
+/* "About N seconds" for a retransmission gap: within 20 % of N or 0.25 s,
+ * whichever is wider (timer granularity and scheduling jitter;
+ * docs/references.md#retry).  "~3 s" is therefore 2.4-3.6 s everywhere: the
+ * RTO class, the Conficker-style check and their texts. */
+#define DDI_RTO_TOL_REL 0.2
+#define DDI_RTO_TOL_ABS 0.25
+#define DDI_RTO_3S_S 3.0 /* Windows TcpInitialRTT; Linux TCP_TIMEOUT_INIT before 3.1 */
+#define DDI_RTO_1S_S 1.0 /* RFC 6298 §2 */
+/* Class of the first retransmission gap. */
 ddi_rto_class ddi_retry_rto_class(double gap1);
+/* One sentence ("3 s initial RTO: Windows XP to 8/2012 ...") and its short
+ * form for statistics rows ("3 s initial RTO"). */
 const char *ddi_retry_rto_text(ddi_rto_class c);
+const char *ddi_retry_rto_short(ddi_rto_class c);
+#define DDI_RTO_3S_SHORT "3 s initial RTO"
+#define DDI_RTO_1S_SHORT "1 s initial RTO"
 
 /* Describe the backoff between the latest two gaps, e.g. "doubling
  * (exponential backoff)" or "constant (linear backoff: macOS, FreeBSD >= 13,
@@ -56,6 +68,15 @@ typedef enum ddi_backoff {
 } ddi_backoff;
 /* The class behind ddi_retry_backoff_text(). */
 ddi_backoff ddi_retry_backoff_class(double prev_gap, double gap);
+/* Bands for the ratio of two successive gaps: 2 for exponential backoff
+ * (RFC 6298 §5.5), 1 for the constant steps of XNU's tcp_syn_backoff[] and
+ * Linux >= 6.5's tcp_syn_linear_timeouts.  Each band is about the RTO
+ * tolerance (+-20 %) applied to a ratio of two gaps, and the two never meet
+ * (docs/references.md#retry). */
+#define DDI_BACKOFF_DOUBLING_MIN 1.6
+#define DDI_BACKOFF_DOUBLING_MAX 2.5
+#define DDI_BACKOFF_LINEAR_MIN 0.75
+#define DDI_BACKOFF_LINEAR_MAX 1.33
 
 typedef enum ddi_conficker {
     DDI_CONF_NA = 0,       /* not a candidate: no retry, other port, a 3rd SYN came, or answered */
@@ -63,17 +84,20 @@ typedef enum ddi_conficker {
     DDI_CONF_YES,          /* exactly one retry at ~3 s, then silence long enough to know */
 } ddi_conficker;
 
+/* Conficker spreads over SMB, tcp/445 (MS08-067; docs/references.md#conficker). */
+#define DDI_CONFICKER_PORT 445
 /* Windows would send its second retry 9 s after the first SYN (3 s + 6 s);
  * allow one more second for jitter before calling the silence real. */
 #define DDI_CONFICKER_QUIET_S 10.0
-#define DDI_CONFICKER_GAP_MIN 2.5
-#define DDI_CONFICKER_GAP_MAX 3.5
+/* The one retry is Windows' 3 s initial RTO: the same "~3 s" as the RTO class. */
+#define DDI_CONFICKER_GAP_MIN (DDI_RTO_3S_S * (1 - DDI_RTO_TOL_REL))
+#define DDI_CONFICKER_GAP_MAX (DDI_RTO_3S_S * (1 + DDI_RTO_TOL_REL))
 
 /* `horizon` is the latest packet time seen in the capture so far. */
 ddi_conficker ddi_retry_conficker(const ddi_syn_history *h, double horizon);
 
 /* Does the sender retransmit its SYNs?  Raw-socket scanners send each probe
- * once (scanner-facts.md R10); kernel stacks retry on their RTO schedule. */
+ * once (docs/references.md R10); kernel stacks retry on their RTO schedule. */
 typedef enum ddi_sender {
     DDI_SENDER_UNKNOWN = 0, /* fewer than 2 SYNs, or too little time observed */
     DDI_SENDER_STATEFUL,    /* some SYN was retransmitted */
@@ -81,6 +105,9 @@ typedef enum ddi_sender {
 } ddi_sender;
 
 ddi_sender ddi_retry_sender(uint32_t syns, uint32_t retries, double first_syn_ts, double horizon);
+/* One sentence, and the short form for statistics rows and reports
+ * ("stateful (retransmits SYNs)"). */
 const char *ddi_retry_sender_text(ddi_sender s);
+const char *ddi_retry_sender_short(ddi_sender s);
 
 #endif

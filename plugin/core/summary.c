@@ -196,7 +196,7 @@ const char *ddi_tri_name(ddi_tri t)
 
 void ddi_conf_fold_add(ddi_conf_fold *f, const ddi_syn_history *h, double horizon)
 {
-    if (h->dport != 445)
+    if (h->dport != DDI_CONFICKER_PORT)
         return;
     f->conns445++;
     switch (ddi_retry_conficker(h, horizon)) {
@@ -226,8 +226,8 @@ ddi_tri ddi_conf_fold_verdict(const ddi_conf_fold *f, double horizon, char *why,
 {
     char a[32], b[32], c[32];
     if (f->yes) {
-        snprintf(why, len, "%" PRIu32 " of %" PRIu32 " tcp/445 connection%s: one retry at ~3 s, then silence", f->yes,
-                 f->conns445, f->conns445 == 1 ? "" : "s");
+        snprintf(why, len, "%" PRIu32 " of %" PRIu32 " tcp/%u connection%s: one retry at ~3 s, then silence", f->yes,
+                 f->conns445, DDI_CONFICKER_PORT, f->conns445 == 1 ? "" : "s");
         return DDI_TRI_YES;
     }
     if (f->waiting) {
@@ -244,10 +244,10 @@ ddi_tri ddi_conf_fold_verdict(const ddi_conf_fold *f, double horizon, char *why,
         return DDI_TRI_UNDETERMINED;
     }
     if (!f->conns445)
-        snprintf(why, len, "no SYN to tcp/445");
+        snprintf(why, len, "no SYN to tcp/%u", DDI_CONFICKER_PORT);
     else
-        snprintf(why, len, "%" PRIu32 " tcp/445 connection%s, none with exactly one retry %s-%s s after the first SYN",
-                 f->conns445, f->conns445 == 1 ? "" : "s", ddi_fmt_fixed(a, sizeof a, DDI_CONFICKER_GAP_MIN, 1),
+        snprintf(why, len, "%" PRIu32 " tcp/%u connection%s, none with exactly one retry %s-%s s after the first SYN",
+                 f->conns445, DDI_CONFICKER_PORT, f->conns445 == 1 ? "" : "s", ddi_fmt_fixed(a, sizeof a, DDI_CONFICKER_GAP_MIN, 1),
                  ddi_fmt_fixed(b, sizeof b, DDI_CONFICKER_GAP_MAX, 1));
     return DDI_TRI_NO;
 }
@@ -299,7 +299,7 @@ ddi_conf_fold *ddi_summary_conficker_scan(const ddi_state *st)
         return NULL;
     for (uint32_t i = 1; i <= st->conns.count; i++) {
         const ddi_conn *c = ddi_state_conn(st, i);
-        if (!c || !c->src || c->src > n || c->dport != 445)
+        if (!c || !c->src || c->src > n || c->dport != DDI_CONFICKER_PORT)
             continue;
         ddi_syn_history h = ddi_conn_history(c);
         ddi_conf_fold_add(&f[c->src - 1], &h, st->horizon);
@@ -412,7 +412,7 @@ void ddi_summary_build(const ddi_state *st, uint32_t idx1, const ddi_conf_fold *
     } else {
         for (uint32_t i = 1; i <= st->conns.count; i++) {
             const ddi_conn *c = ddi_state_conn(st, i);
-            if (c && c->src == idx1 && c->dport == 445) {
+            if (c && c->src == idx1 && c->dport == DDI_CONFICKER_PORT) {
                 ddi_syn_history h = ddi_conn_history(c);
                 ddi_conf_fold_add(&one, &h, st->horizon);
             }
@@ -450,14 +450,9 @@ void ddi_summary_build(const ddi_state *st, uint32_t idx1, const ddi_conf_fold *
             ddi_sb_clause(&b, "MTU %u%s", o->mtu, o->pppoe ? ", PPPoE-sized" : ", tunnel or clamp");
     }
     if (o->nat_bits) {
-        ddi_sb_clause(&b, "NAT suspected (");
-        const char *sep = "";
-        for (unsigned bit = 1; bit < (1u << DDI_NAT__KINDS); bit <<= 1)
-            if (o->nat_bits & bit) {
-                ddi_sb_add(&b, "%s%s", sep, ddi_nat_kind_name(bit));
-                sep = ", ";
-            }
-        ddi_sb_add(&b, ")");
+        char kinds[128];
+        ddi_nat_kinds_join(o->nat_bits, kinds, sizeof kinds);
+        ddi_sb_clause(&b, "NAT suspected (%s)", kinds);
     }
     if (o->rate.has)
         ddi_sb_clause(&b, "sends ~%s packets/s in all (IP-ID, over %s s, %" PRIu32 " samples)",
@@ -608,15 +603,10 @@ void ddi_summary_write_text(FILE *out, const ddi_src_summary *s)
         fprintf(out, "    Link:     MTU %u, %s%s%s\n", s->mtu, s->link ? s->link : "", s->pppoe ? " [PPPoE-sized]" : "",
                 s->mss_varies ? " (first SYN; later SYNs differ)" : "");
     if (s->nat_bits) {
-        fprintf(out, "    NAT:      ");
-        const char *sep = "";
-        for (unsigned bit = 1; bit < (1u << DDI_NAT__KINDS); bit <<= 1)
-            if (s->nat_bits & bit) {
-                fprintf(out, "%s%s", sep, ddi_nat_kind_name(bit));
-                sep = ", ";
-            }
+        char kinds[128];
+        ddi_nat_kinds_join(s->nat_bits, kinds, sizeof kinds);
         utc(s->nat_first, a, sizeof a);
-        fprintf(out, " (first at %s): %s\n", a, s->nat_reason ? s->nat_reason : "-");
+        fprintf(out, "    NAT:      %s (first at %s): %s\n", kinds, a, s->nat_reason ? s->nat_reason : "-");
     } else {
         fprintf(out, "    NAT:      no evidence\n");
     }
@@ -869,9 +859,9 @@ void ddi_summary_write_json(FILE *file, const ddi_src_summary *s)
     js_key(out, &f, "nat_kinds");
     js_c(out, '[');
     const char *sep = "";
-    for (unsigned bit = 1; bit < (1u << DDI_NAT__KINDS); bit <<= 1)
-        if (s->nat_bits & bit) {
-            js_name(out, sep, ddi_nat_kind_name(bit));
+    for (unsigned k = 0; k < DDI_NAT__KINDS; k++)
+        if (s->nat_bits & ddi_nat_bit((ddi_nat_kind)k)) {
+            js_name(out, sep, ddi_nat_kinds[k].name);
             sep = ",";
         }
     js_c(out, ']');

@@ -197,7 +197,7 @@ class SeedSources(unittest.TestCase):
             self.assertTrue(xp["IP ID"].startswith("global counter"), xp["IP ID"])
             self.assertEqual(xp["SYNs"], "9 SYNs, 6 of them retransmissions")
             self.assertEqual(xp["Conficker-style"],
-                             "no (2 tcp/445 connections, none with exactly one retry 2.5-3.5 s after the first SYN)")
+                             "no (2 tcp/445 connections, none with exactly one retry 2.4-3.6 s after the first SYN)")
             self.assertEqual(xp["Targets"], "3 destinations, 2 ports")
             self.assertTrue(xp["Sender"].startswith("stateful (6 of its 9 SYNs"), xp["Sender"])
             self.assertTrue(lin["OS"].startswith("Linux"), lin["OS"])

@@ -113,7 +113,7 @@ static ddi_pkt parse(const spec *s)
 #define EOL 0
 #define OPTS(...) .opt = (const uint8_t[]){__VA_ARGS__}, .optlen = sizeof((const uint8_t[]){__VA_ARGS__})
 
-/* Real-world SYN shapes (layouts per p0f.fp and os-stack-facts.md §4). */
+/* Real-world SYN shapes (layouts per p0f.fp and docs/references.md#os-layouts). */
 #define LINUX_OPTS(mss, ws) OPTS(MSS(mss), SOK, TS(123456789u, 0), NOP, WS(ws))
 #define WIN7_OPTS OPTS(MSS(1460), NOP, WS(8), NOP, NOP, SOK)
 #define XP_OPTS OPTS(MSS(1460), NOP, NOP, SOK)
@@ -308,8 +308,6 @@ static void test_seed_syn(void)
     g_assert_cmpuint(r.ittl, ==, 128);
     g_assert_cmpint(r.distance, ==, 15);
 
-    /* its MSS 1410 means MTU 1450 */
-    g_assert_cmpstr(ddi_p0fdb_mtu_label(p0f_db, 1410 + 40), ==, "generic tunnel or VPN");
 }
 
 static void test_fuzzy(void)
@@ -419,13 +417,6 @@ static void test_ipv6(void)
     r = match(both_db, &n);
     g_assert_cmpint(r.kind, ==, DDI_MATCH_EXACT);
     g_assert_cmpstr(r.flavor, ==, "4.20 and newer");
-}
-
-static void test_mtu_label(void)
-{
-    NEED_P0F();
-    g_assert_cmpstr(ddi_p0fdb_mtu_label(p0f_db, 1492), ==, "DSL");
-    g_assert_cmpstr(ddi_p0fdb_mtu_label(p0f_db, 1450), ==, "generic tunnel or VPN");
 }
 
 /* ---------------------------------------------------------------------------
@@ -781,7 +772,6 @@ int main(int argc, char **argv)
     g_test_add_func("/fingerprint/p0f/fuzzy", test_fuzzy);
     g_test_add_func("/fingerprint/p0f/excess-distance", test_excess_distance);
     g_test_add_func("/fingerprint/p0f/ipv6", test_ipv6);
-    g_test_add_func("/fingerprint/p0f/mtu-label", test_mtu_label);
     g_test_add_func("/fingerprint/ddi/additions", test_ddi_fp_additions);
     g_test_add_func("/fingerprint/ddi/linux-synack", test_linux_synack_backscatter);
     g_test_add_func("/fingerprint/rules/tiers", test_tiers);

@@ -4,8 +4,10 @@
  */
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "mss.h"
 #include "p0fdb.h"
 
 #ifndef DDI_SOURCE_DIR
@@ -337,34 +339,50 @@ static void test_syntax_variants(void)
     ddi_p0fdb_free(db);
 }
 
-static void test_mtu_labels(void)
+/* ddi's one MSS/link table (mss.c) has a row for every MTU in p0f.fp's
+ * [mtu] section, citing it: the section itself is only counted. */
+static void test_mtu_table_covers_p0f(void)
 {
     if (!g_file_test(P0F_FP, G_FILE_TEST_EXISTS)) {
         g_test_skip(P0F_FP " not installed");
         return;
     }
+    char *text = NULL;
+    g_assert_true(g_file_get_contents(P0F_FP, &text, NULL, NULL));
+    char **lines = g_strsplit(text, "\n", -1);
+    bool in_mtu = false;
+    unsigned seen = 0;
+    for (char **l = lines; *l; l++) {
+        char *t = g_strstrip(*l);
+        if (t[0] == '[')
+            in_mtu = !strcmp(t, "[mtu]");
+        else if (in_mtu && g_str_has_prefix(t, "sig")) {
+            unsigned mtu = (unsigned)atoi(strchr(t, '=') + 1);
+            ddi_link link;
+            g_assert_true(ddi_mss_link(4, (uint16_t)(mtu - 40), &link));
+            if (!strstr(link.source, "p0f.fp [mtu]"))
+                g_error("MTU %u of p0f.fp [mtu] has no row in mss.c (got '%s')", mtu, link.source);
+            seen++;
+        }
+    }
+    g_strfreev(lines);
+    g_free(text);
     char err[512];
     ddi_p0fdb *db = ddi_p0fdb_new();
     ddi_p0fdb_load_file(db, P0F_FP, err, sizeof err);
-    g_assert_cmpstr(ddi_p0fdb_mtu_label(db, 1492), ==, "DSL");
-    g_assert_cmpstr(ddi_p0fdb_mtu_label(db, 1450), ==, "generic tunnel or VPN");
-    g_assert_cmpstr(ddi_p0fdb_mtu_label(db, 1500), ==, "Ethernet or modem");
-    g_assert_cmpstr(ddi_p0fdb_mtu_label(db, 9000), ==, "jumbo Ethernet");
-    g_assert_null(ddi_p0fdb_mtu_label(db, 1234));
-    g_assert_null(ddi_p0fdb_mtu_label(db, 0));
-    g_assert_null(ddi_p0fdb_mtu_label(db, 1500 + 65536)); /* no wrap-around to 1500 */
-    g_assert_null(ddi_p0fdb_mtu_label(NULL, 1500));
+    g_assert_cmpuint(ddi_p0fdb_mtu_count(db), ==, seen);
     ddi_p0fdb_free(db);
 }
 
-static void test_mtu_first_file_wins(void)
+static void test_mtu_counted(void)
 {
     char err[256];
     ddi_p0fdb *db = ddi_p0fdb_new();
-    ddi_p0fdb_load_string(db, "a", "[mtu]\nlabel = first\nsig = 1400\n", err, sizeof err);
-    ddi_p0fdb_load_string(db, "b", "[mtu]\nlabel = second\nsig = 1400\nsig = 1401\n", err, sizeof err);
-    g_assert_cmpstr(ddi_p0fdb_mtu_label(db, 1400), ==, "first");
-    g_assert_cmpstr(ddi_p0fdb_mtu_label(db, 1401), ==, "second");
+    g_assert_cmpint(ddi_p0fdb_load_string(db, "a", "[mtu]\nlabel = first\nsig = 1400\n", err, sizeof err), ==, 1);
+    g_assert_cmpint(ddi_p0fdb_load_string(db, "b", "[mtu]\nlabel = second\nsig = 1400\nsig = 0\n", err, sizeof err),
+                    ==, 1);
+    g_assert_nonnull(strstr(err, "bad MTU value '0'"));
+    g_assert_cmpuint(ddi_p0fdb_mtu_count(db), ==, 2);
     ddi_p0fdb_free(db);
 }
 
@@ -533,8 +551,8 @@ int main(int argc, char **argv)
     }
     g_test_add_func("/p0fdb/ok/http-ignored", test_http_sections_ignored);
     g_test_add_func("/p0fdb/ok/syntax-variants", test_syntax_variants);
-    g_test_add_func("/p0fdb/mtu/labels", test_mtu_labels);
-    g_test_add_func("/p0fdb/mtu/first-file-wins", test_mtu_first_file_wins);
+    g_test_add_func("/p0fdb/mtu/table-covers-p0f", test_mtu_table_covers_p0f);
+    g_test_add_func("/p0fdb/mtu/counted", test_mtu_counted);
     g_test_add_func("/p0fdb/hostile/empty-and-comments", test_empty_and_comments);
     g_test_add_func("/p0fdb/hostile/long-lines", test_long_lines);
     g_test_add_func("/p0fdb/hostile/50-options", test_many_options);

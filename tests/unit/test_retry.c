@@ -88,14 +88,18 @@ static void test_conficker(void)
     /* not long enough after the first SYN to know a third will not come */
     g_assert_cmpint(ddi_retry_conficker(&h, t0 + 2.97), ==, DDI_CONF_UNKNOWN);
     g_assert_cmpint(ddi_retry_conficker(&h, t0 + 9.99), ==, DDI_CONF_UNKNOWN);
-    /* the gap window [2.5, 3.5] */
-    h = hist(2, t0, 2.5f, 445);
+    /* the gap window: "~3 s" as the RTO class reads it, [2.4, 3.6] */
+    g_assert_cmpfloat(DDI_CONFICKER_GAP_MIN, ==, 3.0 * 0.8);
+    g_assert_cmpfloat(DDI_CONFICKER_GAP_MAX, ==, 3.0 * 1.2);
+    h = hist(2, t0, 2.4f, 445);
     g_assert_cmpint(ddi_retry_conficker(&h, t0 + 20), ==, DDI_CONF_YES);
-    h = hist(2, t0, 3.5f, 445);
+    g_assert_cmpint(ddi_retry_rto_class(2.4f), ==, DDI_RTO_3S);
+    h = hist(2, t0, 3.6f, 445);
     g_assert_cmpint(ddi_retry_conficker(&h, t0 + 20), ==, DDI_CONF_YES);
-    h = hist(2, t0, 2.49f, 445);
+    g_assert_cmpint(ddi_retry_rto_class(3.6f), ==, DDI_RTO_3S);
+    h = hist(2, t0, 2.39f, 445);
     g_assert_cmpint(ddi_retry_conficker(&h, t0 + 20), ==, DDI_CONF_NA);
-    h = hist(2, t0, 3.51f, 445);
+    h = hist(2, t0, 3.61f, 445);
     g_assert_cmpint(ddi_retry_conficker(&h, t0 + 20), ==, DDI_CONF_NA);
     /* not applicable: a 1 s retry, a third SYN, another port, no retry */
     h = hist(2, t0, 1.0f, 445);
