@@ -82,6 +82,8 @@ static int hf_bs_evidence = DDI_ID_INIT;
 static int hf_exchange = DDI_ID_INIT;
 static int hf_twoway = DDI_ID_INIT;
 static int hf_retry_duplicate = DDI_ID_INIT;
+static int hf_synack_os = DDI_ID_INIT;
+static int hf_synack_os_match = DDI_ID_INIT;
 
 static int ett_ddi = DDI_ID_INIT;
 static int ett_ipid = DDI_ID_INIT;
@@ -748,6 +750,15 @@ static void add_exchange(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, co
     }
 }
 
+/* The OS of the host that sent this SYN-ACK (p0f [tcp:response]). */
+static void add_synack_os(proto_tree *tree, tvbuff_t *tvb, const ddi_verdict *v)
+{
+    if (!v->has_synack_os)
+        return;
+    GEN(proto_tree_add_string(tree, hf_synack_os, tvb, 0, 0, v->synack_os));
+    GEN(proto_tree_add_string(tree, hf_synack_os_match, tvb, 0, 0, ddi_match_name(v->synack_fp.kind)));
+}
+
 static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_frame_rec *rec, const ddi_verdict *v)
 {
     proto_item *top = proto_tree_add_item(tree, proto_ddi, tvb, 0, 0, ENC_NA);
@@ -778,6 +789,7 @@ static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
     add_tool(t, tvb, pinfo, v);
     add_exchange(t, tvb, pinfo, v);
     add_bs(t, tvb, pinfo, v);
+    add_synack_os(t, tvb, v);
     add_os(t, tvb, v);
     add_link(t, tvb, pinfo, v);
     add_nat(t, tvb, pinfo, v);
@@ -1005,6 +1017,11 @@ void proto_register_ddi(void)
         {&hf_twoway, {"Two-way traffic", "ddi.twoway", FT_BOOLEAN, BASE_NONE, NULL, 0,
                       "Set on the packet where the capture first shows a host answering a packet seen earlier: the "
                       "capture is no pure telescope, and telescope-only claims are qualified from here on", HFILL}},
+        {&hf_synack_os, {"SYN-ACK sender OS", "ddi.synack.os", FT_STRING, BASE_NONE, NULL, 0,
+                         "OS of the host that sent this SYN-ACK (a backscatter victim or a scanned server), from "
+                         "p0f's [tcp:response] signatures: exact or generic matches of an OS stack only", HFILL}},
+        {&hf_synack_os_match, {"SYN-ACK OS match quality", "ddi.synack.os.match", FT_STRING, BASE_NONE, NULL, 0,
+                               "exact / generic (p0f tiers)", HFILL}},
         {&hf_retry_duplicate, {"SYN duplicate", "ddi.retry.duplicate", FT_BOOLEAN, BASE_NONE, NULL, 0,
                                "A copy of an earlier SYN (same addresses, ports, ISN) less than 0.2 s later: faster "
                                "than any stack's retransmission timer (RFC 6298 1 s initial RTO; Linux TCP_RTO_MIN "

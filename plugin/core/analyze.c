@@ -324,6 +324,22 @@ void ddi_verdict_build(const ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *
     ddi_verdict_build_ex(st, db, p, rec, DDI_EXPLAIN_ALL, v);
 }
 
+/* A SYN-ACK matched against p0f's [tcp:response] signatures.  The window
+ * rule that needs the peer's SYN MSS is not used (the SYN is usually not in
+ * the capture: backscatter answers spoofed SYNs). */
+static void synack_os(const ddi_p0fdb *db, const ddi_pkt *p, ddi_verdict *v)
+{
+    if (!ddi_pkt_is_tcp(p) || (p->tcp.flags & (DDI_TH_SYN | DDI_TH_ACK | DDI_TH_RST | DDI_TH_FIN)) !=
+                                  (DDI_TH_SYN | DDI_TH_ACK))
+        return;
+    ddi_fp_result r;
+    if (!ddi_fp_match(db, p, &r) || r.userland || (r.kind != DDI_MATCH_EXACT && r.kind != DDI_MATCH_GENERIC))
+        return;
+    v->has_synack_os = true;
+    v->synack_fp = r;
+    snprintf(v->synack_os, sizeof v->synack_os, "%s%s%s", r.name, *r.flavor ? " " : "", r.flavor);
+}
+
 void ddi_verdict_build_ex(const ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, const ddi_frame_rec *rec,
                           unsigned explain, ddi_verdict *v)
 {
@@ -391,6 +407,8 @@ void ddi_verdict_build_ex(const ddi_state *st, const ddi_p0fdb *db, const ddi_pk
      * not read from a link */
     if (ddi_pkt_is_tcp(p) && (p->tcp.flags & DDI_TH_SYN) && p->tcp.has_mss && v->tool == DDI_TOOL_NONE)
         v->has_mss = ddi_mss_link_encap(p->ver, p->tcp.mss, p->encap, &v->link);
+
+    synack_os(db, p, v);
 
     v->nat_bits = rec->nat_bits;
     if (v->nat_bits && evidence)

@@ -45,6 +45,13 @@ typedef struct ddi_verdict {
     bool has_mss;
     ddi_link link;
 
+    /* The OS of a SYN-ACK's sender (a backscatter victim or a scanned
+     * server): p0f's [tcp:response] signatures, from the packet alone.  Only
+     * an OS stack's signature counts (no userland tool, no fuzzy tier). */
+    bool has_synack_os;
+    ddi_fp_result synack_fp;
+    char synack_os[96];       /* "Linux 3.x" */
+
     uint16_t nat_bits;
     char nat_reason[512];
 

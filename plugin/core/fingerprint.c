@@ -187,6 +187,17 @@ static bool options_truncated(const ddi_pkt *p)
     return !p->tcp.opts_complete && !(p->quirks & DDI_Q_OPT_BAD);
 }
 
+const char *ddi_match_name(ddi_match_kind k)
+{
+    switch (k) {
+    case DDI_MATCH_EXACT: return "exact";
+    case DDI_MATCH_GENERIC: return "generic";
+    case DDI_MATCH_FUZZY: return "fuzzy";
+    case DDI_MATCH_HEURISTIC: return "heuristic";
+    default: return "none";
+    }
+}
+
 bool ddi_fp_match_ex(const ddi_p0fdb *db, const ddi_pkt *p, uint16_t peer_syn_mss, ddi_fp_result *out)
 {
     reset(out, p->ttl);

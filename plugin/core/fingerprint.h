@@ -28,12 +28,18 @@
 #include "p0fdb.h"
 #include "pkt.h"
 
+/* Match tiers: p0f's three, and ddi's own rules when no signature matched.
+ * The one enum for signature matches and OS verdicts (os.h aliases it). */
 typedef enum ddi_match_kind {
     DDI_MATCH_NONE = 0,
-    DDI_MATCH_EXACT,   /* specific (s:) signature, all fields agree */
-    DDI_MATCH_GENERIC, /* generic (g:) signature, all fields agree */
-    DDI_MATCH_FUZZY,   /* quirks or TTL differ in the ways p0f tolerates */
+    DDI_MATCH_EXACT,     /* specific (s:) signature, all fields agree */
+    DDI_MATCH_GENERIC,   /* generic (g:) signature, all fields agree */
+    DDI_MATCH_FUZZY,     /* quirks or TTL differ in the ways p0f tolerates */
+    DDI_MATCH_HEURISTIC, /* no signature: ddi's own rules (layout + TTL + behaviour, os.c) */
 } ddi_match_kind;
+
+/* "exact", "generic", "fuzzy", "heuristic", "none". */
+const char *ddi_match_name(ddi_match_kind k);
 
 /* Strings point into the database and stay valid until ddi_p0fdb_free();
  * with no match they are "" (never NULL). */

@@ -19,17 +19,6 @@ const char *ddi_os_family_name(ddi_os_family f)
     return (unsigned)f < DDI_OS__COUNT ? n[f] : "?";
 }
 
-const char *ddi_os_match_name(ddi_os_match m)
-{
-    switch (m) {
-    case DDI_OSM_EXACT: return "exact";
-    case DDI_OSM_GENERIC: return "generic";
-    case DDI_OSM_FUZZY: return "fuzzy";
-    case DDI_OSM_HEURISTIC: return "heuristic";
-    default: return "none";
-    }
-}
-
 ddi_os_family ddi_os_family_of_label(const char *cls, const char *name)
 {
     if (cls && !strcmp(cls, "!"))
@@ -340,9 +329,7 @@ void ddi_os_infer(const ddi_os_input *in, ddi_os_result *o)
     }
     if (matched) {
         o->family = ddi_os_family_of_label(o->fp.cls, o->fp.name);
-        o->match = o->fp.kind == DDI_MATCH_EXACT     ? DDI_OSM_EXACT
-                   : o->fp.kind == DDI_MATCH_GENERIC ? DDI_OSM_GENERIC
-                                                     : DDI_OSM_FUZZY;
+        o->match = o->fp.kind; /* exact, generic or fuzzy: one tier enum */
         if (o->family == DDI_OS_WINDOWS)
             o->era = era_of_flavor(o->fp.flavor);
         snprintf(o->label, sizeof o->label, "%s%s%s", o->fp.name ? o->fp.name : "?",

@@ -27,13 +27,14 @@ typedef enum ddi_os_family {
  * ephemeral port range (1025-5000 before Vista, 49152-65535 after). */
 typedef enum ddi_win_era { DDI_WIN_ERA_ANY = 0, DDI_WIN_ERA_OLD, DDI_WIN_ERA_NEW } ddi_win_era;
 
-typedef enum ddi_os_match {
-    DDI_OSM_NONE = 0,
-    DDI_OSM_EXACT,
-    DDI_OSM_GENERIC,
-    DDI_OSM_FUZZY,
-    DDI_OSM_HEURISTIC, /* no signature: ddi's own rules (layout + TTL + behaviour) */
-} ddi_os_match;
+/* How an OS verdict was reached: the signature match tiers of
+ * fingerprint.h, one enum under the names the OS code has always used. */
+typedef ddi_match_kind ddi_os_match;
+#define DDI_OSM_NONE DDI_MATCH_NONE
+#define DDI_OSM_EXACT DDI_MATCH_EXACT
+#define DDI_OSM_GENERIC DDI_MATCH_GENERIC
+#define DDI_OSM_FUZZY DDI_MATCH_FUZZY
+#define DDI_OSM_HEURISTIC DDI_MATCH_HEURISTIC
 
 typedef struct ddi_os_input {
     const ddi_pkt *p;          /* a SYN (or SYN-ACK) */
@@ -59,7 +60,7 @@ typedef struct ddi_os_result {
 void ddi_os_infer(const ddi_os_input *in, ddi_os_result *out);
 
 const char *ddi_os_family_name(ddi_os_family f);
-const char *ddi_os_match_name(ddi_os_match m);
+static inline const char *ddi_os_match_name(ddi_os_match m) { return ddi_match_name(m); }
 ddi_os_family ddi_os_family_of_label(const char *cls, const char *name);
 
 /* Default ephemeral port range(s) of a family; returns how many ranges

@@ -1242,6 +1242,44 @@ static void test_duplicates_are_no_retries(void)
     cap_free(c);
 }
 
+/* The OS of a SYN-ACK's sender from p0f's [tcp:response] signatures: a
+ * backscatter victim gets a name, on every pass; a SYN, and a SYN-ACK no
+ * stack's signature covers, get none. */
+static void test_synack_sender_os(void)
+{
+    capture *c = cap_new(DB_OWN, 0, 0);
+    /* a Linux >= 4.20 SYN+ACK (IP ID 0, DF, mss,sok,ts,nop,ws) answering a spoofed SYN */
+    pb_ip ip = {.src = "203.0.113.80", .dst = "198.51.100.9", .ttl = 52, .df = true, .id = 0};
+    pb_tcp t = {.sport = 80, .dport = 51234, .seq = 1, .ack = 77, .flags = DDI_TH_SYN | DDI_TH_ACK, .win = 65340,
+                PB_OPTS(PB_MSS(1452), PB_SOK, PB_TS(5, 9), PB_NOP, PB_WS(7))};
+    uint32_t f = feed_tcp(c, &ip, &t, 1.0);
+    const ddi_verdict *v = &c->first_pass[f - 1];
+    g_assert_true(v->has_bs);
+    g_assert_true(v->has_synack_os);
+    g_assert_cmpstr(v->synack_os, ==, "Linux 4.20 and newer");
+    g_assert_cmpint(v->synack_fp.kind, ==, DDI_MATCH_EXACT);
+    g_assert_cmpstr(ddi_match_name(v->synack_fp.kind), ==, "exact");
+    /* a later pass reads the same from the packet alone */
+    ddi_verdict again;
+    ddi_verdict_build(&c->st, c->db, &c->pkts[f - 1], ddi_state_frame_peek(&c->st, f), &again);
+    g_assert_true(again.has_synack_os);
+    g_assert_cmpstr(again.synack_os, ==, v->synack_os);
+    /* the same options on a SYN: a client, no SYN-ACK sender OS */
+    t.flags = DDI_TH_SYN;
+    t.ack = 0;
+    ip.src = "203.0.113.81";
+    f = feed_tcp(c, &ip, &t, 2.0);
+    g_assert_false(c->first_pass[f - 1].has_synack_os);
+    /* a SYN-ACK layout no signature has (WS first) */
+    pb_tcp odd = {.sport = 443, .dport = 40000, .seq = 9, .ack = 5, .flags = DDI_TH_SYN | DDI_TH_ACK, .win = 1000,
+                  PB_OPTS(PB_WS(3), PB_NOP, PB_MSS(1460))};
+    ip.src = "203.0.113.82";
+    f = feed_tcp(c, &ip, &odd, 3.0);
+    g_assert_true(c->first_pass[f - 1].has_bs);
+    g_assert_false(c->first_pass[f - 1].has_synack_os);
+    cap_free(c);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1271,5 +1309,6 @@ int main(int argc, char **argv)
     g_test_add_func("/analyze/seen/traceroute-and-ping", test_traceroute_and_ping);
     g_test_add_func("/analyze/seen/telescope-stays-one-way", test_telescope_stays_one_way);
     g_test_add_func("/analyze/retry/duplicates", test_duplicates_are_no_retries);
+    g_test_add_func("/analyze/synack-sender-os", test_synack_sender_os);
     return g_test_run();
 }
