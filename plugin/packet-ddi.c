@@ -128,8 +128,8 @@ static expert_field *all_experts[N_EXPERTS];
 /* preferences */
 static const char *pref_p0f_db = "/etc/p0f/p0f.fp";
 static const char *pref_own_db = DDI_DEFAULT_OWN_DB;
-static guint pref_max_sources = 20000000;
-static guint pref_max_conns = 50000000;
+static guint pref_max_sources = DDI_DEFAULT_MAX_SOURCES;
+static guint pref_max_conns = DDI_DEFAULT_MAX_CONNS;
 static const char *pref_horizon = "";
 
 /* Who reads the output of this packet?  Formatting evidence and expert
@@ -972,7 +972,8 @@ void proto_register_ddi(void)
         {&hf_retry_rto, {"Retry schedule", "ddi.retry.schedule", FT_STRING, BASE_NONE, NULL, 0,
                          "What the retransmission timing says about the stack", HFILL}},
         {&hf_conficker, {"Conficker-style retry", "ddi.conficker", FT_BOOLEAN, BASE_NONE, NULL, 0,
-                         "Exactly one SYN retransmission ~3 s after the first SYN to tcp/445, then silence (whole-capture "
+                         "Exactly one SYN retransmission ~3 s after the first SYN to tcp/" G_STRINGIFY(DDI_CONFICKER_PORT)
+                         ", then silence (whole-capture "
                          "verdict: GUI and tshark -2 only)", HFILL}},
         {&hf_conficker_observed, {"Observed after first SYN", "ddi.conficker.observed", FT_DOUBLE,
                                   BASE_NONE | BASE_UNIT_STRING, DDI_UNITS(&units_seconds), 0,

@@ -34,8 +34,8 @@
 /* The plugin's preference defaults (packet-ddi.c), so that a run without
  * options analyses as `tshark -z ddi,sources` does. */
 #define DEFAULT_P0F_DB "/etc/p0f/p0f.fp"
-#define DEFAULT_MAX_SOURCES 20000000u
-#define DEFAULT_MAX_CONNS 50000000u
+#define DEFAULT_MAX_SOURCES DDI_DEFAULT_MAX_SOURCES
+#define DEFAULT_MAX_CONNS DDI_DEFAULT_MAX_CONNS
 #define OUT_BUFFER (1u << 20)
 #define IN_BUFFER (1u << 20)
 
@@ -46,7 +46,7 @@ typedef struct reader {
     ddi_p0fdb *db;
     ddi_skips skips;
     uint32_t frame_no;
-    uint64_t frames, analysed, read_errors;
+    uint64_t frames, analysed;
     out_mode mode;
     FILE *out;
     /* what the report header says about each signature file: ddi's own, then p0f's */

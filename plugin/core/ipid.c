@@ -31,7 +31,8 @@ enum {
  * normal for a busy host.  Such a step is taken as the counter's when the
  * rate it implies is at most this factor above the rate so far (random IDs
  * imply erratic rates; a counter's traffic is bursty, hence no lower bound).
- * The factor is ddi's own choice, kept from its earlier min/max-rate test. */
+ * The factor is ddi's own choice, kept from its earlier min/max-rate test
+ * (docs/references.md#caps). */
 #define DDI_IPID_RATE_SPREAD 4.0
 /* Class: a counter's in-sequence steps outnumber its strays this many times
  * (one stray in five steps already looks like several senders), and a

@@ -144,8 +144,11 @@ bool ddi_mss_clamped(uint16_t win, uint16_t mss, bool has_ts, uint16_t *orig_mss
 {
     static const uint16_t lan_mss[] = {1460, 1448};
     /* p0f v2 p0f.fp header: "Some NAT devices, such as Linux iptables with
-     * --set-mss, will modify MSS, but not WSS". Window multiples that real
-     * stacks use (4, 10, 20, 44 x MSS) keep the false-positive rate low. */
+     * --set-mss, will modify MSS, but not WSS".  Only the window multiples
+     * that common stacks' signatures give (p0f 3.09b p0f.fp and ddi.fp
+     * windows mss*4, mss*10, mss*20 for Linux, mss*44 for Android and
+     * Windows 10; docs/references.md#mss) count, which keeps chance
+     * multiples out. */
     static const uint16_t mult[] = {4, 10, 20, 44};
     if (!mss || !win)
         return false;

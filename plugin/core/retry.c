@@ -117,3 +117,12 @@ const char *ddi_retry_sender_short(ddi_sender s)
     default: return "undetermined";
     }
 }
+
+const char *ddi_retry_sender_token(ddi_sender s)
+{
+    switch (s) {
+    case DDI_SENDER_STATEFUL: return "stateful";
+    case DDI_SENDER_STATELESS: return "stateless";
+    default: return "undetermined";
+    }
+}

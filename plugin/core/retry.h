@@ -109,5 +109,7 @@ ddi_sender ddi_retry_sender(uint32_t syns, uint32_t retries, double first_syn_ts
  * ("stateful (retransmits SYNs)"). */
 const char *ddi_retry_sender_text(ddi_sender s);
 const char *ddi_retry_sender_short(ddi_sender s);
+/* One word for machine-read output: "stateful", "stateless", "undetermined". */
+const char *ddi_retry_sender_token(ddi_sender s);
 
 #endif

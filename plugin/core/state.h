@@ -102,6 +102,11 @@ typedef struct ddi_state {
     struct _GHashTable *nat_text;
 } ddi_state;
 
+/* Default caps on tracked sources and SYN connections (preferences
+ * ddi.max_sources / ddi.max_connections, ddi-read's defaults): a memory
+ * bound chosen by ddi, not a published figure (docs/references.md#caps). */
+#define DDI_DEFAULT_MAX_SOURCES 20000000u
+#define DDI_DEFAULT_MAX_CONNS 50000000u
 void ddi_state_init(ddi_state *st, uint32_t max_sources, uint32_t max_conns);
 void ddi_state_free(ddi_state *st);
 

@@ -237,9 +237,9 @@ ddi_tri ddi_conf_fold_verdict(const ddi_conf_fold *f, double horizon, char *why,
         return DDI_TRI_UNDETERMINED;
     }
     if (f->first_only) {
-        snprintf(why, len, "capture ends %s s after a first SYN to tcp/445; a Conficker-style retry comes %s-%s s "
+        snprintf(why, len, "capture ends %s s after a first SYN to tcp/%u; a Conficker-style retry comes %s-%s s "
                            "after it",
-                 ddi_fmt_fixed(a, sizeof a, fmax(0, horizon - f->first_only_ts), 1),
+                 ddi_fmt_fixed(a, sizeof a, fmax(0, horizon - f->first_only_ts), 1), DDI_CONFICKER_PORT,
                  ddi_fmt_fixed(b, sizeof b, DDI_CONFICKER_GAP_MIN, 1), ddi_fmt_fixed(c, sizeof c, DDI_CONFICKER_GAP_MAX, 1));
         return DDI_TRI_UNDETERMINED;
     }
@@ -512,9 +512,7 @@ static void utc(double t, char *buf, size_t len)
 
 static const char *sender_name(const ddi_src_summary *s)
 {
-    if (s->sender_known != DDI_TRI_YES)
-        return "undetermined";
-    return s->sender == DDI_SENDER_STATELESS ? "stateless" : "stateful";
+    return ddi_retry_sender_token(s->sender_known == DDI_TRI_YES ? s->sender : DDI_SENDER_UNKNOWN);
 }
 
 static void count_text(FILE *out, uint32_t n, bool at_least)
@@ -580,8 +578,9 @@ void ddi_summary_write_text(FILE *out, const ddi_src_summary *s)
     utc(s->first_ts, a, sizeof a);
     utc(s->last_ts, b, sizeof b);
     fprintf(out, "%s  packets %" PRIu32 "  first %s  last %s\n", addr, s->pkts, a, b);
-    fprintf(out, "    Packets:  %" PRIu32 " SYN, %" PRIu32 " backscatter, %" PRIu32 " UDP, %" PRIu32 " other\n", s->syns,
-            s->bs_pkts, s->udp, s->other);
+    /* a saturated per-kind counter makes the total a lower bound */
+    fprintf(out, "    Packets:  %" PRIu32 " SYN, %s%" PRIu32 " backscatter, %" PRIu32 " UDP, %" PRIu32 " other\n", s->syns,
+            s->bs_saturated ? ">= " : "", s->bs_pkts, s->udp, s->other);
     fprintf(out, "    Targets:  ");
     count_text(out, s->dsts, s->dsts_at_least);
     fprintf(out, " destination%s, ", s->dsts == 1 && !s->dsts_at_least ? "" : "s");

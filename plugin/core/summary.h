@@ -123,7 +123,7 @@ typedef struct ddi_src_summary {
     double first_ts, last_ts;
     uint32_t pkts, syns, retries, udp, bs_pkts, other;
     uint32_t bs[DDI_BS__COUNT - 1];
-    bool bs_saturated;
+    bool bs_saturated;  /* some per-kind counter saturated: bs_pkts is a lower bound */
     uint16_t victim_port;
     uint32_t dsts, ports;
     bool dsts_at_least, ports_at_least;

@@ -147,7 +147,7 @@ static void test_conficker_undetermined(void)
     summary_of(&st, late, &s);
     g_assert_cmpint(s.conficker, ==, DDI_TRI_UNDETERMINED);
     g_assert_cmpstr(s.conficker_why, ==,
-                    "capture ends 1.0 s after a first SYN to tcp/445; a Conficker-style retry comes 2.5-3.5 s after it");
+                    "capture ends 1.0 s after a first SYN to tcp/445; a Conficker-style retry comes 2.4-3.6 s after it");
 
     /* a later packet of anyone moves the capture's end: now it is known */
     feed(&st, tcp("203.0.113.99", DARK, 1, 2, DDI_TH_SYN, 2012.0), 4);
@@ -272,6 +272,26 @@ static char *json_of(const ddi_src_summary *s)
     return buf;
 }
 
+/* A saturated backscatter counter is reported as a lower bound. */
+static void test_text_backscatter_saturated(void)
+{
+    ddi_src_summary s;
+    memset(&s, 0, sizeof s);
+    s.addr.family = 4;
+    s.bs[0] = UINT16_MAX;
+    s.bs_pkts = s.pkts = UINT16_MAX;
+    for (int sat = 0; sat < 2; sat++) {
+        s.bs_saturated = sat;
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        ddi_summary_write_text(f, &s);
+        fclose(f);
+        g_assert_nonnull(strstr(buf, sat ? "0 SYN, >= 65535 backscatter" : "0 SYN, 65535 backscatter"));
+        free(buf);
+    }
+}
+
 static void test_json_writer(void)
 {
     ddi_state st;
@@ -307,5 +327,6 @@ int main(int argc, char **argv)
     g_test_add_func("/summary/backscatter-all-kinds", test_backscatter_all_kinds);
     g_test_add_func("/summary/tools-and-verdict", test_tools_and_verdict);
     g_test_add_func("/summary/json-writer", test_json_writer);
+    g_test_add_func("/summary/text-backscatter-saturated", test_text_backscatter_saturated);
     return g_test_run();
 }
