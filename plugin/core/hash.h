@@ -25,4 +25,16 @@ static inline uint32_t ddi_fnv1a(uint32_t h, const uint8_t *p, size_t n)
     return h;
 }
 
+/* splitmix64's finaliser (Steele, Lea, Flood 2014, docs/references.md#fnv):
+ * every input bit reaches every output bit, so sequential addresses and
+ * nearby ports spread over a table's slots or a sketch's bits. */
+static inline uint64_t ddi_mix64(uint64_t h)
+{
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    return h ^ (h >> 31);
+}
+
 #endif

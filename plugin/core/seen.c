@@ -3,6 +3,8 @@
  */
 #include "seen.h"
 
+#include "hash.h"
+
 #include <glib.h>
 #include <string.h>
 
@@ -90,11 +92,5 @@ uint64_t ddi_seen_key(ddi_seen_kind kind, uint8_t tag, const ddi_addr *src, cons
             h = (h ^ w) * 0x100000001b3ULL;
             h ^= h >> 29;
         }
-    h ^= (uint64_t)a << 16 | b;
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-    return h;
+    return ddi_mix64(h ^ ((uint64_t)a << 16 | b));
 }

@@ -3,6 +3,8 @@
  */
 #include "state.h"
 
+#include "hash.h"
+
 #include <glib.h>
 #include <string.h>
 
@@ -43,16 +45,7 @@ static void vec_reserve(ddi_vec *v, uint32_t i)
         v->count = i + 1;
 }
 
-static uint32_t mix32(uint64_t h)
-{
-    /* splitmix64 finaliser: good spread for sequential addresses */
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-    return (uint32_t)h;
-}
+static uint32_t mix32(uint64_t h) { return (uint32_t)ddi_mix64(h); }
 
 static uint32_t addr_hash(const ddi_addr *a)
 {

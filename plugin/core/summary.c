@@ -64,22 +64,12 @@ char *ddi_fmt_fixed(char *buf, size_t len, double v, int decimals)
 
 /* ------------------------------------------------------------------ sketches and labels */
 
-static uint64_t mix64(uint64_t h)
-{
-    /* splitmix64 finaliser: spreads nearby addresses and ports over all bits */
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebULL;
-    return h ^ (h >> 31);
-}
-
 void ddi_sketch_add(uint64_t *sketch, const uint8_t *bytes, size_t n)
 {
     uint64_t h = 1469598103934665603ULL; /* FNV-1a offset basis */
     for (size_t i = 0; i < n; i++)
         h = (h ^ bytes[i]) * 1099511628211ULL;
-    *sketch |= 1ULL << (mix64(h) & (DDI_SKETCH_BITS - 1));
+    *sketch |= 1ULL << (ddi_mix64(h) & (DDI_SKETCH_BITS - 1));
 }
 
 uint32_t ddi_sketch_estimate(uint64_t sketch, bool *at_least)
