@@ -99,9 +99,12 @@ def tshark(args, own_db=OWN_DB, check=True, extra_opts=()):
     return p.stdout, p.stderr
 
 
-def fields(capture, names, two_pass=False, display_filter=None, **kw):
-    """-T fields output as a list of dicts (one per packet)."""
-    args = ["-r", capture, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
+def fields(capture, names, two_pass=False, display_filter=None, aggregator=None, **kw):
+    """-T fields output as a list of dicts (one per packet): the first
+    occurrence of each field, or with `aggregator` every occurrence joined by it
+    (tunnels and ICMP quotes give several addresses)."""
+    args = ["-r", capture, "-T", "fields", "-E", "separator=\t"]
+    args += ["-E", "occurrence=a", "-E", "aggregator=" + aggregator] if aggregator else ["-E", "occurrence=f"]
     if two_pass:
         args.insert(0, "-2")
     if display_filter:

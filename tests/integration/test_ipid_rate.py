@@ -37,18 +37,7 @@ def all_captures():
 
 
 def rows_of(capture, two_pass=False):
-    args = ["-r", capture, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=|"]
-    if two_pass:
-        args.insert(0, "-2")
-    for n in F:
-        args += ["-e", n]
-    out, _ = T.tshark(args)
-    rows = []
-    for line in out.splitlines():
-        vals = line.split("\t")
-        vals += [""] * (len(F) - len(vals))
-        rows.append(dict(zip(F, vals)))
-    return rows
+    return T.fields(capture, F, two_pass=two_pass, aggregator="|")
 
 
 def analysed_ipv4(row):

@@ -27,21 +27,11 @@ SERVICES = next((p for p in ("/usr/share/wireshark/services", "/etc/services") i
 
 
 def rows_of(capture, two_pass=True):
-    """-T fields with every occurrence of a field joined by '|'."""
-    args = ["-r", capture, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=|"]
-    if two_pass:
-        args.insert(0, "-2")
-    for n in F:
-        args += ["-e", n]
-    out, _ = T.tshark(args)
-    rows = []
-    for line in out.splitlines():
-        vals = line.split("\t")
-        vals += [""] * (len(F) - len(vals))
-        r = dict(zip(F, vals))
+    """Every occurrence of a field joined by '|'."""
+    rows = T.fields(capture, F, two_pass=two_pass, aggregator="|")
+    for r in rows:
         r["src"] = r["ip.src"].split("|")[-1] or r["ipv6.src"].split("|")[-1]
         r["kinds"] = set(k for k in r["ddi.nat.kind"].split("|") if k)
-        rows.append(r)
     return rows
 
 
