@@ -132,4 +132,29 @@ static inline tvbuff_t *ddi_data_source_tvb_by_name(packet_info *pinfo, const ch
 #endif
 }
 
+/* Does the program keep the frames it has read, so that it may dissect them
+ * again (tshark -2's second pass, the GUI, sharkd)?  Single-pass tshark keeps
+ * only the reference frame (the first) and the previous captured and
+ * displayed ones; its packet provider answers "no time" for any other
+ * earlier frame (tshark.c tshark_get_frame_ts(): the frame_data_sequence is
+ * allocated only for two-pass analysis; the GUI's cf_read() adds every frame
+ * to its sequence before dissecting it).  epan_get_frame_ts() is not exported
+ * in 4.0 .. 4.6, so the call goes through the session's provider functions:
+ * struct epan_session is { prov; funcs } in epan/epan.c from 2.6 through 4.6
+ * (the only private layout ddi relies on; packet_provider_funcs itself is
+ * public in epan/epan.h).  Returns 1 when frame `num` is known, 0 when it is
+ * not, -1 when the session cannot say (no get_frame_ts). */
+#include <epan/epan.h>
+struct ddi_epan_session_layout {
+    struct packet_provider_data *prov;
+    struct packet_provider_funcs funcs;
+};
+static inline int ddi_frame_known(const epan_t *epan, uint32_t num)
+{
+    const struct ddi_epan_session_layout *s = (const struct ddi_epan_session_layout *)(const void *)epan;
+    if (!s || !s->funcs.get_frame_ts)
+        return -1;
+    return s->funcs.get_frame_ts(s->prov, num) != NULL;
+}
+
 #endif

@@ -151,6 +151,30 @@ static char db_path[2][512], db_err[2][512];
 static ddi_state state;
 static gboolean state_ready;
 
+/* Frame records are what later passes render a frame from (state.h): a
+ * program that never dissects a frame twice (single-pass tshark) needs only
+ * the current one, which saves 24 bytes a packet.  Undecided, records are
+ * kept; a mistake that drops them would leave later passes without output. */
+typedef enum frames_mode { FRAMES_UNDECIDED = 0, FRAMES_KEPT, FRAMES_ONCE } frames_mode;
+static frames_mode frames;
+static ddi_frame_rec frame_once; /* the current frame's record in FRAMES_ONCE */
+
+/* Decided at the first frame numbered 5 or more the plugin sees: frames 2
+ * and 3 are then neither the reference frame (1) nor the previous captured
+ * one, and at most one of them is the previous displayed one, so a program
+ * that keeps only those (compat.h, ddi_frame_known) cannot know both. */
+static void decide_frames(packet_info *pinfo)
+{
+    if (frames != FRAMES_UNDECIDED || pinfo->num < 5)
+        return;
+    if (!ddi_frame_known(pinfo->epan, 2) || !ddi_frame_known(pinfo->epan, 3)) {
+        frames = FRAMES_ONCE;
+        ddi_state_frames_drop(&state);
+    } else {
+        frames = FRAMES_KEPT;
+    }
+}
+
 /* Numbers in text ddi writes (verdicts, evidence, labels) use a decimal
  * point whatever the user's locale: "~23.2", never "~23,2". */
 #ifndef _WIN32
@@ -233,6 +257,7 @@ static void ddi_init(void)
     if (state_ready)
         ddi_state_free(&state);
     ddi_state_init(&state, pref_max_sources, pref_max_conns);
+    frames = FRAMES_UNDECIDED;
     /* a shard of a larger capture starts with the whole capture's end time,
      * so its whole-capture verdicts match those of a single run */
     if (pref_horizon && *pref_horizon)
@@ -834,6 +859,7 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         return 0;
     ip_hdr_loc loc;
     if (!PINFO_FD_VISITED(pinfo)) {
+        decide_frames(pinfo);
         /* the wanted fields exist only on the first pass (tshark and the GUI
          * prime them then), so this is where the header is located */
         if (!tree || !extract(pinfo, tree, &pkt, &loc))
@@ -842,7 +868,7 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         ddi_frame_rec where = {0};
         if (!encode_loc(&loc, &where))
             return 0;
-        ddi_frame_rec *r = ddi_state_frame(&state, pinfo->num);
+        ddi_frame_rec *r = frames == FRAMES_ONCE ? &frame_once : ddi_state_frame(&state, pinfo->num);
         if (!r)
             return 0;
         ddi_observe(&state, sigdb, &pkt, r);

@@ -220,6 +220,8 @@ const ddi_frame_rec *ddi_state_frame_peek(const ddi_state *st, uint32_t num)
     return r->flags ? r : NULL;
 }
 
+void ddi_state_frames_drop(ddi_state *st) { vec_free(&st->frames); }
+
 uint64_t ddi_conn_key(const ddi_pkt *p)
 {
     return ddi_conn_key_parts(p->ver, &p->src, &p->dst, p->tcp.sport, p->tcp.dport, p->tcp.seq);

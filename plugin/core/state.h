@@ -3,7 +3,8 @@
  *
  * Memory is the constraint at telescope scale (millions of sources): records
  * live in chunked arrays (no realloc copies, stable indices), the hash tables
- * hold 32-bit indices, and a frame costs 24 bytes.
+ * hold 32-bit indices, and a frame costs 24 bytes where a program dissects
+ * frames again (tshark -2, the GUI; the glue decides, packet-ddi.c).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #ifndef DDI_STATE_H
@@ -123,6 +124,9 @@ uint32_t ddi_state_source_count(const ddi_state *st);
 /* The record of frame `num` (1-based), growing the array on demand. */
 ddi_frame_rec *ddi_state_frame(ddi_state *st, uint32_t num);
 const ddi_frame_rec *ddi_state_frame_peek(const ddi_state *st, uint32_t num);
+/* Forget every frame record: for a program that never dissects a frame
+ * twice (single-pass tshark), whose glue keeps only the current one. */
+void ddi_state_frames_drop(ddi_state *st);
 
 uint64_t ddi_conn_key(const ddi_pkt *p);
 /* The same key from its parts (e.g. the SYN a SYN-ACK answers: ISN = ack - 1). */
