@@ -82,7 +82,7 @@ static void mark_answered(ddi_state *st, const ddi_pkt *p)
 
 /* What earlier packets this one answers; remembers what it shows sent; notes
  * where the capture first shows two-way traffic. */
-static ddi_bs_seen observe_seen(ddi_state *st, const ddi_pkt *p, bool src_sent)
+static ddi_bs_seen observe_seen(ddi_state *st, const ddi_pkt *p, ddi_source *s)
 {
     ddi_bs_result cls;
     bool is_cls = ddi_backscatter_classify(p, &cls);
@@ -92,7 +92,7 @@ static ddi_bs_seen observe_seen(ddi_state *st, const ddi_pkt *p, bool src_sent)
         bool unknown = st->src_dropped > 0; /* a full table forgets senders: look anyway */
         ddi_bs_gate g = {
             .dst_sent = unknown || ddi_state_source_find(st, &p->dst),
-            .src_sent = src_sent,
+            .src_sent_tcp = !s || (s->sum.flags & DDI_ACC_SENT_TCP),
             .quoted_src_sent = p->has_quote && (unknown || ddi_state_source_find(st, &p->quote.src)),
             .quoted_dst_sent = p->has_quote && (unknown || ddi_state_source_find(st, &p->quote.dst)),
         };
@@ -104,7 +104,10 @@ static ddi_bs_seen observe_seen(ddi_state *st, const ddi_pkt *p, bool src_sent)
         st->two_way_frame = p->frame ? p->frame : (uint32_t)st->packets;
         st->two_way_ts = p->ts;
     }
-    ddi_backscatter_record(&st->seen, p, is_cls && seen == DDI_BS_SEEN_NONE);
+    bool backscatter = is_cls && seen == DDI_BS_SEEN_NONE;
+    ddi_backscatter_record(&st->seen, p, backscatter);
+    if (s && ddi_pkt_is_tcp(p) && !backscatter)
+        s->sum.flags |= DDI_ACC_SENT_TCP;
     return is_cls ? seen : DDI_BS_SEEN_NONE;
 }
 
@@ -122,7 +125,8 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
 
     bool created;
     uint32_t si = ddi_state_source_get(st, &p->src, &created);
-    ddi_bs_seen seen = observe_seen(st, p, !si || !created);
+    /* a full table forgets senders: look up anyway (s == NULL) */
+    ddi_bs_seen seen = observe_seen(st, p, ddi_state_source(st, si));
     if (!si) {
         rec->flags = DDI_FR_SRC_FULL;
         return;

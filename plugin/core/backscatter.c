@@ -328,7 +328,7 @@ ddi_bs_seen ddi_backscatter_seen(const ddi_seen_set *set, const ddi_pkt *p, cons
         /* an RST closing a connection its sender took part in (a client's
          * abort, a scanner host's kernel answering a SYN-ACK to its raw SYN):
          * its earlier packets there were no backscatter themselves */
-        if (cls && (cls->kind == DDI_BS_RST || cls->kind == DDI_BS_RSTACK) && gate->src_sent &&
+        if (cls && (cls->kind == DDI_BS_RST || cls->kind == DDI_BS_RSTACK) && gate->src_sent_tcp &&
             has_tcp(set, &p->src, &p->dst, t->sport, t->dport, false, &how))
             return DDI_BS_SEEN_OWN_CONN;
         return DDI_BS_SEEN_NONE;

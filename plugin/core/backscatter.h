@@ -97,7 +97,10 @@ typedef enum ddi_bs_seen {
  * sent packets before (a darknet address never has). */
 typedef struct ddi_bs_gate {
     bool dst_sent;        /* the packet's destination has sent packets earlier */
-    bool src_sent;        /* the packet's source has sent packets earlier */
+    bool src_sent_tcp;    /* the packet's source has sent a SYN, or a TCP packet that was no backscatter,
+                             earlier: the only keys the RST check looks up.  A telescope's backscatter
+                             victims send nothing else, so their RSTs are never looked up (a lookup
+                             among n keys errs with probability n / 2^32, seen.h) */
     bool quoted_src_sent; /* the source of an ICMP error's quoted packet has sent packets earlier */
     bool quoted_dst_sent; /* ... and its destination */
 } ddi_bs_gate;

@@ -36,6 +36,7 @@ enum {
     DDI_ACC_MSS_VARIES = 1 << 1, /* its SYNs carried more than one MSS */
     DDI_ACC_TTL_SEEN = 1 << 2,
     DDI_ACC_WIN_WS_TS = 1 << 3,  /* a Windows SYN with window scaling and timestamps (the published Vista reading) */
+    DDI_ACC_SENT_TCP = 1 << 4,   /* sent a SYN or a TCP packet that was no backscatter (backscatter.h's gate) */
 };
 
 /* Per-source accumulator: part of ddi_source, so every byte counts. */

@@ -1188,6 +1188,14 @@ static void test_telescope_stays_one_way(void)
         g_assert_false(v->two_way);
         g_assert_null(strstr(v->bs_evidence, "two-way"));
     }
+    /* a fingerprint collision (seen.h: about n / 2^32 a lookup) must not make
+     * a victim's RST "its own connection": the victim sent only backscatter,
+     * so its RSTs are not looked up at all */
+    const ddi_pkt *rp = &c->pkts[f[1] - 1];
+    ddi_seen_add(&c->st.seen, ddi_seen_key(DDI_SEEN_TCP, 0, &rp->src, &rp->dst, 22, 4002));
+    uint32_t r = feed_flags(c, "203.0.113.81", "192.0.2.77", 22, 4002, 1, 2, DDI_TH_RST | DDI_TH_ACK, T0 + 5);
+    verdict_pit(c, r, v);
+    g_assert_true(v->has_bs);
     g_assert_false(ddi_state_two_way(&c->st, 0, NULL, NULL));
     g_free(v);
     cap_free(c);
