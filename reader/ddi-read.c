@@ -29,6 +29,7 @@
 #include "decap.h"
 #include "p0fdb.h"
 #include "skips.h"
+#include "statefile.h"
 #include "summary.h"
 
 /* The plugin's preference defaults (packet-ddi.c), so that a run without
@@ -53,6 +54,14 @@ typedef struct reader {
     ddi_db_info dbs[2];
     char db_err[2][512];
     ddi_verdict v; /* reused: no allocation per packet */
+    /* state carried from an earlier run (statefile.h) */
+    const char *state_in;
+    ddi_sf_info state_info;
+    bool state_loaded, state_checked;
+    double state_max_gap;
+    double capture_end;  /* --capture-end (0 = none) */
+    bool quiet;
+    char state_err[1024];
 } reader;
 
 static void usage(FILE *f)
@@ -67,9 +76,17 @@ static void usage(FILE *f)
             "  --max-sources N        sources tracked (default %u; 0 = no limit)\n"
             "  --max-connections N    SYN connections tracked (default %u; 0 = no limit)\n"
             "  --capture-end EPOCH    end time of the whole capture, for a shard of it\n"
+            "  --state-in FILE        start from the state an earlier run wrote (a bad file is reported and\n"
+            "                         the run starts from empty state)\n"
+            "  --state-out FILE       write the state at the end (atomically: temporary file + rename)\n"
+            "  --state-max-gap S      refuse a state that ends more than S seconds before the first packet\n"
+            "                         (default %.0f; 0 = no limit)\n"
+            "  --evict-idle S         leave sources idle for more than S seconds with final verdicts out of\n"
+            "                         the state written (default 0 = never)\n"
+            "  --evicted-out FILE     append their per-source JSON lines to FILE\n"
             "  -o FILE                write the output to FILE instead of standard output\n"
             "  -q, --quiet            no skipped-frame counts on standard error\n",
-            DEFAULT_P0F_DB, DDI_DEFAULT_OWN_DB, DEFAULT_MAX_SOURCES, DEFAULT_MAX_CONNS);
+            DEFAULT_P0F_DB, DDI_DEFAULT_OWN_DB, DEFAULT_MAX_SOURCES, DEFAULT_MAX_CONNS, DDI_STATE_MAX_GAP_DEFAULT);
 }
 
 /* Like the plugin: a bad database is reported and the rest keeps working. */
@@ -115,6 +132,23 @@ static void emit_skip(reader *r, int linktype, const ddi_decap *d)
             detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
 }
 
+/* The carried state must precede this capture: known at its first frame. */
+static void check_state_time(reader *r, double first_ts)
+{
+    r->state_checked = true;
+    if (!r->state_loaded ||
+        ddi_statefile_time_ok(r->state_in, &r->state_info, first_ts, r->state_max_gap, r->state_err,
+                              sizeof r->state_err))
+        return;
+    fprintf(stderr, "ddi-read: %s\n", r->state_err);
+    r->state_loaded = false;
+    uint32_t ms = r->st.max_sources, mc = r->st.max_conns;
+    double end = r->capture_end;
+    ddi_state_free(&r->st);
+    ddi_state_init(&r->st, ms, mc);
+    r->st.horizon = end;
+}
+
 static void one_frame(reader *r, int linktype, const struct pcap_pkthdr *h, const uint8_t *bytes)
 {
     ddi_decap d;
@@ -126,6 +160,8 @@ static void one_frame(reader *r, int linktype, const struct pcap_pkthdr *h, cons
     /* the plugin's packet time: seconds + nanoseconds / 1e9 (files are opened
      * with nanosecond precision, so tv_usec holds nanoseconds) */
     double ts = (double)h->ts.tv_sec + h->ts.tv_usec / 1e9;
+    if (!r->state_checked)
+        check_state_time(r, ts);
     bool ok = ddi_decap_frame(linktype, bytes, h->caplen, ts, &d, &pkt);
     if (ok && pkt.fragment) { /* a part never yields a claim (as in the plugin) */
         d.skip = DDI_SKIP_FRAGMENT;
@@ -159,6 +195,8 @@ static bool write_report(reader *r)
 {
     ddi_capture_summary cap;
     ddi_summary_capture(&r->st, r->dbs, (int)(sizeof r->dbs / sizeof r->dbs[0]), &cap);
+    cap.state_in = r->state_in;
+    cap.state_error = r->state_in && r->state_err[0] ? r->state_err : NULL;
     if (!ddi_summary_write_report(r->out, &r->st, &cap, NULL, 0, r->mode == OUT_JSON)) {
         fprintf(stderr, "ddi-read: out of memory for the report of %u sources\n", ddi_state_source_count(&r->st));
         return false;
@@ -199,6 +237,43 @@ static bool read_file(reader *r, const char *path)
     return ok;
 }
 
+static bool parse_seconds(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end); /* C locale: a '.' decimal point */
+    if (end == s || *end || !(v >= 0))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* The state for the next file; evicted sources go to their JSON lines file
+ * (appended: one file can collect a whole series). */
+static bool save_state(reader *r, const char *path, double evict_idle, const char *evicted_out)
+{
+    ddi_sf_evict ev = {.idle = evict_idle};
+    if (evict_idle > 0 && evicted_out) {
+        ev.out = fopen(evicted_out, "a");
+        if (!ev.out) {
+            fprintf(stderr, "ddi-read: %s: %s; state file %s not written\n", evicted_out, strerror(errno), path);
+            return false;
+        }
+    }
+    ddi_sf_saved saved;
+    char why[1024];
+    bool ok = ddi_statefile_save(&r->st, path, &ev, &saved, why, sizeof why);
+    if (ev.out && fclose(ev.out) && ok) {
+        fprintf(stderr, "ddi-read: %s: %s\n", evicted_out, strerror(errno));
+        ok = false;
+    }
+    if (!ok)
+        fprintf(stderr, "ddi-read: %s\n", why);
+    else if (!r->quiet)
+        fprintf(stderr, "ddi-read: state written to %s: %u sources, %u connections, %llu bytes; %u sources evicted\n",
+                path, saved.sources, saved.conns, (unsigned long long)saved.bytes, saved.evicted);
+    return ok;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -209,15 +284,23 @@ int main(int argc, char **argv)
         {"max-sources", required_argument, NULL, 's'},
         {"max-connections", required_argument, NULL, 'c'},
         {"capture-end", required_argument, NULL, 'e'},
+        {"state-in", required_argument, NULL, 'I'},
+        {"state-out", required_argument, NULL, 'O'},
+        {"state-max-gap", required_argument, NULL, 'G'},
+        {"evict-idle", required_argument, NULL, 'E'},
+        {"evicted-out", required_argument, NULL, 'X'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *p0f_db = DEFAULT_P0F_DB, *own_db = DDI_DEFAULT_OWN_DB, *out_path = NULL, *capture_end = NULL;
+    const char *state_out = NULL, *evicted_out = NULL;
+    double evict_idle = 0;
     uint32_t max_sources = DEFAULT_MAX_SOURCES, max_conns = DEFAULT_MAX_CONNS;
     bool quiet = false;
     static reader r; /* large (the verdict buffer): not on the stack */
     r.mode = OUT_JSON;
+    r.state_max_gap = DDI_STATE_MAX_GAP_DEFAULT;
 
     int c;
     while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
@@ -235,12 +318,24 @@ int main(int argc, char **argv)
             }
             break;
         case 'e': capture_end = optarg; break;
+        case 'I': r.state_in = *optarg ? optarg : NULL; break;
+        case 'O': state_out = *optarg ? optarg : NULL; break;
+        case 'X': evicted_out = *optarg ? optarg : NULL; break;
+        case 'G':
+        case 'E':
+            if (!parse_seconds(optarg, c == 'G' ? &r.state_max_gap : &evict_idle)) {
+                fprintf(stderr, "ddi-read: %s needs seconds (>= 0), not \"%s\"\n",
+                        c == 'G' ? "--state-max-gap" : "--evict-idle", optarg);
+                return 2;
+            }
+            break;
         case 'o': out_path = optarg; break;
         case 'q': quiet = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
+    r.quiet = quiet;
     if (optind >= argc) {
         usage(stderr);
         return 2;
@@ -262,12 +357,21 @@ int main(int argc, char **argv)
     ddi_state_init(&r.st, max_sources, max_conns);
     if (capture_end && *capture_end) {
         char *end;
-        r.st.horizon = strtod(capture_end, &end); /* C locale: a '.' decimal point */
+        r.capture_end = strtod(capture_end, &end); /* C locale: a '.' decimal point */
         if (*end) {
             fprintf(stderr, "ddi-read: --capture-end needs epoch seconds, not \"%s\"\n", capture_end);
             return 2;
         }
     }
+    if (r.state_in) {
+        /* a bad file is one message; the run goes on from empty state */
+        r.state_loaded = ddi_statefile_load(&r.st, r.state_in, &r.state_info, r.state_err, sizeof r.state_err) ==
+                         DDI_SF_OK;
+        if (!r.state_loaded)
+            fprintf(stderr, "ddi-read: %s\n", r.state_err);
+    }
+    if (r.capture_end > r.st.horizon)
+        r.st.horizon = r.capture_end;
 
     int status = 0;
     clock_t t0 = clock();
@@ -278,6 +382,8 @@ int main(int argc, char **argv)
     if (r.mode != OUT_VERDICTS && !write_report(&r))
         status = 1;
     clock_t t2 = clock();
+    if (state_out && !save_state(&r, state_out, evict_idle, evicted_out))
+        status = 1;
 
     if (fflush(r.out) || (out_path && fclose(r.out))) {
         fprintf(stderr, "ddi-read: writing %s: %s\n", out_path ? out_path : "standard output", strerror(errno));

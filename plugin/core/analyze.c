@@ -317,9 +317,13 @@ static void build_summary(ddi_verdict *v)
 static void two_way_caveat(ddi_verdict *v)
 {
     ddi_sb b = ddi_sb_resume(v->bs_evidence, sizeof v->bs_evidence);
-    ddi_sb_clause(&b, "but this capture is two-way (since frame %u), so the packet may also answer one sent before "
-                      "the capture began or not captured",
-                  v->two_way_frame);
+    if (!v->two_way_frame) /* evident in an earlier file of a carried state */
+        ddi_sb_clause(&b, "but this capture is two-way (since an earlier capture file), so the packet may also "
+                          "answer one sent before the capture began or not captured");
+    else
+        ddi_sb_clause(&b, "but this capture is two-way (since frame %u), so the packet may also answer one sent "
+                          "before the capture began or not captured",
+                      v->two_way_frame);
 }
 
 void ddi_verdict_build(const ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, const ddi_frame_rec *rec,

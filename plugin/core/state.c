@@ -265,9 +265,9 @@ ddi_syn_history ddi_conn_history(const ddi_conn *c)
 
 bool ddi_state_two_way(const ddi_state *st, uint32_t frame, uint32_t *first_frame, double *first_ts)
 {
-    bool yes = st->two_way_frame && (!frame || st->two_way_frame <= frame);
+    bool yes = st->two_way_before || (st->two_way_frame && (!frame || st->two_way_frame <= frame));
     if (first_frame)
-        *first_frame = yes ? st->two_way_frame : 0;
+        *first_frame = yes && !st->two_way_before ? st->two_way_frame : 0;
     if (first_ts)
         *first_ts = yes ? st->two_way_ts : 0;
     return yes;

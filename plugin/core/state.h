@@ -96,6 +96,7 @@ typedef struct ddi_state {
     ddi_seen_set seen;     /* what hosts were seen sending (backscatter.h) */
     uint32_t two_way_frame; /* first packet answering one seen earlier (0 = none so far) */
     double two_way_ts;
+    bool two_way_before;   /* two_way_frame is in an earlier capture file (statefile.h): reported by time */
     uint64_t packets, src_dropped, conn_dropped;
     ddi_summary_labels labels; /* OS labels the source records point to */
     /* source index + 1 -> char *: the NAT sentences of its first evidence of
@@ -143,7 +144,8 @@ static inline unsigned ddi_frame_seen(const ddi_frame_rec *r, const ddi_pkt *p)
 
 /* Two-way traffic: some packet answered one seen earlier in the capture (the
  * "darknet" side talks back).  True as of frame `frame` (1-based; 0 = the
- * whole capture so far); *first_frame / *first_ts say where it became evident. */
+ * whole capture so far); *first_frame / *first_ts say where it became evident
+ * (*first_frame = 0 when that was in an earlier file of a carried state). */
 bool ddi_state_two_way(const ddi_state *st, uint32_t frame, uint32_t *first_frame, double *first_ts);
 ddi_syn_history ddi_conn_history(const ddi_conn *c);
 size_t ddi_state_memory(const ddi_state *st);

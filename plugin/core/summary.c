@@ -475,6 +475,7 @@ void ddi_summary_capture(const ddi_state *st, const ddi_db_info *dbs, int ndbs, 
             c->answered_sources++;
     }
     ddi_state_two_way(st, 0, &c->two_way_frame, &c->two_way_ts);
+    c->two_way_before = st->two_way_before;
     c->dbs = dbs;
     c->ndbs = ndbs;
     c->state_bytes = ddi_state_memory(st);
@@ -524,10 +525,16 @@ void ddi_summary_write_header(FILE *out, const ddi_capture_summary *c)
     } else {
         fprintf(out, "Capture:  no packet analysed\n");
     }
-    if (c->two_way_frame) {
-        fprintf(out, "Traffic:  two-way from frame %" PRIu32 " (%s s into the capture): a host answered a packet seen "
-                     "earlier, so this is no telescope-only capture; backscatter there is only possible\n",
-                c->two_way_frame, ddi_fmt_fixed(d, sizeof d, c->two_way_ts - c->first_ts, 3));
+    if (c->two_way_frame || c->two_way_before) {
+        if (c->two_way_frame)
+            fprintf(out, "Traffic:  two-way from frame %" PRIu32 " (%s s into the capture): a host answered a packet "
+                         "seen earlier, so this is no telescope-only capture; backscatter there is only possible\n",
+                    c->two_way_frame, ddi_fmt_fixed(d, sizeof d, c->two_way_ts - c->first_ts, 3));
+        else
+            fprintf(out, "Traffic:  two-way since an earlier capture file (%s s into the carried capture): a host "
+                         "answered a packet seen earlier, so this is no telescope-only capture; backscatter there is "
+                         "only possible\n",
+                    ddi_fmt_fixed(d, sizeof d, c->two_way_ts - c->first_ts, 3));
         if (c->answered_sources)
             fprintf(out, "          %" PRIu32 " source%s got answers to %s SYNs\n", c->answered_sources,
                     c->answered_sources == 1 ? "" : "s", c->answered_sources == 1 ? "its" : "their");
@@ -548,6 +555,10 @@ void ddi_summary_write_header(FILE *out, const ddi_capture_summary *c)
                 c->max_conns, c->conn_dropped);
     if (!c->src_dropped && !c->conn_dropped)
         fprintf(out, "Limits:   no table limit reached\n");
+    if (c->state_in && c->state_error)
+        fprintf(out, "State:    NOT carried: %s\n", c->state_error);
+    else if (c->state_in)
+        fprintf(out, "State:    carried from %s (the capture above starts with it)\n", c->state_in);
     for (int i = 0; i < c->ndbs; i++) {
         const ddi_db_info *db = &c->dbs[i];
         if (!db->path || !*db->path)
@@ -777,17 +788,19 @@ void ddi_summary_write_json_header(FILE *file, const ddi_capture_summary *c)
     js_u64(out, &f, "packets", c->packets);
     js_u64(out, &f, "sources", c->sources);
     js_u64(out, &f, "sources_shown", c->shown);
-    js_bool(out, &f, "two_way", c->two_way_frame || c->answered_sources > 0);
+    js_bool(out, &f, "two_way", c->two_way_frame || c->two_way_before || c->answered_sources > 0);
     js_key(out, &f, "two_way_frame");
     if (c->two_way_frame)
         js_uint(out, c->two_way_frame);
     else
         js_s(out, "null");
-    js_num(out, &f, "two_way_since", c->two_way_frame > 0, c->two_way_ts, 6);
+    js_num(out, &f, "two_way_since", c->two_way_frame > 0 || c->two_way_before, c->two_way_ts, 6);
     js_u64(out, &f, "answered_sources", c->answered_sources);
     js_u64(out, &f, "packets_not_analysed", c->src_dropped);
     js_u64(out, &f, "syns_not_tracked", c->conn_dropped);
     js_bool(out, &f, "limit_hit", c->src_dropped || c->conn_dropped);
+    js_str(out, &f, "state_in", c->state_in);
+    js_str(out, &f, "state_error", c->state_error);
     js_key(out, &f, "databases");
     js_c(out, '[');
     bool fd = true;

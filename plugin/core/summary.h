@@ -172,6 +172,9 @@ typedef struct ddi_capture_summary {
     uint32_t answered_sources; /* sources whose SYNs were answered: the capture is two-way */
     uint32_t two_way_frame;  /* first packet answering one seen earlier (ddi_state_two_way); 0 = none */
     double two_way_ts;
+    bool two_way_before;     /* two-way traffic was evident in an earlier file of a carried state */
+    const char *state_in;    /* the state file asked for (statefile.h; NULL = none); set by the caller */
+    const char *state_error; /* why it was not used (NULL = it was loaded); set by the caller */
     const ddi_db_info *dbs;
     int ndbs;
     size_t state_bytes;

@@ -53,7 +53,8 @@ CAPTURE_KEYS = {"first_seen": (float, True), "last_seen": (float, True), "packet
                 "sources": (int, False), "sources_shown": (int, False), "two_way": (bool, False),
                 "two_way_frame": (int, True), "two_way_since": (float, True),
                 "answered_sources": (int, False), "packets_not_analysed": (int, False),
-                "syns_not_tracked": (int, False), "limit_hit": (bool, False), "databases": (list, False)}
+                "syns_not_tracked": (int, False), "limit_hit": (bool, False), "state_in": (str, True),
+                "state_error": (str, True), "databases": (list, False)}
 TRI = {"yes", "no", "undetermined"}
 
 

@@ -1,0 +1,321 @@
+"""State carried across capture files (plugin/core/statefile.c), through the
+batch reader (ddi-read --state-in/--state-out) and the plugin
+(-o ddi.state_in / ddi.state_out).
+
+A capture split in two at a time (editcap -B / -A) and analysed as hour 1,
+then hour 2 with hour 1's state, must give what the two hours merged
+(mergecap) give: the same per-source JSON, and on every packet of hour 2 the
+same ddi.* fields, except what names a frame number (frame numbers start at 1
+again in every file: ddi.twoway_frame-like values and the "since frame N"
+clause).  Bad state files give one message naming the file and the reason,
+and the analysis goes on from empty state; a failed write leaves the old file.
+"""
+import json
+import os
+import resource
+import shutil
+import signal
+import struct
+import subprocess
+import tempfile
+import unittest
+
+import ddi_tshark as d
+
+READER = os.path.join(d.BUILD, "ddi-read")
+SEED = "seed-conficker.pcapng"
+# a small, a multi-source, a two-way and a large one of each path
+READER_CAPTURES = [("captures", SEED), ("captures", "netns-scanners.pcapng"), ("captures", "netns-backscatter.pcapng"),
+                   ("captures", "ipid-classes.pcapng"), ("corpus", "probing__nmap.pcapng"),
+                   ("corpus", "stopddos__pkt.TCP.synflood.spoofed.pcap"), ("corpus", "arkime__v6.pcap"),
+                   ("corpus", "zeek__mixed-vlan-mpls.pcap"), ("corpus", "ndpi__synscan.pcap")]
+
+
+def capture_path(where, name):
+    base = d.CAPTURES if where == "captures" else d.CORPUS
+    return os.path.join(base, name)
+
+
+def reader(args, check=True, **kw):
+    cmd = [READER, "--own-db", d.OWN_DB] + list(args)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600, **kw)
+    if check and p.returncode != 0:
+        raise AssertionError("ddi-read failed (%d): %s\n%s" % (p.returncode, " ".join(cmd), p.stderr))
+    return p
+
+
+class Time(float):
+    """A packet time as tshark prints it (nanoseconds: a double cannot hold
+    them at today's epoch, and a rounded split time could move a packet)."""
+
+    def __new__(cls, text):
+        t = super().__new__(cls, text)
+        t.text = text
+        return t
+
+
+def times(path):
+    out = subprocess.run(["tshark", "-r", path, "-T", "fields", "-e", "frame.time_epoch"], capture_output=True,
+                         text=True, check=True).stdout
+    return [Time(t) for t in out.split()]
+
+
+def gap_split_time(t):
+    """A split time in the middle half of the capture where it has a gap
+    (so hour 1 ends strictly before hour 2 begins), and that gap."""
+    n = len(t)
+    i = max(range(n // 4, max(n // 4 + 1, 3 * n // 4)), key=lambda k: t[k + 1] - t[k])
+    return t[i + 1], t[i + 1] - t[i]
+
+
+def split(path, at, outdir):
+    """Hour 1 (before `at`), hour 2 (from `at` on), their merge, and the
+    number of frames in hour 1."""
+    a, b, m = (os.path.join(outdir, n + ".pcapng") for n in ("h1", "h2", "merged"))
+    t = at.text if isinstance(at, Time) else "%.9f" % at
+    subprocess.run(["editcap", "-B", t, path, a], check=True, capture_output=True)
+    subprocess.run(["editcap", "-A", t, path, b], check=True, capture_output=True)
+    subprocess.run(["mergecap", "-w", m, a, b], check=True, capture_output=True)
+    n1 = len(times(a))
+    for f in (a, b, m):
+        os.chmod(f, 0o644)
+    return a, b, m, n1
+
+
+def source_lines(out):
+    return [l for l in out.splitlines() if l.startswith("{") and '"capture"' not in l[:12]]
+
+
+def capture_line(out):
+    return json.loads(next(l for l in out.splitlines() if l.startswith('{"capture"')))["capture"]
+
+
+def checksum(data):
+    """statefile.c's checksum (multiply-rotate over little-endian 8-byte words)."""
+    m = (1 << 64) - 1
+
+    def word(h, w):
+        h ^= (w * 0xbf58476d1ce4e5b9) & m
+        h = ((((h << 27) | (h >> 37)) & m) * 0x94d049bb133111eb + 0x2545f4914f6cdd1d) & m
+        return h
+
+    h = 0x9e3779b97f4a7c15
+    n = len(data) // 8
+    for i in range(n):
+        h = word(h, int.from_bytes(data[8 * i:8 * i + 8], "little"))
+    tail = data[8 * n:]
+    h = word(h, int.from_bytes(tail + b"\0" * (8 - len(tail)), "little") ^ len(data))
+    h ^= h >> 31
+    return h or 1
+
+
+HEADER_SUMMED = 160  # DDI_STATEFILE_HEADER_SUMMED
+
+
+def reseal(data):
+    return data[:HEADER_SUMMED] + struct.pack("<Q", checksum(data[:HEADER_SUMMED])) + data[HEADER_SUMMED + 8:]
+
+
+class Workdir(unittest.TestCase):
+    def setUp(self):
+        # world-writable: tshark runs as nobody when the tests run as root
+        self.dir = tempfile.mkdtemp(prefix="ddi-statefile-")
+        os.chmod(self.dir, 0o777)
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def p(self, name):
+        return os.path.join(self.dir, name)
+
+
+class ReaderCarriesState(Workdir):
+    @classmethod
+    def setUpClass(cls):
+        if not os.access(READER, os.X_OK):
+            raise unittest.SkipTest("ddi-read is not built")
+
+    def split_equals_merged(self, path):
+        t = times(path)
+        at = t[len(t) // 2]
+        h1, h2, merged, n1 = split(path, at, self.dir)
+        st = self.p("h1.state")
+        reader(["-q", "--state-out", st, h1])
+        whole = reader(["-q", merged]).stdout
+        second = reader(["-q", "--state-in", st, h2])
+        self.assertEqual(second.stderr, "")
+        self.assertEqual(source_lines(second.stdout), source_lines(whole), path)
+        self.assertGreater(len(source_lines(whole)), 0)
+        cap = capture_line(second.stdout)
+        self.assertEqual(cap["state_in"], st)
+        self.assertIsNone(cap["state_error"])
+        for k in ("first_seen", "last_seen", "packets", "sources", "two_way", "two_way_since", "answered_sources"):
+            self.assertEqual(cap[k], capture_line(whole)[k], k)
+        # every frame of hour 2: the verdict the merged capture gives it
+        mv = {}
+        for line in reader(["-q", "--verdicts", merged]).stdout.splitlines():
+            num, rest = line.split("\t", 1)
+            if int(num) > n1:
+                mv[int(num) - n1] = rest
+        sv = {}
+        for line in reader(["-q", "--verdicts", "--state-in", st, h2]).stdout.splitlines():
+            num, rest = line.split("\t", 1)
+            sv[int(num)] = rest
+        self.assertEqual(sv, mv, path)
+        return whole
+
+    def test_split_equals_merged(self):
+        done = 0
+        for where, name in READER_CAPTURES:
+            path = capture_path(where, name)
+            if not os.path.exists(path):
+                continue
+            with self.subTest(capture=name):
+                self.split_equals_merged(path)
+                done += 1
+        self.assertGreaterEqual(done, 4)
+
+    def test_conficker_retry_in_file_1_silence_in_file_2(self):
+        """The seed's source: first SYN and its ~3 s retry before the split,
+        the silence after it; decided only with the state carried."""
+        h1, h2, merged, _ = split(os.path.join(d.CAPTURES, SEED), 1271757605.0, self.dir)
+        st = self.p("h1.state")
+        alone = {json.loads(l)["src"]: json.loads(l) for l in source_lines(reader(["-q", "--state-out", st, h1]).stdout)}
+        self.assertEqual(alone["114.124.162.72"]["conficker"], "undetermined")
+        self.assertEqual(alone["114.124.162.72"]["retransmissions"], 1)
+        h2_alone = {json.loads(l)["src"] for l in source_lines(reader(["-q", h2]).stdout)}
+        self.assertNotIn("114.124.162.72", h2_alone)  # nothing of it in hour 2
+        carried = {json.loads(l)["src"]: json.loads(l) for l in source_lines(reader(["-q", "--state-in", st, h2]).stdout)}
+        self.assertEqual(carried["114.124.162.72"]["conficker"], "yes")
+        whole = {json.loads(l)["src"]: json.loads(l) for l in source_lines(reader(["-q", merged]).stdout)}
+        self.assertEqual(carried, whole)
+
+    # ---------------------------------------------------------------- bad files
+    def bad(self, state, why, h2=None, extra=()):
+        """One message naming the file and why; the run equals one without state."""
+        h2 = h2 or self.h2
+        run = reader(["-q", "--state-in", state] + list(extra) + [h2])
+        lines = [l for l in run.stderr.splitlines() if l]
+        self.assertEqual(len(lines), 1, run.stderr)
+        self.assertIn("state file " + state + ": ", lines[0])
+        self.assertIn(why, lines[0])
+        self.assertIn("analysis starts from empty state", lines[0])
+        fresh = reader(["-q", h2]).stdout
+        self.assertEqual(source_lines(run.stdout), source_lines(fresh))
+        cap = capture_line(run.stdout)
+        self.assertEqual(cap["state_in"], state)
+        self.assertIn(why, cap["state_error"])
+        return run
+
+    def make_states(self):
+        path = os.path.join(d.CAPTURES, "netns-scanners.pcapng")
+        at, self.gap = gap_split_time(times(path))
+        self.assertGreater(self.gap, 0.001)
+        self.h1, self.h2, self.merged, _ = split(path, at, self.dir)
+        self.good = self.p("good.state")
+        reader(["-q", "--state-out", self.good, self.h1])
+        with open(self.good, "rb") as f:
+            return f.read()
+
+    def write(self, name, data):
+        p = self.p(name)
+        with open(p, "wb") as f:
+            f.write(data)
+        return p
+
+    def test_bad_state_files(self):
+        data = self.make_states()
+        self.bad(self.p("missing.state"), "no such file")
+        self.bad(self.write("empty.state", b""), "empty")
+        self.bad(self.write("json.state", b'{"capture":{}}\n'), "not a ddi state file")
+        self.bad(self.write("trunc-header.state", data[:100]), "truncated")
+        self.bad(self.write("trunc.state", data[:len(data) // 2]), "truncated")
+        flipped = bytearray(data)
+        flipped[-5] ^= 0x40
+        self.bad(self.write("corrupt.state", bytes(flipped)), "checksum mismatch")
+        flipped = bytearray(data)
+        flipped[72] ^= 0x01
+        self.bad(self.write("corrupt-header.state", bytes(flipped)), "header checksum mismatch")
+        layout = bytearray(data)
+        layout[16:20] = struct.pack("<I", struct.unpack("<I", data[16:20])[0] + 1)
+        self.bad(self.write("layout.state", reseal(bytes(layout))), "record layout")
+        size = bytearray(data)
+        size[56:60] = struct.pack("<I", struct.unpack("<I", data[56:60])[0] - 8)
+        self.bad(self.write("size.state", reseal(bytes(size))), "record layout")
+        version = bytearray(data)
+        version[12:16] = struct.pack("<I", 99)
+        self.bad(self.write("version.state", reseal(bytes(version))), "format version 99")
+
+    def test_time_inconsistent(self):
+        self.make_states()
+        # hour 2's state read before hour 1: it ends after hour 1's first packet
+        later = self.p("h2.state")
+        reader(["-q", "--state-in", self.good, "--state-out", later, self.h2])
+        self.bad(later, "after this capture's first packet", h2=self.h1)
+        # the same file twice: the state ends at its own last packet
+        self.bad(self.good, "after this capture's first packet", h2=self.h1)
+        # a gap larger than allowed
+        half = "%.3f" % (self.gap / 2)
+        self.bad(self.good, "more than the state_max_gap of %s s" % half, extra=["--state-max-gap", half])
+        ok = reader(["-q", "--state-in", self.good, "--state-max-gap", "%.3f" % (self.gap * 2), self.h2])
+        self.assertEqual(ok.stderr, "")
+
+    def test_failed_write_keeps_the_good_file(self):
+        data = self.make_states()
+        state_before = os.stat(self.good)
+
+        def limit(kill):
+            def f():
+                resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
+                signal.signal(signal.SIGXFSZ, signal.SIG_DFL if kill else signal.SIG_IGN)
+            return f
+
+        # the disk fills up: an error, the old file stays
+        run = reader(["-q", "--state-out", self.good, self.merged], check=False, preexec_fn=limit(False))
+        self.assertEqual(run.returncode, 1)
+        self.assertIn("state file %s: writing failed" % self.good, run.stderr)
+        self.assertIn("the old file is kept", run.stderr)
+        # the process dies in the middle of the write (SIGXFSZ)
+        run = reader(["-q", "--state-out", self.good, self.merged], check=False, preexec_fn=limit(True))
+        self.assertEqual(run.returncode, -signal.SIGXFSZ)
+        with open(self.good, "rb") as f:
+            self.assertEqual(f.read(), data)
+        self.assertEqual(os.stat(self.good).st_ino, state_before.st_ino)
+        # and it is still good
+        run = reader(["-q", "--state-in", self.good, self.h2])
+        self.assertEqual(run.stderr, "")
+        # the error path removes its temporary file; a killed run leaves one
+        # (good.state.XXXXXX) that is never read
+        leftovers = [n for n in os.listdir(self.dir) if n.startswith("good.state.")]
+        self.assertLessEqual(len(leftovers), 1)
+
+    def test_eviction(self):
+        """Sources idle for more than --evict-idle with final verdicts leave
+        the state; their lines are the report's lines."""
+        path = capture_path("corpus", "probing__nmap.pcapng")
+        if not os.path.exists(path):
+            path = os.path.join(d.CAPTURES, "netns-scanners.pcapng")
+        t = times(path)
+        h1, h2, merged, _ = split(path, t[len(t) // 2], self.dir)
+        st, ev = self.p("h1.state"), self.p("evicted.jsonl")
+        span = t[-1] - t[0]
+        run = reader(["--state-out", st, "--evict-idle", "%.3f" % (span / 4), "--evicted-out", ev, h1])
+        report = {json.loads(l)["src"]: l for l in source_lines(run.stdout)}
+        with open(ev) as f:
+            evicted = f.read().splitlines()
+        self.assertIn("sources evicted", run.stderr)
+        self.assertGreater(len(evicted), 0)
+        for line in evicted:
+            src = json.loads(line)["src"]
+            self.assertEqual(line, report[src])
+        kept = reader(["-q", "--state-in", st, h2]).stdout
+        kept_srcs = {json.loads(l)["src"] for l in source_lines(kept)}
+        whole_srcs = {json.loads(l)["src"] for l in source_lines(reader(["-q", merged]).stdout)}
+        # evicted sources that came back in hour 2 start again; the rest are gone
+        h2_srcs = {json.loads(l)["src"] for l in source_lines(reader(["-q", h2]).stdout)}
+        ev_srcs = {json.loads(l)["src"] for l in evicted}
+        self.assertEqual(kept_srcs, whole_srcs - (ev_srcs - h2_srcs))
+
+
+if __name__ == "__main__":
+    d.main()
