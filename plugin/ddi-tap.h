@@ -20,6 +20,9 @@ typedef struct ddi_tap_info {
     const ddi_state *st;       /* the whole capture as seen so far */
     const ddi_db_info *dbs;    /* signature databases, for the report header */
     int ndbs;
+    const char *state_in;      /* the state file this capture started from (NULL = none) */
+    const char *state_error;   /* why it was refused (NULL = carried) */
+    uint32_t carried;          /* sources 1..carried came from it: listed even without packets here */
 } ddi_tap_info;
 
 #endif

@@ -12,6 +12,8 @@
 
 #include "config-ddi.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <locale.h>
 #include <math.h>
 #include <stdarg.h>
@@ -27,6 +29,7 @@
 #include "compat.h"
 #include "ddi-tap.h"
 #include "packet-ddi.h"
+#include "core/statefile.h"
 
 static int proto_ddi = DDI_ID_INIT;
 static int ddi_tap = DDI_ID_INIT;
@@ -99,6 +102,7 @@ static int ett_clues = DDI_ID_INIT;
  * NAT kinds come from the core's table, one item per kind).  Ids are set to
  * Wireshark's EI_INIT at registration. */
 static expert_field ei_conficker, ei_mss, ei_ipid_rate, ei_retry, ei_tool, ei_bs, ei_twoway, ei_state_full, ei_sigdb;
+static expert_field ei_statefile, ei_state_carried;
 static expert_field ei_nat[DDI_NAT__KINDS];
 
 typedef struct expert_row {
@@ -119,6 +123,8 @@ static const expert_row glue_experts[] = {
     {&ei_twoway, "ddi.expert.twoway", PI_ASSUMPTION, PI_NOTE, "Two-way traffic: not a pure telescope capture"},
     {&ei_state_full, "ddi.expert.state_full", PI_DEBUG, PI_WARN, "ddi state table full"},
     {&ei_sigdb, "ddi.expert.sigdb", PI_DEBUG, PI_WARN, "Signature database problem"},
+    {&ei_statefile, "ddi.expert.state_file", PI_DEBUG, PI_WARN, "State file problem: analysis from empty state"},
+    {&ei_state_carried, "ddi.expert.state_carried", PI_ASSUMPTION, PI_CHAT, "State carried from an earlier capture file"},
 };
 #define NAT_EXPERT_GROUP PI_PROTOCOL
 #define N_EXPERTS (G_N_ELEMENTS(glue_experts) + DDI_NAT__KINDS)
@@ -131,6 +137,11 @@ static const char *pref_own_db = DDI_DEFAULT_OWN_DB;
 static guint pref_max_sources = DDI_DEFAULT_MAX_SOURCES;
 static guint pref_max_conns = DDI_DEFAULT_MAX_CONNS;
 static const char *pref_horizon = "";
+static const char *pref_state_in = "";
+static const char *pref_state_out = "";
+static guint pref_state_max_gap = (guint)DDI_STATE_MAX_GAP_DEFAULT;
+static guint pref_evict_idle = 0;
+static const char *pref_evicted_out = "";
 
 /* Who reads the output of this packet?  Formatting evidence and expert
  * summaries costs more than the inference itself, so a batch run that asks
@@ -174,6 +185,18 @@ static void decide_frames(packet_info *pinfo)
         frames = FRAMES_KEPT;
     }
 }
+/* The state carried from an earlier file (statefile.h): loaded when a file
+ * is opened, checked against its first packet, written when it is closed. */
+static struct {
+    char in[1024];         /* ddi.state_in as this file's analysis used it ("" = none) */
+    ddi_sf_info info;
+    gboolean loaded;       /* loaded and not (yet) refused */
+    gboolean checked;      /* the first packet's time was checked */
+    char error[1024];      /* the one message when it was refused */
+    guint32 note_frame;    /* the first analysed frame: it carries the expert item */
+    guint32 carried;       /* sources that came from the file (indices 1..carried) */
+    char end_text[32];     /* the end of the time it covers, UTC */
+} sf;
 
 /* Numbers in text ddi writes (verdicts, evidence, labels) use a decimal
  * point whatever the user's locale: "~23.2", never "~23,2". */
@@ -244,6 +267,70 @@ static void want_fields(void)
     set_postdissector_wanted_hfids(ddi_handle, wanted);
 }
 
+/* Once per file: the init routine runs when a file is opened (once for both
+ * passes of tshark -2; again when the GUI re-dissects, which starts the
+ * analysis over from the same file). */
+static void load_state_file(void)
+{
+    memset(&sf, 0, sizeof sf);
+    if (!pref_state_in || !*pref_state_in)
+        return;
+    g_strlcpy(sf.in, pref_state_in, sizeof sf.in);
+    sf.loaded = ddi_statefile_load(&state, sf.in, &sf.info, sf.error, sizeof sf.error) == DDI_SF_OK;
+    if (sf.loaded) {
+        sf.carried = ddi_state_source_count(&state);
+        GDateTime *t = g_date_time_new_from_unix_utc((gint64)sf.info.last_ts);
+        char *text = t ? g_date_time_format(t, "%Y-%m-%d %H:%M:%S") : NULL;
+        g_strlcpy(sf.end_text, text ? text : "?", sizeof sf.end_text);
+        g_free(text);
+        if (t)
+            g_date_time_unref(t);
+    } else
+        ws_warning("%s", sf.error);
+}
+
+/* At the first packet of the first pass: the state must precede it. */
+static void check_state_time(double first_ts)
+{
+    sf.checked = TRUE;
+    if (!sf.loaded ||
+        ddi_statefile_time_ok(sf.in, &sf.info, first_ts, pref_state_max_gap, sf.error, sizeof sf.error))
+        return;
+    ws_warning("%s", sf.error);
+    sf.loaded = FALSE;
+    sf.carried = 0;
+    ddi_state_free(&state);
+    ddi_state_init(&state, pref_max_sources, pref_max_conns);
+    if (pref_horizon && *pref_horizon)
+        state.horizon = g_ascii_strtod(pref_horizon, NULL);
+}
+
+/* When the file is closed (end of tshark, closing or reloading a file in the
+ * GUI): the state for the next file, atomically. */
+static void save_state_file(void)
+{
+    if (!pref_state_out || !*pref_state_out)
+        return;
+    ddi_sf_evict ev = {.idle = pref_evict_idle};
+    if (pref_evict_idle && pref_evicted_out && *pref_evicted_out) {
+        ev.out = fopen(pref_evicted_out, "a");
+        if (!ev.out) {
+            ws_warning("%s: %s; state file %s not written", pref_evicted_out, g_strerror(errno), pref_state_out);
+            return;
+        }
+    }
+    ddi_sf_saved saved;
+    char why[1024];
+    gboolean ok = ddi_statefile_save(&state, pref_state_out, &ev, &saved, why, sizeof why);
+    if (ev.out && fclose(ev.out) && ok)
+        ws_warning("%s: %s", pref_evicted_out, g_strerror(errno));
+    if (!ok)
+        ws_warning("%s", why);
+    else
+        ws_debug("state written to %s: %u sources, %u connections, %" PRIu64 " bytes; %u evicted", pref_state_out,
+                 saved.sources, saved.conns, saved.bytes, saved.evicted);
+}
+
 static void ddi_init(void)
 {
 #ifndef _WIN32
@@ -258,16 +345,19 @@ static void ddi_init(void)
         ddi_state_free(&state);
     ddi_state_init(&state, pref_max_sources, pref_max_conns);
     frames = FRAMES_UNDECIDED;
+    load_state_file();
     /* a shard of a larger capture starts with the whole capture's end time,
      * so its whole-capture verdicts match those of a single run */
     if (pref_horizon && *pref_horizon)
-        state.horizon = g_ascii_strtod(pref_horizon, NULL);
+        state.horizon = MAX(state.horizon, g_ascii_strtod(pref_horizon, NULL));
     state_ready = TRUE;
     load_sigdb();
 }
 
 static void ddi_cleanup(void)
 {
+    if (state_ready)
+        save_state_file();
     if (state_ready)
         ddi_state_free(&state);
     state_ready = FALSE;
@@ -798,6 +888,15 @@ static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
     }
     proto_item_append_text(top, ": %s", v->summary);
     GEN(proto_tree_add_string(t, hf_verdict, tvb, 0, 0, v->summary));
+    /* the GUI user sees what became of the state file on the first analysed packet */
+    if (pinfo->num == sf.note_frame && sf.in[0]) {
+        if (!sf.loaded)
+            DDI_EXPERT(pinfo, top, &ei_statefile, "%s", sf.error);
+        else
+            DDI_EXPERT(pinfo, top, &ei_state_carried, "ddi state carried from %s (%u sources, %" PRIu64
+                                                      " packets up to %s UTC)", sf.in, sf.info.sources, sf.info.packets,
+                       sf.end_text);
+    }
     if (sigdb_error[0] && v->has_os)
         DDI_EXPERT(pinfo, top, &ei_sigdb, "Signature database problem (OS matching uses what loaded): %s",
                                sigdb_error);
@@ -858,6 +957,8 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     if (!state_ready)
         return 0;
     ip_hdr_loc loc;
+    if (!PINFO_FD_VISITED(pinfo) && !sf.checked)
+        check_state_time(packet_time(pinfo));
     if (!PINFO_FD_VISITED(pinfo)) {
         decide_frames(pinfo);
         /* the wanted fields exist only on the first pass (tshark and the GUI
@@ -877,6 +978,8 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         rec = r;
         if (!(r->flags & (DDI_FR_ANALYSED | DDI_FR_SRC_FULL)))
             return 0;
+        if (!sf.note_frame)
+            sf.note_frame = pinfo->num;
     } else {
         /* later passes re-read the header where the first pass found it */
         rec = ddi_state_frame_peek(&state, pinfo->num);
@@ -908,6 +1011,9 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         ti->st = &state;
         ti->dbs = db_info;
         ti->ndbs = (int)G_N_ELEMENTS(db_info);
+        ti->state_in = sf.in[0] ? sf.in : NULL;
+        ti->state_error = sf.in[0] && !sf.loaded ? sf.error : NULL;
+        ti->carried = sf.carried;
         if (!(rec->flags & DDI_FR_SRC_FULL)) {
             ti->src = ddi_state_source_find(&state, &pkt.src);
             ti->v = v;
@@ -1075,6 +1181,26 @@ void proto_register_ddi(void)
     prefs_register_uint_preference(m, "max_connections", "Maximum tracked SYN connections",
                                    "Connections beyond this many get no retry tracking (memory bound; 0 = no limit)", 10,
                                    &pref_max_conns);
+    prefs_register_filename_preference(m, "state_in", "State file to start from",
+                                       "State written by an earlier run (ddi.state_out) over the preceding capture "
+                                       "file: the analysis continues from it. A missing, damaged, other-version or "
+                                       "time-inconsistent file is reported and the analysis starts from empty state.",
+                                       &pref_state_in, FALSE);
+    prefs_register_filename_preference(m, "state_out", "State file to write",
+                                       "Written when the capture file is closed (temporary file + rename), for the "
+                                       "next file's ddi.state_in. Empty = none.",
+                                       &pref_state_out, TRUE);
+    prefs_register_uint_preference(m, "state_max_gap", "Maximum gap before a state file (s)",
+                                   "A state file ending more than this many seconds before the capture's first "
+                                   "packet is refused (0 = no limit)",
+                                   10, &pref_state_max_gap);
+    prefs_register_uint_preference(m, "evict_idle", "Evict sources idle for (s)",
+                                   "Sources idle longer than this whose whole-source verdicts are final are left out "
+                                   "of the state written (0 = never)",
+                                   10, &pref_evict_idle);
+    prefs_register_filename_preference(m, "evicted_out", "Evicted sources (JSON lines)",
+                                       "Evicted sources are appended here, one -z ddi,sources,json line each",
+                                       &pref_evicted_out, TRUE);
     prefs_register_string_preference(m, "capture_end", "Capture end time (epoch seconds)",
                                      "For whole-capture verdicts on a shard of a larger capture: the end time of the whole "
                                      "capture. Empty = the last packet seen.",

@@ -180,6 +180,8 @@ typedef struct report {
     const ddi_state *st;     /* from the tap payload: valid until the next file */
     const ddi_db_info *dbs;
     int ndbs;
+    const char *state_in, *state_error;
+    uint32_t carried;
     GByteArray *seen;        /* one byte per source index: shown in this report */
     guint64 skipped;         /* packets past ddi.max_sources that reached this listener */
 } report;
@@ -192,6 +194,9 @@ static tap_packet_status report_packet(void *tapdata, packet_info *pinfo _U_, ep
     rp->st = ti->st;
     rp->dbs = ti->dbs;
     rp->ndbs = ti->ndbs;
+    rp->state_in = ti->state_in;
+    rp->state_error = ti->state_error;
+    rp->carried = ti->carried;
     if (!ti->src) {
         rp->skipped++;
         return TAP_PACKET_DONT_REDRAW;
@@ -210,8 +215,18 @@ static void report_draw(void *tapdata)
     report *rp = tapdata;
     ddi_capture_summary cap;
     memset(&cap, 0, sizeof cap);
-    if (rp->st)
+    if (rp->st) {
         ddi_summary_capture(rp->st, rp->dbs, rp->ndbs, &cap);
+        cap.state_in = rp->state_in;
+        cap.state_error = rp->state_error;
+        /* sources carried from earlier files are part of the capture, packets here or not */
+        if (rp->carried > rp->seen->len) {
+            guint old = rp->seen->len;
+            g_byte_array_set_size(rp->seen, rp->carried);
+            memset(rp->seen->data + old, 0, rp->seen->len - old);
+        }
+        memset(rp->seen->data, 1, rp->carried);
+    }
     /* only the sources the tap's filter let through */
     if (!ddi_summary_write_report(stdout, rp->st, &cap, rp->seen->data, rp->seen->len, rp->json))
         ws_warning("ddi: out of memory for the per-source report");
@@ -224,6 +239,8 @@ static void report_reset(void *tapdata)
     g_byte_array_set_size(rp->seen, 0);
     rp->skipped = 0;
     rp->st = NULL;
+    rp->state_in = rp->state_error = NULL;
+    rp->carried = 0;
 }
 
 static void report_finish(void *tapdata)

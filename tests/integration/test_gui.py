@@ -50,7 +50,9 @@ def _driver(outdir, capture, own_db):
 
     with open(os.path.join(outdir, "wireshark.err"), "w") as err, open(os.path.join(outdir, "wireshark.out"), "w") as out:
         t0 = time.monotonic()
-        ws = subprocess.Popen(["wireshark", "-n", "-o", "ddi.own_db:" + own_db, "-C", "Darknet", "-r", capture,
+        # the state file is written when Wireshark closes the capture (cleanup routine)
+        ws = subprocess.Popen(["wireshark", "-n", "-o", "ddi.own_db:" + own_db, "-o",
+                               "ddi.state_out:" + os.path.join(outdir, "gui.state"), "-C", "Darknet", "-r", capture,
                                "-g", "3"], stdout=out, stderr=err, env=env)
         res["started"] = True
         up = None
@@ -276,6 +278,15 @@ class WiresharkGui(unittest.TestCase):
             key = fmt if not fmt.startswith("%Cus:") else '"%Cus:' + fmt.split(":")[1] + '"'
             self.assertIn(key, recent)
         self.assertEqual(self.res["returncode"], 0)
+
+    def test_state_file_written_when_the_capture_is_closed(self):
+        if not self.res.get("quit_cleanly"):
+            self.skipTest("Wireshark was not quit with Ctrl+Q (no xdotool)")
+        with open(os.path.join(self.out, "gui.state"), "rb") as f:
+            data = f.read()
+        self.assertEqual(data[:8], b"DDISTATE")
+        # the seed's four sources (statefile.c header: nsources at byte 72)
+        self.assertEqual(int.from_bytes(data[72:76], "little"), 4)
 
 
 

@@ -317,5 +317,163 @@ class ReaderCarriesState(Workdir):
         self.assertEqual(kept_srcs, whole_srcs - (ev_srcs - h2_srcs))
 
 
+# ---------------------------------------------------------------- the plugin
+PLUGIN_CAPTURES = [("captures", SEED), ("captures", "netns-scanners.pcapng"), ("captures", "netns-backscatter.pcapng"),
+                   ("captures", "ipid-classes.pcapng"), ("corpus", "arkime__v6.pcap"),
+                   ("corpus", "sv__bug-4810_pppoe-session-http.pcap"), ("corpus", "zeek__mixed-vlan-mpls.pcap")]
+_ddi_fields = []
+
+
+def ddi_fields():
+    """Every ddi.* field the plugin registers (expert items apart)."""
+    if not _ddi_fields:
+        out, _ = d.tshark(["-G", "fields"])
+        for line in out.splitlines():
+            cols = line.split("\t")
+            if len(cols) > 2 and cols[0] == "F" and cols[2].startswith("ddi.") and not cols[2].startswith("ddi.expert"):
+                _ddi_fields.append(cols[2])
+    return _ddi_fields
+
+
+def same_but_frame_numbers(text):
+    """What names a frame number differs between a split and a merged run."""
+    return text.replace("since an earlier capture file", "since frame N") if "since an earlier" in text else \
+        __import__("re").sub(r"since frame \d+", "since frame N", text)
+
+
+def plugin_rows(path, opts=(), two_pass=False):
+    rows = d.fields(path, ddi_fields(), two_pass=two_pass, aggregator="|", extra_opts=list(opts))
+    return [{k: same_but_frame_numbers(v) for k, v in r.items()} for r in rows]
+
+
+def plugin_report(path, opts=(), two_pass=False, check=True):
+    args = (["-2"] if two_pass else []) + ["-q", "-r", path, "-z", "ddi,sources,json"]
+    return d.tshark(args, extra_opts=list(opts), check=check)
+
+
+class PluginCarriesState(Workdir):
+    @classmethod
+    def setUpClass(cls):
+        d.require_plugin(cls)
+
+    def test_split_equals_merged(self):
+        done = 0
+        for where, name in PLUGIN_CAPTURES:
+            path = capture_path(where, name)
+            if not os.path.exists(path):
+                continue
+            with self.subTest(capture=name):
+                t = times(path)
+                h1, h2, merged, n1 = split(path, t[len(t) // 2], self.dir)
+                st = self.p(name + ".state")
+                if os.path.exists(st):
+                    os.unlink(st)
+                out, err = plugin_report(h1, ["ddi.state_out:" + st])
+                self.assertTrue(os.path.exists(st), err)
+                carry = ["ddi.state_in:" + st]
+                whole_rows = plugin_rows(merged)[n1:]
+                for two_pass in (False, True):
+                    rows = plugin_rows(h2, carry, two_pass=two_pass)
+                    self.assertEqual(len(rows), len(whole_rows))
+                    for i, (a, b) in enumerate(zip(rows, whole_rows)):
+                        self.assertEqual(a, b, "%s frame %d of hour 2 (two_pass=%s)" % (name, i + 1, two_pass))
+                    out, err = plugin_report(h2, carry, two_pass=two_pass)
+                    self.assertNotIn("state file", err)
+                    whole, _ = plugin_report(merged, two_pass=two_pass)
+                    self.assertEqual(source_lines(out), source_lines(whole))
+                    cap = capture_line(out)
+                    self.assertEqual(cap["state_in"], st)
+                    self.assertIsNone(cap["state_error"])
+                    self.assertEqual(cap["packets"], capture_line(whole)["packets"])
+                    self.assertEqual(cap["two_way"], capture_line(whole)["two_way"])
+                # and what the batch reader carries is what the plugin carries
+                if os.access(READER, os.X_OK):
+                    rst = self.p(name + ".reader-state")
+                    reader(["-q", "--state-out", rst, h1])
+                    self.assertEqual(source_lines(reader(["-q", "--state-in", rst, h2]).stdout),
+                                     source_lines(plugin_report(h2, carry)[0]))
+                done += 1
+        self.assertGreaterEqual(done, 4)
+
+    def test_conficker_retry_in_file_1_silence_in_file_2(self):
+        h1, h2, merged, _ = split(os.path.join(d.CAPTURES, SEED), 1271757605.0, self.dir)
+        st = self.p("seed.state")
+        out, _ = plugin_report(h1, ["ddi.state_out:" + st])
+        first = {json.loads(l)["src"]: json.loads(l) for l in source_lines(out)}
+        self.assertEqual(first["114.124.162.72"]["conficker"], "undetermined")
+        for two_pass in (False, True):
+            out, _ = plugin_report(h2, ["ddi.state_in:" + st], two_pass=two_pass)
+            carried = {json.loads(l)["src"]: json.loads(l) for l in source_lines(out)}
+            self.assertEqual(carried["114.124.162.72"]["conficker"], "yes")
+            self.assertEqual(carried["114.124.162.72"]["retransmissions"], 1)
+
+    def test_bad_state_files(self):
+        path = os.path.join(d.CAPTURES, "netns-scanners.pcapng")
+        at, _ = gap_split_time(times(path))
+        h1, h2, merged, _ = split(path, at, self.dir)
+        good = self.p("good.state")
+        plugin_report(h1, ["ddi.state_out:" + good])
+        with open(good, "rb") as f:
+            data = f.read()
+        corrupt = bytearray(data)
+        corrupt[-9] ^= 0x04
+        cases = [(self.p("missing.state"), "no such file", h2),
+                 (self.write("corrupt.state", bytes(corrupt)), "checksum mismatch", h2),
+                 (self.write("trunc.state", data[:200]), "truncated", h2),
+                 (good, "after this capture's first packet", h1)]
+        for state, why, capture in cases:
+            with self.subTest(why=why):
+                fresh_rows = plugin_rows(capture)
+                fresh, _ = plugin_report(capture)
+                for two_pass in (False, True):
+                    out, err = plugin_report(capture, ["ddi.state_in:" + state], two_pass=two_pass)
+                    msgs = [l for l in err.splitlines() if "state file" in l]
+                    self.assertEqual(len(msgs), 1, err)  # once, also with -2
+                    self.assertIn(state, msgs[0])
+                    self.assertIn(why, msgs[0])
+                    self.assertEqual(source_lines(out), source_lines(fresh))
+                    self.assertIn(why, capture_line(out)["state_error"])
+                self.assertEqual(plugin_rows(capture, ["ddi.state_in:" + state]), fresh_rows)
+                # the GUI user's view: an expert item on the first analysed packet
+                rows = d.fields(capture, ["frame.number", "_ws.expert.message"], aggregator="|",
+                                display_filter="ddi.expert.state_file",
+                                extra_opts=["ddi.state_in:" + state])
+                self.assertEqual(len(rows), 1)
+                self.assertIn(why, rows[0]["_ws.expert.message"])
+        # a good one says where it came from, on one packet too
+        rows = d.fields(h2, ["frame.number", "_ws.expert.message"], aggregator="|",
+                        display_filter="ddi.expert.state_carried", extra_opts=["ddi.state_in:" + good])
+        self.assertEqual(len(rows), 1)
+        self.assertIn("ddi state carried from " + good, rows[0]["_ws.expert.message"])
+
+    def write(self, name, data):
+        p = self.p(name)
+        with open(p, "wb") as f:
+            f.write(data)
+        os.chmod(p, 0o644)
+        return p
+
+    def test_failed_write_keeps_the_good_file(self):
+        path = os.path.join(d.CAPTURES, "netns-scanners.pcapng")
+        t = times(path)
+        h1, h2, merged, _ = split(path, t[len(t) // 2], self.dir)
+        good = self.p("good.state")
+        plugin_report(h1, ["ddi.state_out:" + good])
+        with open(good, "rb") as f:
+            data = f.read()
+        cmd = d._base_cmd() + ["tshark", "-n", "-o", "ddi.own_db:" + d.OWN_DB, "-o", "ddi.state_out:" + good,
+                               "-q", "-r", merged, "-z", "ddi,sources,json"]
+
+        def limit():
+            resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600, preexec_fn=limit)
+        self.assertIn("state file %s: writing failed" % good, p.stderr)
+        with open(good, "rb") as f:
+            self.assertEqual(f.read(), data)
+        self.assertEqual([n for n in os.listdir(self.dir) if n.startswith("good.state.")], [])
+
+
 if __name__ == "__main__":
     d.main()
