@@ -311,6 +311,12 @@ static void save_state_file(void)
 {
     if (!pref_state_out || !*pref_state_out)
         return;
+    /* no packet was seen since the init routine: no capture was read (an init
+     * without a file), and writing would replace a good state with nothing */
+    if (!sf.checked) {
+        ws_debug("no packet analysed: state file %s not written", pref_state_out);
+        return;
+    }
     ddi_sf_evict ev = {.idle = pref_evict_idle};
     if (pref_evict_idle && pref_evicted_out && *pref_evicted_out) {
         ev.out = fopen(pref_evicted_out, "a");
