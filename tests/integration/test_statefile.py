@@ -371,8 +371,8 @@ class PluginCarriesState(Workdir):
                 out, err = plugin_report(h1, ["ddi.state_out:" + st])
                 self.assertTrue(os.path.exists(st), err)
                 carry = ["ddi.state_in:" + st]
-                whole_rows = plugin_rows(merged)[n1:]
                 for two_pass in (False, True):
+                    whole_rows = plugin_rows(merged, two_pass=two_pass)[n1:]
                     rows = plugin_rows(h2, carry, two_pass=two_pass)
                     self.assertEqual(len(rows), len(whole_rows))
                     for i, (a, b) in enumerate(zip(rows, whole_rows)):
