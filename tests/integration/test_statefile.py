@@ -453,6 +453,30 @@ class PluginCarriesState(Workdir):
         os.chmod(p, 0o644)
         return p
 
+    def test_eviction_same_as_the_reader(self):
+        """ddi.evict_idle / ddi.evicted_out write the lines ddi-read writes
+        with the same settings, and leave the same sources in the state."""
+        path = os.path.join(d.CAPTURES, "netns-scanners.pcapng")
+        pst, pev = self.p("plugin.state"), self.p("plugin-evicted.jsonl")
+        out, err = plugin_report(path, ["ddi.state_out:" + pst, "ddi.evict_idle:2", "ddi.evicted_out:" + pev])
+        report = {json.loads(l)["src"]: l for l in source_lines(out)}
+        with open(pev) as f:
+            evicted = f.read().splitlines()
+        self.assertGreater(len(evicted), 0)
+        self.assertLess(len(evicted), len(report))
+        for line in evicted:
+            self.assertEqual(line, report[json.loads(line)["src"]])
+        with open(pst, "rb") as f:
+            kept = struct.unpack("<II", f.read(80)[72:80])  # sources, connections in the header
+        self.assertEqual(kept[0], len(report) - len(evicted))
+        if os.access(READER, os.X_OK):
+            rst, rev = self.p("reader.state"), self.p("reader-evicted.jsonl")
+            reader(["-q", "--state-out", rst, "--evict-idle", "2", "--evicted-out", rev, path])
+            with open(rev) as f:
+                self.assertEqual(f.read().splitlines(), evicted)
+            with open(rst, "rb") as f:
+                self.assertEqual(struct.unpack("<II", f.read(80)[72:80]), kept)
+
     def test_failed_write_keeps_the_good_file(self):
         path = os.path.join(d.CAPTURES, "netns-scanners.pcapng")
         t = times(path)
