@@ -513,19 +513,15 @@ bool ddi_statefile_save(const ddi_state *st, const char *path, const ddi_sf_evic
     if (seen_slots)
         wr(&w, st->seen.slots, (size_t)seen_slots * sizeof(uint32_t));
     uint32_t nat_texts = 0;
-    if (st->nat_text) {
-        GHashTableIter it;
-        gpointer k, v;
-        g_hash_table_iter_init(&it, st->nat_text);
-        while (g_hash_table_iter_next(&it, &k, &v)) {
-            uint32_t si = GPOINTER_TO_UINT(k);
-            if (!si || si > n || !keep[si - 1] || !v)
-                continue;
-            uint32_t hd[2] = {keep[si - 1], (uint32_t)strlen(v)};
-            wr(&w, hd, sizeof hd);
-            wr(&w, v, hd[1]);
-            nat_texts++;
-        }
+    /* in source order, not the hash table's: the same state gives the same bytes */
+    for (uint32_t si = 1; st->nat_text && si <= n; si++) {
+        const char *v = keep[si - 1] ? g_hash_table_lookup(st->nat_text, GUINT_TO_POINTER(si)) : NULL;
+        if (!v)
+            continue;
+        uint32_t hd[2] = {keep[si - 1], (uint32_t)strlen(v)};
+        wr(&w, hd, sizeof hd);
+        wr(&w, v, hd[1]);
+        nat_texts++;
     }
 
     memcpy(h.magic, SF_MAGIC, 8);

@@ -289,6 +289,16 @@ class ReaderCarriesState(Workdir):
         leftovers = [n for n in os.listdir(self.dir) if n.startswith("good.state.")]
         self.assertLessEqual(len(leftovers), 1)
 
+    def test_state_unchanged_through_an_empty_capture(self):
+        """An hour without packets passes the state on byte for byte (the
+        file is deterministic: the same state gives the same bytes)."""
+        self.make_states()
+        empty = self.write("empty.pcap", struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        again = self.p("again.state")
+        reader(["-q", "--state-in", self.good, "--state-out", again, empty])
+        with open(self.good, "rb") as a, open(again, "rb") as b:
+            self.assertEqual(a.read(), b.read())
+
     def test_eviction(self):
         """Sources idle for more than --evict-idle with final verdicts leave
         the state; their lines are the report's lines."""
