@@ -116,9 +116,20 @@ static int os_rank(ddi_os_match m)
     }
 }
 
+/* A TTL of 255 initial is what the packet's tool sends, or what the stack
+ * its signature matched (family and TTL, not a fuzzy match) starts from. */
+static bool ttl_explained(ddi_tool tool, const ddi_os_result *os)
+{
+    if (ddi_tool_sends_ttl255(tool))
+        return true;
+    return os && os->family != DDI_OS_UNKNOWN && (os->match == DDI_OSM_EXACT || os->match == DDI_OSM_GENERIC);
+}
+
 void ddi_summary_observe(ddi_src_acc *a, const ddi_pkt *p, ddi_tool tool, const ddi_os_result *os, uint8_t os_label,
                          const ddi_bs_result *bs)
 {
+    ddi_feat_in fin = {.p = p, .ttl_seen = a->flags & DDI_ACC_TTL_SEEN, .ttl_min = a->ttl_min, .ttl_max = a->ttl_max,
+                       .ttl_explained = ttl_explained(tool, os), .answer = bs && bs->kind != DDI_BS_NONE};
     ddi_sketch_add(&a->dst_sketch, p->dst.a, p->dst.family == 6 ? 16 : 4);
     if (!(a->flags & DDI_ACC_TTL_SEEN) || p->ttl < a->ttl_min)
         a->ttl_min = p->ttl;
@@ -152,6 +163,9 @@ void ddi_summary_observe(ddi_src_acc *a, const ddi_pkt *p, ddi_tool tool, const 
         uint8_t b[3] = {(uint8_t)(port >> 8), (uint8_t)port, (uint8_t)p->l4};
         ddi_sketch_add(&a->port_sketch, b, sizeof b);
     }
+    fin.has_port = has_port;
+    fin.port = port;
+    ddi_feat_observe(&a->feat, &fin);
 
     if (ddi_pkt_is_syn(p) && p->tcp.has_mss && p->tcp.mss && tool == DDI_TOOL_NONE) {
         if (!a->mss) {
@@ -333,6 +347,12 @@ static void rate_of(const ddi_source *s, ddi_ipid_class cls, ddi_rate_basis *r)
 
 void ddi_summary_build(const ddi_state *st, uint32_t idx1, const ddi_conf_fold *folds, ddi_src_summary *o)
 {
+    ddi_summary_build_ex(st, idx1, folds, NULL, o);
+}
+
+void ddi_summary_build_ex(const ddi_state *st, uint32_t idx1, const ddi_conf_fold *folds, const uint8_t *flood,
+                          ddi_src_summary *o)
+{
     const ddi_source *s = ddi_state_source(st, idx1);
     memset(o, 0, sizeof *o);
     if (!s)
@@ -393,6 +413,19 @@ void ddi_summary_build(const ddi_state *st, uint32_t idx1, const ddi_conf_fold *
     if (s->addr.family != 4)
         o->rate.why = "IPv6 has no IP ID";
     o->tools = a->tools;
+    o->bytes = ddi_feat_bytes(&a->feat);
+    o->dst24 = ddi_sketch_estimate(a->feat.dst24_sketch, &o->dst24_at_least);
+    o->nports_top = ddi_feat_ports_top(&a->feat, o->ports_top, &o->ports_top_exact);
+    o->nttls = ddi_feat_ttls(&a->feat, o->has_ttl, a->ttl_min, a->ttl_max, o->ttls, &o->ttls_complete);
+    bool in_flood;
+    if (flood) {
+        in_flood = flood[idx1 - 1];
+    } else {
+        uint8_t *f = ddi_feat_flood_scan(st);
+        in_flood = f && f[idx1 - 1];
+        free(f);
+    }
+    o->spoof = ddi_spoof_assess(a->feat.flags, &s->addr, a->tools, in_flood);
     o->answered = a->flags & DDI_ACC_ANSWERED;
     o->vista_reading = a->flags & DDI_ACC_WIN_WS_TS;
 
@@ -454,6 +487,8 @@ void ddi_summary_build(const ddi_state *st, uint32_t idx1, const ddi_conf_fold *
         ddi_sb_clause(&b, "Conficker-style undetermined");
     if (o->sender_known == DDI_TRI_YES)
         ddi_sb_clause(&b, "%s", o->sender == DDI_SENDER_STATELESS ? "stateless sender" : "retransmits SYNs");
+    if (o->spoof.level == DDI_SPOOF_LIKELY)
+        ddi_sb_clause(&b, "source address likely spoofed");
     if (!b.len)
         ddi_sb_add(&b, "nothing notable");
 }
@@ -572,6 +607,30 @@ void ddi_summary_write_header(FILE *out, const ddi_capture_summary *c)
     fprintf(out, "-------------------------------------------------------------------\n");
 }
 
+/* bytes, destination prefixes, top ports, TTLs: what flowtuples and ORION
+ * events give per source */
+static void write_features_text(FILE *out, const ddi_src_summary *s)
+{
+    fprintf(out, "    Features: %" PRIu64 " bytes, ", s->bytes);
+    count_text(out, s->dst24, s->dst24_at_least);
+    fprintf(out, " destination /%d%s", s->addr.family == 6 ? 48 : 24, s->dst24 == 1 && !s->dst24_at_least ? "" : "s");
+    if (s->nports_top) {
+        fprintf(out, "; top ports");
+        for (int i = 0; i < s->nports_top; i++)
+            fprintf(out, "%s %u x%" PRIu32, i ? "," : "", s->ports_top[i].port, s->ports_top[i].packets);
+        if (!s->ports_top_exact)
+            fprintf(out, " (approximate: more ports than kept)");
+    }
+    if (s->nttls) {
+        fprintf(out, "; TTLs");
+        for (int i = 0; i < s->nttls; i++)
+            fprintf(out, "%s%u", i ? "," : " ", s->ttls[i]);
+        if (!s->ttls_complete)
+            fprintf(out, " and more");
+    }
+    fprintf(out, "\n");
+}
+
 void ddi_summary_write_text(FILE *out, const ddi_src_summary *s)
 {
     char addr[48], a[40], b[40], n1[32], n2[32];
@@ -587,6 +646,7 @@ void ddi_summary_write_text(FILE *out, const ddi_src_summary *s)
     fprintf(out, " destination%s, ", s->dsts == 1 && !s->dsts_at_least ? "" : "s");
     count_text(out, s->ports, s->ports_at_least);
     fprintf(out, " port%s\n", s->ports == 1 && !s->ports_at_least ? "" : "s");
+    write_features_text(out, s);
     if (s->has_ttl) {
         if (s->ttl_min == s->ttl_max)
             fprintf(out, "    TTL:      %u (initial %u, %d hop%s)\n", s->ttl_min, s->ittl_min, s->hops_min,
@@ -654,6 +714,14 @@ void ddi_summary_write_text(FILE *out, const ddi_src_summary *s)
         }
         fprintf(out, "\n");
     }
+    fprintf(out, "    Spoofed:  %s (", ddi_spoof_name(s->spoof.level));
+    const char *sep = "";
+    for (int r = 0; r < DDI_SR__COUNT; r++)
+        if (s->spoof.reasons & (1u << r)) {
+            fprintf(out, "%s%s", sep, ddi_spoof_reason_text((ddi_spoof_reason)r));
+            sep = "; ";
+        }
+    fprintf(out, "%s)\n", *sep ? "" : "no spoofing test matched");
     fprintf(out, "    Verdict:  %s\n", s->verdict);
 }
 
@@ -842,14 +910,40 @@ void ddi_summary_write_json(FILE *file, const ddi_src_summary *s)
     js_u64(out, &f, "other", s->other);
     js_num(out, &f, "first_seen", true, s->first_ts, 6);
     js_num(out, &f, "last_seen", true, s->last_ts, 6);
+    js_u64(out, &f, "bytes", s->bytes);
     js_u64(out, &f, "destinations", s->dsts);
     js_bool(out, &f, "destinations_at_least", s->dsts_at_least);
+    bool v6 = s->addr.family == 6;
+    js_num(out, &f, "dst_prefixes24", !v6, s->dst24, 0);
+    js_bool(out, &f, "dst_prefixes24_at_least", v6 ? -1 : s->dst24_at_least);
+    js_num(out, &f, "dst_prefixes48", v6, s->dst24, 0);
+    js_bool(out, &f, "dst_prefixes48_at_least", v6 ? s->dst24_at_least : -1);
     js_u64(out, &f, "ports", s->ports);
     js_bool(out, &f, "ports_at_least", s->ports_at_least);
+    js_key(out, &f, "ports_top");
+    js_c(out, '[');
+    for (int i = 0; i < s->nports_top; i++) {
+        js_s(out, i ? ",{\"port\":" : "{\"port\":");
+        js_uint(out, s->ports_top[i].port);
+        js_s(out, ",\"packets\":");
+        js_uint(out, s->ports_top[i].packets);
+        js_c(out, '}');
+    }
+    js_c(out, ']');
+    js_bool(out, &f, "ports_top_exact", s->ports_top_exact);
     js_num(out, &f, "ttl_min", s->has_ttl, s->ttl_min, 0);
     js_num(out, &f, "ttl_max", s->has_ttl, s->ttl_max, 0);
     js_num(out, &f, "hops_min", s->has_ttl, s->hops_min, 0);
     js_num(out, &f, "hops_max", s->has_ttl, s->hops_max, 0);
+    js_key(out, &f, "ttls");
+    js_c(out, '[');
+    for (int i = 0; i < s->nttls; i++) {
+        if (i)
+            js_c(out, ',');
+        js_uint(out, s->ttls[i]);
+    }
+    js_c(out, ']');
+    js_bool(out, &f, "ttls_complete", s->ttls_complete);
     js_str(out, &f, "os", s->os);
     js_str(out, &f, "os_family", s->os ? ddi_os_family_name(s->os_family) : NULL);
     js_str(out, &f, "os_match", s->os ? ddi_os_match_name(s->os_match) : NULL);
@@ -901,6 +995,16 @@ void ddi_summary_write_json(FILE *file, const ddi_src_summary *s)
         }
     js_c(out, '}');
     js_num(out, &f, "victim_port", s->victim_port != 0, s->victim_port, 0);
+    js_str(out, &f, "spoof", ddi_spoof_name(s->spoof.level));
+    js_key(out, &f, "spoof_reasons");
+    js_c(out, '[');
+    sep = "";
+    for (int r = 0; r < DDI_SR__COUNT; r++)
+        if (s->spoof.reasons & (1u << r)) {
+            js_name(out, sep, ddi_spoof_reason_token((ddi_spoof_reason)r));
+            sep = ",";
+        }
+    js_c(out, ']');
     js_str(out, &f, "verdict", s->verdict);
     js_raw(out, "}\n", 2);
     js_flush(out);
@@ -931,10 +1035,12 @@ bool ddi_summary_write_report(FILE *out, const struct ddi_state *st, ddi_capture
     report_row *rows = malloc(((size_t)n + 1) * sizeof *rows);
     ddi_src_summary *sum = malloc(sizeof *sum);
     ddi_conf_fold *folds = st ? ddi_summary_conficker_scan(st) : NULL;
-    if (!rows || !sum || (st && n && !folds)) {
+    uint8_t *flood = st ? ddi_feat_flood_scan(st) : NULL;
+    if (!rows || !sum || (st && n && (!folds || !flood))) {
         free(rows);
         free(sum);
         free(folds);
+        free(flood);
         return false;
     }
     for (uint32_t i = 1; i <= n; i++) {
@@ -949,7 +1055,7 @@ bool ddi_summary_write_report(FILE *out, const struct ddi_state *st, ddi_capture
     else
         ddi_summary_write_header(out, cap);
     for (uint32_t i = 0; i < count; i++) {
-        ddi_summary_build(st, rows[i].idx1, folds, sum);
+        ddi_summary_build_ex(st, rows[i].idx1, folds, flood, sum);
         if (json)
             ddi_summary_write_json(out, sum);
         else
@@ -958,6 +1064,7 @@ bool ddi_summary_write_report(FILE *out, const struct ddi_state *st, ddi_capture
     if (!json)
         ddi_summary_write_footer(out, cap);
     free(folds);
+    free(flood);
     free(sum);
     free(rows);
     return true;

@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "backscatter.h"
+#include "telescope.h"
 #include "os.h"
 #include "pkt.h"
 #include "retry.h"
@@ -56,6 +57,7 @@ typedef struct ddi_src_acc {
     uint8_t mss_encap;     /* ddi_encap_code() of the frame that gave mss */
     float nat_off;         /* first NAT evidence, seconds after the source's first packet (a time,
                               not a frame number: it survives splitting a capture into shards) */
+    ddi_feat_acc feat;     /* telescope features and spoof tests (telescope.h): 32 bytes */
 } ddi_src_acc;
 
 /* OS labels are few (one per signature or family), sources are many: a
@@ -151,6 +153,17 @@ typedef struct ddi_src_summary {
     char sender_why[160];
     bool answered;
     bool vista_reading;      /* a Windows SYN with WS and TS: the published reading says Vista/2008 */
+    /* telescope features (telescope.h) */
+    uint64_t bytes;          /* sum of IP datagram lengths */
+    uint32_t dst24;          /* destination /24s (IPv4) or /48s (IPv6), estimated */
+    bool dst24_at_least;
+    int nports_top;
+    ddi_port_count ports_top[DDI_FEAT_TOP_PORTS];
+    bool ports_top_exact;
+    int nttls;
+    uint8_t ttls[DDI_FEAT_TTL_MID + 2];
+    bool ttls_complete;
+    ddi_spoof_result spoof;
     char verdict[512];       /* agrees with the lines above: built from them */
 } ddi_src_summary;
 
@@ -193,6 +206,10 @@ ddi_conf_fold *ddi_summary_conficker_scan(const struct ddi_state *st);
 /* Build the summary of source `idx1` (index + 1).  `folds` comes from
  * ddi_summary_conficker_scan (NULL: walk the connections for this source only). */
 void ddi_summary_build(const struct ddi_state *st, uint32_t idx1, const ddi_conf_fold *folds, ddi_src_summary *out);
+/* The same with the capture's flood scan (ddi_feat_flood_scan; NULL: scanned
+ * here, for this one source). */
+void ddi_summary_build_ex(const struct ddi_state *st, uint32_t idx1, const ddi_conf_fold *folds, const uint8_t *flood,
+                          ddi_src_summary *out);
 
 /* Writers: plain text for people, one JSON object per line for programs.
  * Numbers are written without the C library's locale (a decimal comma

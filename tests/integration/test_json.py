@@ -48,7 +48,13 @@ SOURCE_KEYS = {"src": (str, False), "packets": (int, False), "syns": (int, False
                "ipid_rate_span": (float, True), "ipid_norate": (str, True), "conficker": (str, False),
                "conficker_reason": (str, False), "sender": (str, False), "sender_reason": (str, False),
                "answered": (bool, False), "tools": (list, False), "backscatter_packets": (int, False),
-               "backscatter": (dict, False), "victim_port": (int, True), "verdict": (str, False)}
+               "backscatter": (dict, False), "victim_port": (int, True), "verdict": (str, False),
+               # telescope features and the spoofed-source likelihood (issue 12 item 6)
+               "bytes": (int, False), "dst_prefixes24": (int, True), "dst_prefixes24_at_least": (bool, True),
+               "dst_prefixes48": (int, True), "dst_prefixes48_at_least": (bool, True),
+               "ports_top": (list, False), "ports_top_exact": (bool, False), "ttls": (list, False),
+               "ttls_complete": (bool, False), "spoof": (str, False), "spoof_reasons": (list, False)}
+SPOOF_REASONS = {"ttl>=200", "src-last-octet-0-or-255", "src==dst", "port-0", "random-source-flood"}
 CAPTURE_KEYS = {"first_seen": (float, True), "last_seen": (float, True), "packets": (int, False),
                 "sources": (int, False), "sources_shown": (int, False), "two_way": (bool, False),
                 "two_way_frame": (int, True), "two_way_since": (float, True),
@@ -105,6 +111,21 @@ def check_source_row(test, row):
     test.assertEqual(row["nat"], bool(row["nat_kinds"]))
     test.assertEqual(row["backscatter_packets"], sum(row["backscatter"].values()))
     test.assertEqual(row["ipid_rate"] is None, row["ipid_norate"] is not None)
+    test.assertIn(row["spoof"], {"likely", "possible", "unlikely"})
+    test.assertLessEqual(set(row["spoof_reasons"]), SPOOF_REASONS)
+    test.assertEqual(row["spoof"] == "unlikely", not row["spoof_reasons"])
+    v6 = ":" in row["src"]
+    test.assertEqual(row["dst_prefixes24"] is None, v6)
+    test.assertEqual(row["dst_prefixes48"] is None, not v6)
+    for e in row["ports_top"]:
+        test.assertEqual(set(e), {"port", "packets"})
+        test.assertTrue(type(e["port"]) is int and type(e["packets"]) is int and e["packets"] > 0)
+    counts = [e["packets"] for e in row["ports_top"]]
+    test.assertEqual(counts, sorted(counts, reverse=True))
+    test.assertLessEqual(len(row["ports_top"]), 3)
+    test.assertEqual(row["ttls"], sorted(set(row["ttls"])))
+    if row["ttls"]:
+        test.assertEqual((row["ttls"][0], row["ttls"][-1]), (row["ttl_min"], row["ttl_max"]))
 
 
 def split_report(test, objs):
