@@ -87,6 +87,8 @@ static int hf_twoway = DDI_ID_INIT;
 static int hf_retry_duplicate = DDI_ID_INIT;
 static int hf_synack_os = DDI_ID_INIT;
 static int hf_synack_os_match = DDI_ID_INIT;
+static int hf_spoof = DDI_ID_INIT;
+static int hf_spoof_reason = DDI_ID_INIT;
 
 static int ett_ddi = DDI_ID_INIT;
 static int ett_ipid = DDI_ID_INIT;
@@ -880,6 +882,19 @@ static void add_synack_os(proto_tree *tree, tvbuff_t *tvb, const ddi_verdict *v)
     GEN(proto_tree_add_string(tree, hf_synack_os_match, tvb, 0, 0, ddi_match_name(v->synack_fp.kind)));
 }
 
+/* Spoofed source, from this packet alone (the per-source report adds the
+ * capture's random-source flood): shown only when some test matched. */
+static void add_spoof(proto_tree *tree, tvbuff_t *tvb, const ddi_verdict *v)
+{
+    ddi_spoof_result r = ddi_spoof_packet(v->p, v->tool, v->has_os ? &v->os : NULL);
+    if (r.level == DDI_SPOOF_UNLIKELY)
+        return;
+    GEN(proto_tree_add_string(tree, hf_spoof, tvb, 0, 0, ddi_spoof_name(r.level)));
+    for (int k = 0; k < DDI_SR__COUNT; k++)
+        if (r.reasons & (1u << k))
+            GEN(proto_tree_add_string(tree, hf_spoof_reason, tvb, 0, 0, ddi_spoof_reason_text((ddi_spoof_reason)k)));
+}
+
 static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_frame_rec *rec, const ddi_verdict *v)
 {
     proto_item *top = proto_tree_add_item(tree, proto_ddi, tvb, 0, 0, ENC_NA);
@@ -920,6 +935,7 @@ static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
     add_exchange(t, tvb, pinfo, v);
     add_bs(t, tvb, pinfo, v);
     add_synack_os(t, tvb, v);
+    add_spoof(t, tvb, v);
     add_os(t, tvb, v);
     add_link(t, tvb, pinfo, v);
     add_nat(t, tvb, pinfo, v);
@@ -1161,6 +1177,13 @@ void proto_register_ddi(void)
                          "p0f's [tcp:response] signatures: exact or generic matches of an OS stack only", HFILL}},
         {&hf_synack_os_match, {"SYN-ACK OS match quality", "ddi.synack.os.match", FT_STRING, BASE_NONE, NULL, 0,
                                "exact / generic (p0f tiers)", HFILL}},
+        {&hf_spoof, {"Spoofed source", "ddi.spoof", FT_STRING, BASE_NONE, NULL, 0,
+                     "Likelihood that this packet's source address is forged, from this packet alone: \"possible\" "
+                     "(one of corsaro3's kinds of test matched), \"likely\" (two, or source = destination); never "
+                     "certain. The per-source report also weighs the capture's random-source flood pattern", HFILL}},
+        {&hf_spoof_reason, {"Spoofing reason", "ddi.spoof.reason", FT_STRING, BASE_NONE, NULL, 0,
+                            "A test that matched: TTL >= 200 no scanner or OS label explains, source ending in .0 or "
+                            ".255, source = destination, TCP/UDP port 0", HFILL}},
         {&hf_retry_duplicate, {"SYN duplicate", "ddi.retry.duplicate", FT_BOOLEAN, BASE_NONE, NULL, 0,
                                "A copy of an earlier SYN (same addresses, ports, ISN) less than 0.2 s later: faster "
                                "than any stack's retransmission timer (RFC 6298 1 s initial RTO; Linux TCP_RTO_MIN "

@@ -116,20 +116,11 @@ static int os_rank(ddi_os_match m)
     }
 }
 
-/* A TTL of 255 initial is what the packet's tool sends, or what the stack
- * its signature matched (family and TTL, not a fuzzy match) starts from. */
-static bool ttl_explained(ddi_tool tool, const ddi_os_result *os)
-{
-    if (ddi_tool_sends_ttl255(tool))
-        return true;
-    return os && os->family != DDI_OS_UNKNOWN && (os->match == DDI_OSM_EXACT || os->match == DDI_OSM_GENERIC);
-}
-
 void ddi_summary_observe(ddi_src_acc *a, const ddi_pkt *p, ddi_tool tool, const ddi_os_result *os, uint8_t os_label,
                          const ddi_bs_result *bs)
 {
     ddi_feat_in fin = {.p = p, .ttl_seen = a->flags & DDI_ACC_TTL_SEEN, .ttl_min = a->ttl_min, .ttl_max = a->ttl_max,
-                       .ttl_explained = ttl_explained(tool, os), .answer = bs && bs->kind != DDI_BS_NONE};
+                       .ttl_explained = ddi_ttl255_explained(tool, os)};
     ddi_sketch_add(&a->dst_sketch, p->dst.a, p->dst.family == 6 ? 16 : 4);
     if (!(a->flags & DDI_ACC_TTL_SEEN) || p->ttl < a->ttl_min)
         a->ttl_min = p->ttl;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backscatter.h"
 #include "hash.h"
 #include "state.h"
 #include "summary.h"
@@ -103,21 +104,21 @@ static bool dst_is_group(const ddi_addr *d)
     return (d->a[0] >= 224 && d->a[0] <= 239) || (d->a[0] == 255 && d->a[1] == 255 && d->a[2] == 255 && d->a[3] == 255);
 }
 
-unsigned ddi_feat_packet_tests(const ddi_pkt *p, bool ttl_explained, bool answer)
+unsigned ddi_feat_packet_tests(const ddi_pkt *p, bool ttl_explained)
 {
     unsigned sp = 0;
-    /* corsaro3 leaves ICMP out (routers answer with TTL 255); an answer's
-     * TTL and ports are the answering host's, whose address is real */
-    if (!answer && p->l4 != DDI_L4_ICMP && p->ttl >= DDI_SPOOF_TTL_MIN && !ttl_explained && !dst_is_group(&p->dst))
-        sp |= DDI_FEAT_SP_TTL;
     if (p->src.family && ddi_addr_eq(&p->src, &p->dst))
         sp |= DDI_FEAT_SP_SELF;
-    if (!answer && p->l4_ports) {
-        if (p->l4 == DDI_L4_TCP && (!p->tcp.sport || !p->tcp.dport))
-            sp |= DDI_FEAT_SP_PORT0;
-        if (p->l4 == DDI_L4_UDP && (!p->udp_sport || !p->udp_dport))
-            sp |= DDI_FEAT_SP_PORT0;
-    }
+    /* corsaro3 leaves ICMP out (routers answer with TTL 255) */
+    if (p->l4 != DDI_L4_ICMP && p->ttl >= DDI_SPOOF_TTL_MIN && !ttl_explained && !dst_is_group(&p->dst))
+        sp |= DDI_FEAT_SP_TTL;
+    if (p->l4_ports && ((p->l4 == DDI_L4_TCP && (!p->tcp.sport || !p->tcp.dport)) ||
+                        (p->l4 == DDI_L4_UDP && (!p->udp_sport || !p->udp_dport))))
+        sp |= DDI_FEAT_SP_PORT0;
+    /* an answer's TTL and ports are the answering host's, whose address is real */
+    ddi_bs_result bs;
+    if ((sp & (DDI_FEAT_SP_TTL | DDI_FEAT_SP_PORT0)) && ddi_backscatter_classify(p, &bs))
+        sp &= ~(unsigned)(DDI_FEAT_SP_TTL | DDI_FEAT_SP_PORT0);
     return sp;
 }
 
@@ -144,7 +145,7 @@ void ddi_feat_observe(ddi_feat_acc *f, const ddi_feat_in *in)
     else
         f->flags |= DDI_FEAT_PORTLESS;
     add_ttl(f, in);
-    f->flags |= (uint8_t)ddi_feat_packet_tests(p, in->ttl_explained, in->answer);
+    f->flags |= (uint8_t)ddi_feat_packet_tests(p, in->ttl_explained);
 }
 
 /* ------------------------------------------------------------------ reading */
@@ -198,6 +199,13 @@ int ddi_feat_ttls(const ddi_feat_acc *f, bool ttl_seen, uint8_t ttl_min, uint8_t
  * in every template), unicornscan's compiled-in "cisco" fingerprint
  * (docs/references.md R1, R3, R9). */
 bool ddi_tool_sends_ttl255(ddi_tool t) { return t == DDI_TOOL_ZMAP || t == DDI_TOOL_MASSCAN || t == DDI_TOOL_UNICORNSCAN; }
+
+bool ddi_ttl255_explained(ddi_tool tool, const ddi_os_result *os)
+{
+    if (ddi_tool_sends_ttl255(tool))
+        return true;
+    return os && os->family != DDI_OS_UNKNOWN && (os->match == DDI_OSM_EXACT || os->match == DDI_OSM_GENERIC);
+}
 
 bool ddi_tools_send_ttl255(uint16_t tools)
 {
@@ -254,6 +262,13 @@ ddi_spoof_result ddi_spoof_assess(unsigned sp_bits, const ddi_addr *src, uint16_
     else if (n == 1)
         r.level = DDI_SPOOF_POSSIBLE;
     return r;
+}
+
+ddi_spoof_result ddi_spoof_packet(const ddi_pkt *p, ddi_tool tool, const ddi_os_result *os)
+{
+    unsigned sp = ddi_feat_packet_tests(p, ddi_ttl255_explained(tool, os));
+    uint16_t tools = tool != DDI_TOOL_NONE && tool < 16 ? (uint16_t)(1u << tool) : 0;
+    return ddi_spoof_assess(sp, &p->src, tools, false);
 }
 
 /* ------------------------------------------------------------------ the flood pattern */

@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "os.h"
 #include "pkt.h"
 #include "tools.h"
 
@@ -87,17 +88,22 @@ typedef struct ddi_feat_in {
     bool ttl_seen;        /* the source had packets before this one */
     uint8_t ttl_min, ttl_max; /* their TTL extremes (before this packet) */
     bool ttl_explained;   /* a scanner or OS label explains a TTL of 255 initial on this packet */
-    bool answer;          /* a backscatter-class packet (it answers something: its TTL is the answerer's) */
 } ddi_feat_in;
 
 void ddi_feat_observe(ddi_feat_acc *f, const ddi_feat_in *in);
 
-/* Per-packet spoof tests (DDI_FEAT_SP_* bits) of one packet alone. */
-unsigned ddi_feat_packet_tests(const ddi_pkt *p, bool ttl_explained, bool answer);
+/* Per-packet spoof tests (DDI_FEAT_SP_* bits) of one packet alone.  A
+ * backscatter-class packet (SYN-ACK, RST, ICMP) answers something: its TTL
+ * and ports are the answering host's, whose address is real. */
+unsigned ddi_feat_packet_tests(const ddi_pkt *p, bool ttl_explained);
 
 /* Tools whose probes leave with TTL 255 (ZMap <= 4.0, masscan, unicornscan's
  * compiled-in fingerprint): their high TTL is explained. */
 bool ddi_tool_sends_ttl255(ddi_tool t);
+/* A TTL of 255 initial is what the packet's tool sends, or what the stack its
+ * signature matched starts from (an exact or generic match of a named family,
+ * never a fuzzy one).  `os` may be NULL. */
+bool ddi_ttl255_explained(ddi_tool tool, const ddi_os_result *os);
 /* The same for a bitmap of ddi_tool (summary.h's tools). */
 bool ddi_tools_send_ttl255(uint16_t tools);
 
@@ -150,6 +156,10 @@ const char *ddi_spoof_reason_text(ddi_spoof_reason r);
  * it.  IPv6 sources have no .0/.255 test: no broadcast address, and the
  * all-zero interface identifier is a valid (anycast) address. */
 ddi_spoof_result ddi_spoof_assess(unsigned sp_bits, const ddi_addr *src, uint16_t tools, bool flood);
+
+/* One packet alone (the ddi.spoof field): its own tests and its source
+ * address, without the flood pattern, which needs the whole capture. */
+ddi_spoof_result ddi_spoof_packet(const ddi_pkt *p, ddi_tool tool, const ddi_os_result *os);
 
 /* ------------------------------------------------------------------ the flood pattern */
 

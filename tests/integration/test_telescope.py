@@ -97,6 +97,24 @@ class Telescope(unittest.TestCase):
                          37623)
         self.assertIn("    Features: 80 bytes, 1 destination /24; top ports 25565 x2; TTLs 244\n", out)
 
+    def test_packet_field(self):
+        """ddi.spoof / ddi.spoof.reason from the packet alone: every SYN of the
+        flood has TTL 242/244, so "possible"; the ones from .0/.255 sources
+        "likely", with both reasons.  The seed's packets have none."""
+        path = T.corpus(FLOOD)
+        rows = T.fields(path, ["ip.src", "ip.ttl", "ddi.spoof", "ddi.spoof.reason"], aggregator="|")
+        self.assertEqual(len(rows), 37841)
+        for r in rows:
+            edge = r["ip.src"].endswith(".0") or r["ip.src"].endswith(".255")
+            self.assertGreaterEqual(int(r["ip.ttl"]), 200)
+            self.assertEqual(r["ddi.spoof"], "likely" if edge else "possible", r["ip.src"])
+            reasons = r["ddi.spoof.reason"].split("|")
+            self.assertEqual(len(reasons), 2 if edge else 1)
+            self.assertTrue(reasons[0].startswith("TTL >= 200"))
+        seed = T.fields(os.path.join(T.CAPTURES, "seed-conficker.pcapng"), ["frame.number", "ddi.spoof"])
+        self.assertTrue(seed)
+        self.assertEqual({r["ddi.spoof"] for r in seed}, {""})
+
     def test_reader_equals_plugin_on_the_features(self):
         keys = ["bytes", "dst_prefixes24", "dst_prefixes24_at_least", "dst_prefixes48", "dst_prefixes48_at_least",
                 "ports_top", "ports_top_exact", "ttls", "ttls_complete", "spoof", "spoof_reasons"]

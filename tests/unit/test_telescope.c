@@ -369,6 +369,29 @@ static void test_two_weak_reasons_likely(void)
     free(j);
 }
 
+/* The per-packet reading (ddi.spoof): the packet's own tests, its tool and OS */
+static void test_packet_alone(void)
+{
+    ddi_pkt p = bare_syn("192.0.2.255", DARK, 1234, 25565, 244, 1.0);
+    ddi_spoof_result r = ddi_spoof_packet(&p, DDI_TOOL_CRAFTED, NULL);
+    g_assert_cmpint(r.level, ==, DDI_SPOOF_LIKELY);
+    g_assert_cmpuint(r.reasons, ==, (1u << DDI_SR_TTL) | (1u << DDI_SR_EDGE_ADDR));
+    /* the same TTL from ZMap's packet is ZMap's 255 */
+    r = ddi_spoof_packet(&p, DDI_TOOL_ZMAP, NULL);
+    g_assert_cmpint(r.level, ==, DDI_SPOOF_POSSIBLE);
+    g_assert_cmpuint(r.reasons, ==, 1u << DDI_SR_EDGE_ADDR);
+    p = win_syn("192.0.2.40", DARK, 50000, 445, 113, 1.0);
+    r = ddi_spoof_packet(&p, DDI_TOOL_NONE, NULL);
+    g_assert_cmpint(r.level, ==, DDI_SPOOF_UNLIKELY);
+    g_assert_cmpuint(r.reasons, ==, 0);
+    /* an RST (backscatter class) from port 0 answers a packet sent to port 0 */
+    pb_ip ip = {.src = "192.0.2.41", .dst = DARK, .ttl = 250, .id = 1};
+    pb_tcp t = {.sport = 0, .dport = 4444, .seq = 5, .flags = DDI_TH_RST, .win = 0};
+    p = pb_tcp_parsed(&ip, &t, 1.0);
+    r = ddi_spoof_packet(&p, DDI_TOOL_NONE, NULL);
+    g_assert_cmpint(r.level, ==, DDI_SPOOF_UNLIKELY);
+}
+
 /* ------------------------------------------------------------------ the flood pattern */
 
 /* n one-off sources (k packets each) to DARK:dport, first packets `step` s apart */
@@ -473,6 +496,7 @@ int main(int argc, char **argv)
     g_test_add_func("/telescope/spoof/same-src-dst", test_same_src_dst);
     g_test_add_func("/telescope/spoof/port0", test_port_zero);
     g_test_add_func("/telescope/spoof/two-weak-likely", test_two_weak_reasons_likely);
+    g_test_add_func("/telescope/spoof/packet-alone", test_packet_alone);
     g_test_add_func("/telescope/flood", test_flood);
     g_test_add_func("/telescope/flood-negatives", test_flood_negatives);
     return g_test_run();
