@@ -168,15 +168,132 @@ def _expert_driver(outdir, capture, own_db):
         json.dump(res, f, indent=1)
 
 
-if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] in ("--driver", "--expert-driver"):
+# The details pane: go to each frame (Ctrl+G), View > Expand All (Ctrl+Right),
+# Edit > Copy > All Visible Items (Ctrl+Alt+Shift+A), and read the text from
+# the X clipboard (Xlib through ctypes: no xclip or Tk needed).
+DETAIL_FRAMES = ["3", "2", "13", "1"]
+
+
+def x_clipboard_text(timeout=3.0):
+    """The CLIPBOARD selection as UTF-8 text, read with Xlib through ctypes
+    (no xclip, xsel or Tk needed); '' when nobody owns it."""
+    import ctypes
+    import ctypes.util
+    x = ctypes.CDLL(ctypes.util.find_library("X11") or "libX11.so.6")
+    x.XOpenDisplay.restype = ctypes.c_void_p
+    x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x.XDefaultRootWindow.restype = ctypes.c_ulong
+    x.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+    x.XCreateSimpleWindow.restype = ctypes.c_ulong
+    x.XCreateSimpleWindow.argtypes = [ctypes.c_void_p, ctypes.c_ulong] + [ctypes.c_int] * 2 + [ctypes.c_uint] * 3 + \
+        [ctypes.c_ulong] * 2
+    x.XInternAtom.restype = ctypes.c_ulong
+    x.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    x.XConvertSelection.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
+                                    ctypes.c_ulong]
+    x.XPending.argtypes = [ctypes.c_void_p]
+    x.XNextEvent.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+    x.XGetWindowProperty.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_long, ctypes.c_long,
+                                     ctypes.c_int, ctypes.c_ulong, ctypes.POINTER(ctypes.c_ulong),
+                                     ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_ulong),
+                                     ctypes.POINTER(ctypes.c_ulong), ctypes.POINTER(ctypes.c_void_p)]
+    x.XFree.argtypes = [ctypes.c_void_p]
+    x.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    dpy = x.XOpenDisplay(None)
+    if not dpy:
+        raise OSError("cannot open the X display")
+    try:
+        win = x.XCreateSimpleWindow(dpy, x.XDefaultRootWindow(dpy), 0, 0, 1, 1, 0, 0, 0)
+        clip, utf8 = x.XInternAtom(dpy, b"CLIPBOARD", 0), x.XInternAtom(dpy, b"UTF8_STRING", 0)
+        prop = x.XInternAtom(dpy, b"DDI_CLIP", 0)
+        x.XConvertSelection(dpy, clip, utf8, prop, win, 0)  # CurrentTime
+        ev = (ctypes.c_long * 24)()
+        selection_notify = 31
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if x.XPending(dpy):
+                x.XNextEvent(dpy, ev)
+                if ctypes.c_int.from_buffer(ev).value == selection_notify:
+                    break
+            else:
+                time.sleep(0.02)
+        else:
+            return ""
+        # XSelectionEvent: type, serial, send_event, display, requestor, selection, target, property, time
+        if ev[7] == 0:  # property None: no owner or no UTF-8 text
+            return ""
+        typ, fmt, n, left, data = ctypes.c_ulong(), ctypes.c_int(), ctypes.c_ulong(), ctypes.c_ulong(), ctypes.c_void_p()
+        x.XGetWindowProperty(dpy, win, prop, 0, 1 << 24, 1, 0, ctypes.byref(typ), ctypes.byref(fmt), ctypes.byref(n),
+                             ctypes.byref(left), ctypes.byref(data))
+        if not data.value:
+            return ""
+        text = ctypes.string_at(data.value, n.value).decode("utf-8", "replace")
+        x.XFree(data)
+        return text
+    finally:
+        x.XCloseDisplay(dpy)
+
+
+def _details_driver(outdir, capture, own_db):
+    res = {"frames": {}}
+    rt = tempfile.mkdtemp(prefix="ddi-xdg-")
+    env = dict(os.environ, XDG_RUNTIME_DIR=rt)
+
+    def run(*args):
+        return subprocess.run(list(args), capture_output=True, text=True, env=env)
+
+    with open(os.path.join(outdir, "wireshark.err"), "w") as err, open(os.path.join(outdir, "wireshark.out"), "w") as out:
+        t0 = time.monotonic()
+        ws = subprocess.Popen(["wireshark", "-n", "-o", "ddi.own_db:" + own_db, "-r", capture, "-g",
+                               DETAIL_FRAMES[0]], stdout=out, stderr=err, env=env)
+        wid = None
+        while time.monotonic() - t0 < 60 and ws.poll() is None and not wid:
+            wid = (run("xdotool", "search", "--name", os.path.basename(capture)).stdout.split() or [None])[0]
+            time.sleep(0.5)
+        res["window_after_s"] = None if wid is None else round(time.monotonic() - t0, 1)
+        if wid:
+            time.sleep(3)
+            for i, n in enumerate(DETAIL_FRAMES):
+                run("xdotool", "windowfocus", "--sync", wid)
+                if i:
+                    run("xdotool", "key", "ctrl+g")
+                    time.sleep(0.5)
+                    run("xdotool", "type", "--delay", "50", n)
+                    run("xdotool", "key", "Return")
+                    time.sleep(1)
+                text = ""
+                for _ in range(5):  # the copy lands once the tree is redrawn
+                    run("xdotool", "key", "ctrl+Right")
+                    time.sleep(0.5)
+                    run("xdotool", "key", "ctrl+alt+shift+a")
+                    time.sleep(0.5)
+                    text = x_clipboard_text()
+                    if text.startswith("Frame %s:" % n):
+                        break
+                res["frames"][n] = text
+        res["alive"] = ws.poll() is None
+        ws.terminate()
+        try:
+            ws.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            ws.kill()
+            ws.wait()
+    shutil.rmtree(rt, ignore_errors=True)
+    with open(os.path.join(outdir, "result.json"), "w") as f:
+        json.dump(res, f, indent=1)
+
+
+DRIVERS = {"--driver": _driver, "--expert-driver": _expert_driver, "--details-driver": _details_driver}
+if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] in DRIVERS:
     import re
-    (_driver if sys.argv[1] == "--driver" else _expert_driver)(*sys.argv[2:])
+    DRIVERS[sys.argv[1]](*sys.argv[2:])
     sys.exit(0)
 
 import re  # noqa: E402
 import unittest  # noqa: E402
 
 import ddi_tshark as T  # noqa: E402
+from test_consumers import ddi_sections  # noqa: E402
 from test_profile import SEED, column_formats, install_profile  # noqa: E402
 
 TOOLS = ["wireshark", "xvfb-run", "xauth", "xwininfo", "import", "convert", "identify", "setpriv"]
@@ -373,6 +490,57 @@ class ExpertInformationDialog(unittest.TestCase):
             rows = self.rows(text)
             self.assertEqual([n for n, _ in rows], [sev], "search %r: %s" % (text, rows))
         self.assertEqual(self.rows("no such expert summary"), [])
+
+
+class DetailsPane(unittest.TestCase):
+    """The packet details pane shows the same ddi tree, line by line, as
+    `tshark -2 -V` (Edit > Copy > All Visible Items after View > Expand All)."""
+
+    @classmethod
+    def setUpClass(cls):
+        missing = [t for t in TOOLS + ["xdotool"] if not shutil.which(t)]
+        if os.geteuid() != 0:
+            missing = [t for t in missing if t != "setpriv"]
+        import ctypes.util
+        if not ctypes.util.find_library("X11") and not os.path.exists("/usr/lib/x86_64-linux-gnu/libX11.so.6"):
+            missing.append("libX11")
+        if missing:
+            raise unittest.SkipTest("GUI test skipped: %s not installed" % ", ".join(missing))
+        T.require_plugin(cls)
+        cls.out = tempfile.mkdtemp(prefix="ddi-gui-details-")
+        os.chmod(cls.out, 0o777)
+        cmd = T._base_cmd() + ["xvfb-run", "-a", "-s", "-screen 0 %dx%dx24" % (WIDTH, HEIGHT), sys.executable, "-B",
+                               T.stage_file(os.path.abspath(__file__)), "--details-driver", cls.out,
+                               os.path.abspath(SEED), T.OWN_DB]
+        cls.proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        try:
+            with open(os.path.join(cls.out, "result.json")) as f:
+                cls.res = json.load(f)
+        except OSError:
+            raise AssertionError("the GUI driver failed (%d):\n%s\n%s" % (cls.proc.returncode, cls.proc.stdout,
+                                                                         cls.proc.stderr))
+        with open(os.path.join(cls.out, "wireshark.err"), errors="replace") as f:
+            cls.stderr = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.out, ignore_errors=True)
+
+    def test_details_pane_equals_tshark_V(self):
+        self.assertIsNotNone(self.res["window_after_s"], "no Wireshark window; stderr:\n" + self.stderr)
+        want = ddi_sections(T.tshark(["-2", "-r", SEED, "-V"])[0])
+        for n in DETAIL_FRAMES:
+            text = self.res["frames"].get(n, "")
+            self.assertTrue(text.startswith("Frame %s:" % n), "frame %s: nothing copied from the details pane: %r"
+                            % (n, text[:200]))
+            got = ddi_sections(text)
+            self.assertTrue(got[int(n)], "frame %s: no ddi tree in the details pane" % n)
+            self.assertEqual(got[int(n)], want[int(n)], "frame %s" % n)
+        # what a lazily built tree could lose: the seed's verdicts and their evidence
+        seed = "\n".join(t for _, t in ddi_sections(self.res["frames"]["3"])[3])
+        for s in ("Conficker-style retry: True", "NAT reason: source port 21269", "Clue: TTL 113 -> initial 128",
+                  "Expert Info (Warning/Security): Conficker-style SYN retry", "IP ID 32638: global counter"):
+            self.assertIn(s, seed)
 
 
 if __name__ == "__main__":
