@@ -89,15 +89,29 @@ def _slice(path, frames, name):
     return dst
 
 
+def _seed_state():
+    """A state file written after the seed (ddi.state_out), in a folder tshark's user may write to."""
+    folder = os.path.join(T.STAGE, "state")
+    path = os.path.join(folder, "seed.state")
+    if not os.path.exists(path):
+        os.makedirs(folder, exist_ok=True)
+        os.chmod(folder, 0o777)
+        T.tshark(["-r", SEED, "-T", "fields", "-e", "ddi.verdict"], extra_opts=["ddi.state_out:" + path])
+    return path
+
+
 def captures():
     """(name, path, preference sets) of the captures; the corpus ones only if
     the corpus is there (the coverage test then says what is missing)."""
     caps = [(n, os.path.join(T.CAPTURES, n), [()]) for n in
             ("seed-conficker.pcapng", "netns-backscatter.pcapng", "netns-scanners.pcapng", "netns-stacks.pcapng",
              "ipid-classes.pcapng")]
-    # the seed again with a full source table and with a missing database:
-    # the two expert items that only those raise
-    caps[0] = (caps[0][0], caps[0][1], [(), ("ddi.max_sources:2",), ("ddi.p0f_db:/nonexistent/p0f.fp",)])
+    # the expert items that only preferences raise: the seed with a full
+    # source table, a missing database and a missing state file; the stacks
+    # with the seed's state carried over (the capture is 16 years later)
+    caps[0] = (caps[0][0], caps[0][1], [(), ("ddi.max_sources:2",), ("ddi.p0f_db:/nonexistent/p0f.fp",),
+                                        ("ddi.state_in:/nonexistent/ddi.state",)])
+    caps[3] = (caps[3][0], caps[3][1], [(), ("ddi.state_in:" + _seed_state(), "ddi.state_max_gap:1000000000")])
     if os.path.isdir(T.CORPUS):
         for n in ("sv__bug-4810_pppoe-session-http.pcap", "zeek__pppoe-over-qinq.pcap", "sv__bug-6733_input.pcap"):
             p = os.path.join(T.CORPUS, n)
