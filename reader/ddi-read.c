@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <glib.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdio_ext.h>
@@ -42,12 +43,37 @@
 
 typedef enum { OUT_JSON, OUT_TEXT, OUT_VERDICTS } out_mode;
 
+/* One thread reads and parses frames (libpcap, decapsulation, ddi_pkt_parse:
+ * nothing there depends on the state) into batches; the main thread
+ * analyses them one by one in capture order, so the output is the same as
+ * in one thread (--single-thread).  While it analyses a frame it starts
+ * loading the table slots and records of the frames AHEAD and AHEAD / 2
+ * later (ddi_observe_prefetch, stages 0 and 1): at telescope scale each
+ * lookup is otherwise a cache miss. */
+#define BATCH 1024
+#define BATCHES 4
+#define AHEAD 16
+
+typedef struct pending {
+    ddi_pkt pkt;
+    ddi_prefetch_memo memo;
+    ddi_decap d;
+    int linktype;
+    uint32_t frame_no;
+    double ts;
+    bool ok;
+} pending;
+
+typedef struct batch {
+    pending f[BATCH];
+    uint32_t n;
+} batch;
+
 typedef struct reader {
     ddi_state st;
     ddi_p0fdb *db;
     ddi_skips skips;
-    uint32_t frame_no;
-    uint64_t frames, analysed;
+    uint64_t analysed;
     out_mode mode;
     FILE *out;
     /* what the report header says about each signature file: ddi's own, then p0f's */
@@ -62,6 +88,23 @@ typedef struct reader {
     double capture_end;  /* --capture-end (0 = none) */
     bool quiet;
     char state_err[1024];
+
+    /* the reading side (the reading thread's own, until it is joined) */
+    char **paths;
+    int npaths;
+    uint32_t frame_no;
+    uint64_t frames;
+    int linktype;          /* of the file being read */
+    bool read_ok;
+    batch *filling;
+
+    /* the batches between the two threads */
+    batch *ring;
+    uint32_t head, full;   /* oldest full batch, full batches */
+    bool done;             /* the reading side has read everything */
+    bool threaded;
+    GMutex lock;
+    GCond changed;
 } reader;
 
 static void usage(FILE *f)
@@ -85,7 +128,8 @@ static void usage(FILE *f)
             "                         the state written (default 0 = never)\n"
             "  --evicted-out FILE     append their per-source JSON lines to FILE\n"
             "  -o FILE                write the output to FILE instead of standard output\n"
-            "  -q, --quiet            no skipped-frame counts on standard error\n",
+            "  -q, --quiet            no skipped-frame counts on standard error\n"
+            "  --single-thread        read and analyse in one thread (the output is the same)\n",
             DEFAULT_P0F_DB, DDI_DEFAULT_OWN_DB, DEFAULT_MAX_SOURCES, DEFAULT_MAX_CONNS, DDI_STATE_MAX_GAP_DEFAULT);
 }
 
@@ -124,11 +168,11 @@ static void emit_verdict(reader *r, const ddi_pkt *p)
 
 /* In the per-frame listing a skipped frame says why, so that every
  * difference from the plugin can be traced to a frame. */
-static void emit_skip(reader *r, int linktype, const ddi_decap *d)
+static void emit_skip(reader *r, uint32_t frame_no, int linktype, const ddi_decap *d)
 {
     char detail[48];
     ddi_skip_detail_str(d->detail, detail, sizeof detail);
-    fprintf(r->out, "%u\t\tskipped: link type %d: %s%s%s%s\n", r->frame_no, linktype, ddi_skip_name(d->skip),
+    fprintf(r->out, "%u\t\tskipped: link type %d: %s%s%s%s\n", frame_no, linktype, ddi_skip_name(d->skip),
             detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
 }
 
@@ -149,34 +193,41 @@ static void check_state_time(reader *r, double first_ts)
     r->st.horizon = end;
 }
 
-static void one_frame(reader *r, int linktype, const struct pcap_pkthdr *h, const uint8_t *bytes)
+/* Decapsulate and parse a frame (ddi_decap_frame only reads the frame). */
+static void parse_frame(reader *r, pending *q, const struct pcap_pkthdr *h, const uint8_t *bytes)
 {
-    ddi_decap d;
-    ddi_pkt pkt;
-    ddi_frame_rec rec;
-
-    r->frame_no++;
+    q->frame_no = ++r->frame_no;
+    q->linktype = r->linktype;
     r->frames++;
     /* the plugin's packet time: seconds + nanoseconds / 1e9 (files are opened
      * with nanosecond precision, so tv_usec holds nanoseconds) */
     double ts = (double)h->ts.tv_sec + h->ts.tv_usec / 1e9;
-    if (!r->state_checked)
-        check_state_time(r, ts);
-    bool ok = ddi_decap_frame(linktype, bytes, h->caplen, ts, &d, &pkt);
-    if (ok && pkt.fragment) { /* a part never yields a claim (as in the plugin) */
-        d.skip = DDI_SKIP_FRAGMENT;
-        d.detail = 0;
-        ok = false;
+    q->ts = ts;
+    q->ok = ddi_decap_frame(r->linktype, bytes, h->caplen, ts, &q->d, &q->pkt);
+    if (q->ok && q->pkt.fragment) { /* a part never yields a claim (as in the plugin) */
+        q->d.skip = DDI_SKIP_FRAGMENT;
+        q->d.detail = 0;
+        q->ok = false;
     }
-    if (!ok) {
-        ddi_skips_add(&r->skips, linktype, d.skip, d.detail);
+    if (!q->ok)
+        return;
+    q->pkt.frame = q->frame_no;
+    q->pkt.ts_ns = (int64_t)h->ts.tv_sec * 1000000000 + h->ts.tv_usec; /* exact, as the plugin's */
+}
+
+/* Analyse one parsed frame, in capture order. */
+static void analyse_frame(reader *r, pending *q)
+{
+    ddi_frame_rec rec;
+    if (!r->state_checked) /* here: it may replace the state */
+        check_state_time(r, q->ts);
+    if (!q->ok) {
+        ddi_skips_add(&r->skips, q->linktype, q->d.skip, q->d.detail);
         if (r->mode == OUT_VERDICTS)
-            emit_skip(r, linktype, &d);
+            emit_skip(r, q->frame_no, q->linktype, &q->d);
         return;
     }
-    pkt.frame = r->frame_no;
-    pkt.ts_ns = (int64_t)h->ts.tv_sec * 1000000000 + h->ts.tv_usec; /* exact, as the plugin's */
-    ddi_observe(&r->st, r->db, &pkt, &rec);
+    ddi_observe(&r->st, r->db, &q->pkt, &rec);
     /* as dissect_ddi: a source past the table limit still gets its verdict */
     if (!(rec.flags & (DDI_FR_ANALYSED | DDI_FR_SRC_FULL)))
         return;
@@ -184,9 +235,111 @@ static void one_frame(reader *r, int linktype, const struct pcap_pkthdr *h, cons
     /* the per-source report needs nothing more per packet: ddi_observe()
      * folded it into the source record */
     if (r->mode == OUT_VERDICTS) {
-        ddi_verdict_build_ex(&r->st, r->db, &pkt, &rec, DDI_EXPLAIN_SUMMARY, &r->v);
-        emit_verdict(r, &pkt);
+        ddi_verdict_build_ex(&r->st, r->db, &q->pkt, &rec, DDI_EXPLAIN_SUMMARY, &r->v);
+        emit_verdict(r, &q->pkt);
     }
+}
+
+static void analyse_batch(reader *r, batch *b)
+{
+    for (uint32_t i = 0; i < b->n && i < AHEAD; i++)
+        if (b->f[i].ok)
+            ddi_observe_prefetch(&r->st, &b->f[i].pkt, 0, &b->f[i].memo);
+    for (uint32_t i = 0; i < b->n; i++) {
+        if (i + AHEAD < b->n && b->f[i + AHEAD].ok)
+            ddi_observe_prefetch(&r->st, &b->f[i + AHEAD].pkt, 0, &b->f[i + AHEAD].memo);
+        if (i + AHEAD / 2 < b->n && b->f[i + AHEAD / 2].ok)
+            ddi_observe_prefetch(&r->st, &b->f[i + AHEAD / 2].pkt, 1, &b->f[i + AHEAD / 2].memo);
+        analyse_frame(r, &b->f[i]);
+    }
+}
+
+/* Reading side: hand a full batch over (or, in one thread, analyse it). */
+static void batch_done(reader *r)
+{
+    if (!r->threaded) {
+        analyse_batch(r, r->filling);
+        r->filling->n = 0;
+        return;
+    }
+    g_mutex_lock(&r->lock);
+    r->full++;
+    g_cond_signal(&r->changed);
+    while (r->full == BATCHES)
+        g_cond_wait(&r->changed, &r->lock);
+    r->filling = &r->ring[(r->head + r->full) % BATCHES];
+    g_mutex_unlock(&r->lock);
+    r->filling->n = 0;
+}
+
+static void one_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+    reader *r = (reader *)user;
+    parse_frame(r, &r->filling->f[r->filling->n++], h, bytes);
+    if (r->filling->n == BATCH)
+        batch_done(r);
+}
+
+static bool read_file(reader *r, const char *path);
+
+/* The reading side: every file in order, then what is left in the last batch. */
+static gpointer read_all(gpointer data)
+{
+    reader *r = data;
+    r->read_ok = true;
+    for (int i = 0; i < r->npaths; i++)
+        if (!read_file(r, r->paths[i]))
+            r->read_ok = false;
+    if (r->filling->n)
+        batch_done(r);
+    if (r->threaded) {
+        g_mutex_lock(&r->lock);
+        r->done = true;
+        g_cond_signal(&r->changed);
+        g_mutex_unlock(&r->lock);
+    }
+    return NULL;
+}
+
+/* Read and analyse everything; false when a file could not be read whole. */
+static bool read_and_analyse(reader *r, bool threaded)
+{
+    r->ring = g_new0(batch, BATCHES);
+    r->filling = &r->ring[0];
+    r->threaded = threaded;
+    GThread *t = NULL;
+    if (threaded) {
+        g_mutex_init(&r->lock);
+        g_cond_init(&r->changed);
+        t = g_thread_try_new("ddi-read", read_all, r, NULL);
+        r->threaded = t != NULL; /* no thread: read in this one */
+    }
+    if (!r->threaded) {
+        read_all(r);
+    } else {
+        g_mutex_lock(&r->lock);
+        for (;;) {
+            while (!r->full && !r->done)
+                g_cond_wait(&r->changed, &r->lock);
+            if (!r->full)
+                break;
+            batch *b = &r->ring[r->head];
+            g_mutex_unlock(&r->lock);
+            analyse_batch(r, b);
+            g_mutex_lock(&r->lock);
+            r->head = (r->head + 1) % BATCHES;
+            r->full--;
+            g_cond_signal(&r->changed);
+        }
+        g_mutex_unlock(&r->lock);
+        g_thread_join(t);
+    }
+    if (threaded) {
+        g_mutex_clear(&r->lock);
+        g_cond_clear(&r->changed);
+    }
+    g_free(r->ring);
+    return r->read_ok;
 }
 
 /* The per-source report, written by the core as the plugin's
@@ -224,13 +377,11 @@ static bool read_file(reader *r, const char *path)
             fclose(f);
         return false;
     }
-    int linktype = pcap_datalink(pc);
-    struct pcap_pkthdr *h;
-    const u_char *bytes;
-    int rc;
-    while ((rc = pcap_next_ex(pc, &h, &bytes)) == 1)
-        one_frame(r, linktype, h, bytes);
-    bool ok = rc == PCAP_ERROR_BREAK;
+    r->linktype = pcap_datalink(pc);
+    /* every record of the file through one callback (pcap_next_ex costs a
+     * call and a header copy more per frame) */
+    int rc = pcap_loop(pc, -1, one_frame, (u_char *)r);
+    bool ok = rc == 0;
     if (!ok)
         fprintf(stderr, "ddi-read: %s: %s (stopped after frame %u)\n", path, pcap_geterr(pc), r->frame_no);
     pcap_close(pc);
@@ -284,20 +435,21 @@ int main(int argc, char **argv)
         {"max-sources", required_argument, NULL, 's'},
         {"max-connections", required_argument, NULL, 'c'},
         {"capture-end", required_argument, NULL, 'e'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"single-thread", no_argument, NULL, '1'},
         {"state-in", required_argument, NULL, 'I'},
         {"state-out", required_argument, NULL, 'O'},
         {"state-max-gap", required_argument, NULL, 'G'},
         {"evict-idle", required_argument, NULL, 'E'},
         {"evicted-out", required_argument, NULL, 'X'},
-        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *p0f_db = DEFAULT_P0F_DB, *own_db = DDI_DEFAULT_OWN_DB, *out_path = NULL, *capture_end = NULL;
+    uint32_t max_sources = DEFAULT_MAX_SOURCES, max_conns = DEFAULT_MAX_CONNS;
+    bool quiet = false, single_thread = false;
     const char *state_out = NULL, *evicted_out = NULL;
     double evict_idle = 0;
-    uint32_t max_sources = DEFAULT_MAX_SOURCES, max_conns = DEFAULT_MAX_CONNS;
-    bool quiet = false;
     static reader r; /* large (the verdict buffer): not on the stack */
     r.mode = OUT_JSON;
     r.state_max_gap = DDI_STATE_MAX_GAP_DEFAULT;
@@ -318,6 +470,9 @@ int main(int argc, char **argv)
             }
             break;
         case 'e': capture_end = optarg; break;
+        case 'o': out_path = optarg; break;
+        case 'q': quiet = true; break;
+        case '1': single_thread = true; break;
         case 'I': r.state_in = *optarg ? optarg : NULL; break;
         case 'O': state_out = *optarg ? optarg : NULL; break;
         case 'X': evicted_out = *optarg ? optarg : NULL; break;
@@ -329,8 +484,6 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'o': out_path = optarg; break;
-        case 'q': quiet = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -375,9 +528,10 @@ int main(int argc, char **argv)
 
     int status = 0;
     clock_t t0 = clock();
-    for (int i = optind; i < argc; i++)
-        if (!read_file(&r, argv[i]))
-            status = 1;
+    r.paths = argv + optind;
+    r.npaths = argc - optind;
+    if (!read_and_analyse(&r, !single_thread))
+        status = 1;
     clock_t t1 = clock();
     if (r.mode != OUT_VERDICTS && !write_report(&r))
         status = 1;

@@ -81,11 +81,10 @@ static void mark_answered(ddi_state *st, const ddi_pkt *p)
 }
 
 /* What earlier packets this one answers; remembers what it shows sent; notes
- * where the capture first shows two-way traffic. */
-static ddi_bs_seen observe_seen(ddi_state *st, const ddi_pkt *p, ddi_source *s)
+ * where the capture first shows two-way traffic.  `cls` is the packet's
+ * backscatter class when is_cls. */
+static ddi_bs_seen observe_seen(ddi_state *st, const ddi_pkt *p, ddi_source *s, bool is_cls, const ddi_bs_result *cls)
 {
-    ddi_bs_result cls;
-    bool is_cls = ddi_backscatter_classify(p, &cls);
     ddi_bs_seen seen = DDI_BS_SEEN_NONE;
     /* replies always; other packets only until two-way traffic is known */
     if (is_cls || (!st->two_way_frame && !ddi_pkt_is_syn(p))) {
@@ -96,9 +95,9 @@ static ddi_bs_seen observe_seen(ddi_state *st, const ddi_pkt *p, ddi_source *s)
             .quoted_src_sent = p->has_quote && (unknown || ddi_state_source_find(st, &p->quote.src)),
             .quoted_dst_sent = p->has_quote && (unknown || ddi_state_source_find(st, &p->quote.dst)),
         };
-        seen = ddi_backscatter_seen(&st->seen, p, is_cls ? &cls : NULL, &g);
+        seen = ddi_backscatter_seen(&st->seen, p, is_cls ? cls : NULL, &g);
     }
-    if (seen == DDI_BS_SEEN_ANSWERS_SYN && is_cls && cls.proto == 6)
+    if (seen == DDI_BS_SEEN_ANSWERS_SYN && is_cls && cls->proto == 6)
         mark_answered(st, p);
     if (ddi_backscatter_seen_two_way(seen) && !st->two_way_frame) {
         st->two_way_frame = p->frame ? p->frame : (uint32_t)st->packets;
@@ -125,8 +124,11 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
 
     bool created;
     uint32_t si = ddi_state_source_get(st, &p->src, &created);
+    /* the packet's backscatter class, once: what it answers and what it counts need it */
+    ddi_bs_result bs;
+    bool is_cls = ddi_backscatter_classify(p, &bs);
     /* a full table forgets senders: look up anyway (s == NULL) */
-    ddi_bs_seen seen = observe_seen(st, p, ddi_state_source(st, si));
+    ddi_bs_seen seen = observe_seen(st, p, ddi_state_source(st, si), is_cls, &bs);
     if (!si) {
         rec->flags = DDI_FR_SRC_FULL;
         return;
@@ -245,8 +247,7 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
         nat |= ddi_nat_packet(p, &os) | ddi_nat_source_syn(&s->nat, p, &os, !retrans);
         os_label = ddi_summary_label_id(&st->labels, os.label);
     }
-    ddi_bs_result bs;
-    bool is_bs = ddi_backscatter_classify(p, &bs) && seen == DDI_BS_SEEN_NONE;
+    bool is_bs = is_cls && seen == DDI_BS_SEEN_NONE;
     ddi_summary_observe(&s->sum, p, tool, has_os ? &os : NULL, os_label, is_bs ? &bs : NULL);
     /* nmap's labels on the first probes fall once its per-probe TTL is refuted */
     if (ddi_tool_nmap_refuted(&s->tool_ctx))
@@ -259,6 +260,22 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
     /* a tool's crafted packet says nothing about the hosts behind the address */
     rec->nat_bits = tool_is_crafted(tool) ? 0 : (ddi_nat_set)(nat | (s->nat_bits & DDI_NAT_STICKY));
     s->last_ts = p->ts;
+}
+
+void ddi_observe_prefetch(const ddi_state *st, const ddi_pkt *p, int stage, ddi_prefetch_memo *memo)
+{
+    if (!p->ver)
+        return;
+    ddi_state_prefetch_source(st, &p->src, stage);
+    /* the connection a SYN opens or retransmits (stateless tools' SYNs have
+     * none, but which those are is known only in ddi_observe) */
+    if (ddi_pkt_is_syn(p)) {
+        if (stage == 0)
+            memo->conn_key = ddi_conn_key(p);
+        ddi_state_prefetch_conn(st, memo->conn_key, stage);
+    }
+    if (stage == 0)
+        ddi_backscatter_record_prefetch(&st->seen, p);
 }
 
 /* One line per packet, short enough for a tree label (240 characters): the

@@ -74,6 +74,14 @@ typedef struct ddi_verdict {
 
 /* First pass only, in capture order. */
 void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame_rec *rec);
+/* A hint for a caller that parses packets ahead of observing them (the batch
+ * reader): start loading the table slots (stage 0) and then the records
+ * (stage 1, a few packets later) that ddi_observe() of `p` will touch.
+ * Changes nothing; the result is the same with or without it. */
+typedef struct ddi_prefetch_memo {
+    uint64_t conn_key; /* stage 0 computes it, stage 1 reuses it */
+} ddi_prefetch_memo;
+void ddi_observe_prefetch(const ddi_state *st, const ddi_pkt *p, int stage, ddi_prefetch_memo *memo);
 
 /* Any pass.  Everything but the whole-capture verdicts (Conficker-style
  * retry, stateless sender, and the summary clause reporting the former)

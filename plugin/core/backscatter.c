@@ -361,23 +361,45 @@ ddi_bs_seen ddi_backscatter_seen(const ddi_seen_set *set, const ddi_pkt *p, cons
     }
 }
 
-void ddi_backscatter_record(ddi_seen_set *set, const ddi_pkt *p, bool backscatter)
+/* The key ddi_backscatter_record() stores for a packet; false when it
+ * stores none. */
+static bool record_key(const ddi_pkt *p, bool backscatter, uint64_t *key)
 {
-    if (!set || !p || !p->ver)
-        return;
     if (ddi_pkt_is_tcp(p)) {
         ddi_seen_kind k = ddi_pkt_is_syn(p) ? DDI_SEEN_TCP_SYN : backscatter ? DDI_SEEN_TCP_BS : DDI_SEEN_TCP;
-        ddi_seen_add(set, ddi_seen_key(k, 0, &p->src, &p->dst, p->tcp.sport, p->tcp.dport));
+        *key = ddi_seen_key(k, 0, &p->src, &p->dst, p->tcp.sport, p->tcp.dport);
     } else if (p->l4 == DDI_L4_UDP && p->l4_complete) {
-        ddi_seen_add(set, ddi_seen_key(DDI_SEEN_UDP, 0, &p->src, &p->dst, p->udp_sport, p->udp_dport));
+        *key = ddi_seen_key(DDI_SEEN_UDP, 0, &p->src, &p->dst, p->udp_sport, p->udp_dport);
     } else if (p->l4 == DDI_L4_ICMP && p->l4_complete) {
         int reply = icmp_reply_type(p->ver, p->icmp_type);
-        if (reply >= 0)
-            ddi_seen_add(set, ddi_seen_key(DDI_SEEN_ICMP_REQ, (uint8_t)reply, &p->src, &p->dst, p->icmp_id,
-                                           p->icmp_seq));
+        if (reply < 0)
+            return false;
+        *key = ddi_seen_key(DDI_SEEN_ICMP_REQ, (uint8_t)reply, &p->src, &p->dst, p->icmp_id, p->icmp_seq);
     } else if (p->l4 == DDI_L4_OTHER && !p->fragment) {
-        ddi_seen_add(set, ddi_seen_key(DDI_SEEN_PROTO, 0, &p->src, &p->dst, p->proto, 0));
+        *key = ddi_seen_key(DDI_SEEN_PROTO, 0, &p->src, &p->dst, p->proto, 0);
+    } else {
+        return false;
     }
+    return true;
+}
+
+void ddi_backscatter_record(ddi_seen_set *set, const ddi_pkt *p, bool backscatter)
+{
+    uint64_t key;
+    if (set && p && p->ver && record_key(p, backscatter, &key))
+        ddi_seen_add(set, key);
+}
+
+void ddi_backscatter_record_prefetch(const ddi_seen_set *set, const ddi_pkt *p)
+{
+    uint64_t key;
+    if (!set || !p || !p->ver)
+        return;
+    /* a TCP packet that is no SYN is stored under one of two keys, decided later */
+    if (record_key(p, false, &key))
+        ddi_seen_prefetch(set, key);
+    if (ddi_pkt_is_tcp(p) && !ddi_pkt_is_syn(p) && record_key(p, true, &key))
+        ddi_seen_prefetch(set, key);
 }
 
 bool ddi_backscatter_seen_two_way(ddi_bs_seen s)

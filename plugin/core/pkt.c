@@ -443,6 +443,8 @@ _Static_assert(DDI_ENCAP__BITS < 16, "the code fits 4 bits");
 
 uint8_t ddi_encap_code(uint16_t encap)
 {
+    if (!encap) /* most frames: no walk through the table */
+        return 0;
     for (size_t i = 0; i < sizeof encap_order / sizeof encap_order[0]; i++)
         if (encap & encap_order[i])
             return (uint8_t)(i + 1);

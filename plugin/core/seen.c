@@ -64,13 +64,30 @@ bool ddi_seen_has(const ddi_seen_set *s, uint64_t key)
     }
 }
 
+void ddi_seen_prefetch(const ddi_seen_set *s, uint64_t key)
+{
+    if (s->slots)
+        __builtin_prefetch(&s->slots[home(fingerprint(key), s->mask)], 1);
+}
+
 bool ddi_seen_add(ddi_seen_set *s, uint64_t key)
 {
-    if (ddi_seen_has(s, key))
-        return false;
-    if (!s->slots || (uint64_t)(s->count + 1) * SEEN_LOAD_DEN > (uint64_t)(s->mask + 1) * SEEN_LOAD_NUM)
+    uint32_t f = fingerprint(key);
+    if (!s->slots || (uint64_t)(s->count + 1) * SEEN_LOAD_DEN > (uint64_t)(s->mask + 1) * SEEN_LOAD_NUM) {
+        if (ddi_seen_has(s, key))
+            return false;
         grow(s);
-    put(s->slots, s->mask, fingerprint(key));
+        put(s->slots, s->mask, f);
+        s->count++;
+        return true;
+    }
+    /* one probe run: the slot holding f, or the empty one where it goes */
+    uint32_t j = home(f, s->mask);
+    while (s->slots[j] && s->slots[j] != f)
+        j = (j + 1) & s->mask;
+    if (s->slots[j] == f)
+        return false;
+    s->slots[j] = f;
     s->count++;
     return true;
 }

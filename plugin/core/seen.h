@@ -47,6 +47,9 @@ void ddi_seen_free(ddi_seen_set *s);
 bool ddi_seen_add(ddi_seen_set *s, uint64_t key);
 bool ddi_seen_has(const ddi_seen_set *s, uint64_t key);
 size_t ddi_seen_memory(const ddi_seen_set *s);
+/* A hint: start loading the slot a lookup of `key` starts at (state.h,
+ * ddi_state_prefetch_source).  Changes nothing. */
+void ddi_seen_prefetch(const ddi_seen_set *s, uint64_t key);
 
 /* The key of one directed flow: kind, addresses and two 16-bit values (ports,
  * or ICMP id and seq; `tag` separates ICMP request types). */

@@ -99,6 +99,16 @@ ddi_conn *ddi_state_conn(const ddi_state *st, uint32_t idx1)
 
 uint32_t ddi_state_source_count(const ddi_state *st) { return st->sources.count; }
 
+/* An index table slot holds the record's index + 1 in its low bits and the
+ * rest of the record's hash above them: the index needs no more bits than
+ * the slot number (the load stays below 1/2), and the hash bits the slot
+ * number does not already say make most probes of a wrong slot fail without
+ * reading its record, which at telescope scale is a cache miss each time.
+ * 0 = empty. */
+static inline uint32_t slot_make(uint32_t idx1, uint32_t hash, uint32_t mask) { return idx1 | (hash & ~mask); }
+static inline uint32_t slot_idx(uint32_t v, uint32_t mask) { return v & mask; }
+static inline bool slot_may_be(uint32_t v, uint32_t hash, uint32_t mask) { return (v & ~mask) == (hash & ~mask); }
+
 /* Grow an index table to keep the load below 1/2 (short probe runs). */
 static void table_grow(uint32_t **slots, uint32_t *mask, uint32_t count, uint32_t (*hash_of)(const ddi_state *, uint32_t),
                        const ddi_state *st)
@@ -112,10 +122,11 @@ static void table_grow(uint32_t **slots, uint32_t *mask, uint32_t count, uint32_
             uint32_t v = (*slots)[i];
             if (!v)
                 continue;
-            uint32_t j = hash_of(st, v) & (cap - 1);
+            uint32_t idx1 = slot_idx(v, *mask), h = hash_of(st, idx1);
+            uint32_t j = h & (cap - 1);
             while (ns[j])
                 j = (j + 1) & (cap - 1);
-            ns[j] = v;
+            ns[j] = slot_make(idx1, h, cap - 1);
         }
         g_free(*slots);
     }
@@ -126,40 +137,97 @@ static void table_grow(uint32_t **slots, uint32_t *mask, uint32_t count, uint32_
 static uint32_t src_hash_of(const ddi_state *st, uint32_t idx1) { return addr_hash(&ddi_state_source(st, idx1)->addr); }
 static uint32_t conn_hash_of(const ddi_state *st, uint32_t idx1) { return mix32(ddi_state_conn(st, idx1)->key); }
 
+static inline bool same_addr(const ddi_addr *a, const ddi_addr *b)
+{
+    if (a->family != b->family)
+        return false;
+    if (a->family == 4) {
+        uint32_t x, y;
+        memcpy(&x, a->a, 4);
+        memcpy(&y, b->a, 4);
+        return x == y;
+    }
+    return !memcmp(a->a, b->a, sizeof a->a);
+}
+
 /* Linear probing: the slot holding `a`, or the empty slot where it would go;
  * returns the index + 1 found there (0 = empty). */
-static uint32_t src_probe(const ddi_state *st, const ddi_addr *a, uint32_t *slot)
+static uint32_t src_probe(const ddi_state *st, const ddi_addr *a, uint32_t hash, uint32_t *slot)
 {
-    for (uint32_t j = addr_hash(a) & st->src_mask;; j = (j + 1) & st->src_mask) {
+    for (uint32_t j = hash & st->src_mask;; j = (j + 1) & st->src_mask) {
         uint32_t v = st->src_slots[j];
-        if (!v || ddi_addr_eq(&ddi_state_source(st, v)->addr, a)) {
+        if (!v) {
             *slot = j;
-            return v;
+            return 0;
+        }
+        if (slot_may_be(v, hash, st->src_mask) &&
+            same_addr(&ddi_state_source(st, slot_idx(v, st->src_mask))->addr, a)) {
+            *slot = j;
+            return slot_idx(v, st->src_mask);
         }
     }
 }
 
-static uint32_t conn_probe(const ddi_state *st, uint64_t key, uint32_t *slot)
+static uint32_t conn_probe(const ddi_state *st, uint64_t key, uint32_t hash, uint32_t *slot)
 {
-    for (uint32_t j = mix32(key) & st->conn_mask;; j = (j + 1) & st->conn_mask) {
+    for (uint32_t j = hash & st->conn_mask;; j = (j + 1) & st->conn_mask) {
         uint32_t v = st->conn_slots[j];
-        if (!v || ddi_state_conn(st, v)->key == key) {
+        if (!v) {
             *slot = j;
-            return v;
+            return 0;
+        }
+        if (slot_may_be(v, hash, st->conn_mask) && ddi_state_conn(st, slot_idx(v, st->conn_mask))->key == key) {
+            *slot = j;
+            return slot_idx(v, st->conn_mask);
         }
     }
+}
+
+/* every cache line of a record (records are not line-aligned) */
+static void prefetch_record(const ddi_vec *v, uint32_t idx1)
+{
+    if (!idx1 || idx1 > v->count)
+        return;
+    const char *r = vec_at(v, idx1 - 1);
+    for (size_t off = 0; off < v->elem; off += 64)
+        __builtin_prefetch(r + off, 1);
+    __builtin_prefetch(r + v->elem - 1, 1);
+}
+
+void ddi_state_prefetch_source(const ddi_state *st, const ddi_addr *a, int stage)
+{
+    if (!st->src_slots)
+        return;
+    uint32_t h = addr_hash(a);
+    const uint32_t *slot = &st->src_slots[h & st->src_mask];
+    if (stage == 0)
+        __builtin_prefetch(slot, 0);
+    else if (slot_may_be(*slot, h, st->src_mask)) /* the first probe: usually the one */
+        prefetch_record(&st->sources, slot_idx(*slot, st->src_mask));
+}
+
+void ddi_state_prefetch_conn(const ddi_state *st, uint64_t key, int stage)
+{
+    if (!st->conn_slots)
+        return;
+    uint32_t h = mix32(key);
+    const uint32_t *slot = &st->conn_slots[h & st->conn_mask];
+    if (stage == 0)
+        __builtin_prefetch(slot, 1);
+    else if (slot_may_be(*slot, h, st->conn_mask))
+        prefetch_record(&st->conns, slot_idx(*slot, st->conn_mask));
 }
 
 uint32_t ddi_state_source_find(const ddi_state *st, const ddi_addr *a)
 {
     uint32_t j;
-    return st->src_slots ? src_probe(st, a, &j) : 0;
+    return st->src_slots ? src_probe(st, a, addr_hash(a), &j) : 0;
 }
 
 uint32_t ddi_state_conn_find(const ddi_state *st, uint64_t key)
 {
     uint32_t j;
-    return st->conn_slots ? conn_probe(st, key, &j) : 0;
+    return st->conn_slots ? conn_probe(st, key, mix32(key), &j) : 0;
 }
 
 uint32_t ddi_state_source_get(ddi_state *st, const ddi_addr *a, bool *created)
@@ -167,7 +235,8 @@ uint32_t ddi_state_source_get(ddi_state *st, const ddi_addr *a, bool *created)
     uint32_t j;
     *created = false;
     table_grow(&st->src_slots, &st->src_mask, st->sources.count, src_hash_of, st);
-    uint32_t v = src_probe(st, a, &j);
+    uint32_t h = addr_hash(a);
+    uint32_t v = src_probe(st, a, h, &j);
     if (v)
         return v;
     if (st->max_sources && st->sources.count >= st->max_sources) {
@@ -178,7 +247,7 @@ uint32_t ddi_state_source_get(ddi_state *st, const ddi_addr *a, bool *created)
     vec_reserve(&st->sources, idx);
     ddi_source *s = vec_at(&st->sources, idx);
     s->addr = *a;
-    st->src_slots[j] = idx + 1;
+    st->src_slots[j] = slot_make(idx + 1, h, st->src_mask);
     *created = true;
     return idx + 1;
 }
@@ -188,7 +257,8 @@ uint32_t ddi_state_conn_get(ddi_state *st, uint64_t key, bool *created)
     uint32_t j;
     *created = false;
     table_grow(&st->conn_slots, &st->conn_mask, st->conns.count, conn_hash_of, st);
-    uint32_t v = conn_probe(st, key, &j);
+    uint32_t h = mix32(key);
+    uint32_t v = conn_probe(st, key, h, &j);
     if (v)
         return v;
     if (st->max_conns && st->conns.count >= st->max_conns) {
@@ -199,7 +269,7 @@ uint32_t ddi_state_conn_get(ddi_state *st, uint64_t key, bool *created)
     vec_reserve(&st->conns, idx);
     ddi_conn *c = vec_at(&st->conns, idx);
     c->key = key;
-    st->conn_slots[j] = idx + 1;
+    st->conn_slots[j] = slot_make(idx + 1, h, st->conn_mask);
     *created = true;
     return idx + 1;
 }
