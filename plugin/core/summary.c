@@ -14,6 +14,7 @@
 #include "hash.h"
 #include "mss.h"
 #include "nat.h"
+#include "sort.h"
 #include "state.h"
 #include "strbuf.h"
 
@@ -1200,13 +1201,7 @@ void ddi_summary_write_json(FILE *file, const ddi_src_summary *s)
 /* ------------------------------------------------------------------ the report */
 
 /* The report's order, most packets first, then by address (family, then
- * bytes as memcmp compares them), as one 192-bit number: ascending k[0],
- * k[1], k[2]. */
-typedef struct report_row {
-    uint64_t k[3];
-    uint32_t idx1;
-} report_row;
-
+ * bytes as memcmp compares them), as one 192-bit key (sort.h). */
 static uint64_t be64(const uint8_t *b)
 {
     uint64_t v = 0;
@@ -1215,55 +1210,11 @@ static uint64_t be64(const uint8_t *b)
     return v;
 }
 
-static report_row row_of(uint32_t idx1, const ddi_source *s)
+static ddi_sort_row row_of(uint32_t idx1, const ddi_source *s)
 {
-    report_row r = {{(uint64_t)(UINT32_MAX - s->pkts) << 8 | s->addr.family, be64(s->addr.a), be64(s->addr.a + 8)},
-                    idx1};
+    ddi_sort_row r = {{(uint64_t)(UINT32_MAX - s->pkts) << 8 | s->addr.family, be64(s->addr.a), be64(s->addr.a + 8)},
+                      idx1};
     return r;
-}
-
-/* LSD radix sort on the key's bytes, skipping every byte all rows share
- * (most of them: IPv4 sources leave half the address zero, packet counts
- * have few significant bytes): a few linear passes, where qsort's
- * comparisons were ~1,200 instructions a source.  The order is the
- * comparison order above, the same in every run.  False without memory. */
-static bool sort_rows(report_row *rows, uint32_t n)
-{
-    enum { DIGITS = 24 };
-    if (n < 2)
-        return true;
-    uint32_t(*count)[256] = calloc(DIGITS, sizeof *count);
-    report_row *tmp = malloc((size_t)n * sizeof *tmp);
-    if (!count || !tmp) {
-        free(count);
-        free(tmp);
-        return false;
-    }
-    /* digit d: byte d % 8 (from the least significant) of k[2 - d / 8] */
-    for (uint32_t i = 0; i < n; i++)
-        for (int d = 0; d < DIGITS; d++)
-            count[d][(rows[i].k[2 - d / 8] >> (8 * (d % 8))) & 255]++;
-    report_row *from = rows, *to = tmp;
-    for (int d = 0; d < DIGITS; d++) {
-        unsigned shift = 8 * (d % 8), w = 2 - d / 8;
-        if (count[d][(rows[0].k[w] >> shift) & 255] == n)
-            continue; /* every row has the same byte here */
-        uint32_t pos[256], sum = 0;
-        for (int b = 0; b < 256; b++) {
-            pos[b] = sum;
-            sum += count[d][b];
-        }
-        for (uint32_t i = 0; i < n; i++)
-            to[pos[(from[i].k[w] >> shift) & 255]++] = from[i];
-        report_row *t = from;
-        from = to;
-        to = t;
-    }
-    if (from != rows)
-        memcpy(rows, from, (size_t)n * sizeof *rows);
-    free(count);
-    free(tmp);
-    return true;
 }
 
 #define REPORT_AHEAD 8
@@ -1272,7 +1223,7 @@ bool ddi_summary_write_report(FILE *out, const struct ddi_state *st, ddi_capture
                               const uint8_t *shown, uint32_t nshown, bool json)
 {
     uint32_t n = st ? ddi_state_source_count(st) : 0, count = 0;
-    report_row *rows = malloc(((size_t)n + 1) * sizeof *rows);
+    ddi_sort_row *rows = malloc(((size_t)n + 1) * sizeof *rows);
     ddi_src_summary *sum = malloc(sizeof *sum);
     ddi_conf_fold *folds = st ? ddi_summary_conficker_scan(st) : NULL;
     uint8_t *flood = st ? ddi_feat_flood_scan(st) : NULL;
@@ -1288,7 +1239,7 @@ bool ddi_summary_write_report(FILE *out, const struct ddi_state *st, ddi_capture
         if (s && (!shown || (i <= nshown && shown[i - 1])))
             rows[count++] = row_of(i, s);
     }
-    if (!sort_rows(rows, count)) {
+    if (!ddi_sort_rows(rows, count)) {
         free(rows);
         free(sum);
         free(folds);
@@ -1303,13 +1254,13 @@ bool ddi_summary_write_report(FILE *out, const struct ddi_state *st, ddi_capture
         /* the rows visit the sources in no memory order: start loading a
          * later row's records (a cache miss each at telescope scale) */
         if (i + REPORT_AHEAD < count) {
-            const char *rec = (const char *)ddi_state_source(st, rows[i + REPORT_AHEAD].idx1);
+            const char *rec = (const char *)ddi_state_source(st, rows[i + REPORT_AHEAD].idx);
             for (size_t off = 0; off < sizeof(ddi_source); off += 64)
                 __builtin_prefetch(rec + off);
             __builtin_prefetch(rec + sizeof(ddi_source) - 1);
-            __builtin_prefetch(&folds[rows[i + REPORT_AHEAD].idx1 - 1]);
+            __builtin_prefetch(&folds[rows[i + REPORT_AHEAD].idx - 1]);
         }
-        ddi_summary_build_ex(st, rows[i].idx1, folds, flood, sum);
+        ddi_summary_build_ex(st, rows[i].idx, folds, flood, sum);
         if (json)
             ddi_summary_write_json(out, sum);
         else

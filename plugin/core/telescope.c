@@ -8,6 +8,7 @@
 
 #include "backscatter.h"
 #include "hash.h"
+#include "sort.h"
 #include "state.h"
 #include "summary.h"
 
@@ -273,22 +274,6 @@ ddi_spoof_result ddi_spoof_packet(const ddi_pkt *p, ddi_tool tool, const ddi_os_
 
 /* ------------------------------------------------------------------ the flood pattern */
 
-typedef struct flood_row {
-    uint64_t key;
-    double ts;
-    uint32_t idx;
-} flood_row;
-
-static int by_key_time(const void *a, const void *b)
-{
-    const flood_row *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    if (x->ts != y->ts)
-        return x->ts < y->ts ? -1 : 1;
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
 /* The target of a one-target source: the destination digest, the one port
  * (or none), and the sketches, which hash the same destination differently
  * (28 bits of the address in all, plus the protocol through the port sketch). */
@@ -319,32 +304,42 @@ uint8_t *ddi_feat_flood_scan(const ddi_state *st)
 {
     uint32_t n = st->sources.count;
     uint8_t *flood = calloc(n ? n : 1, 1);
-    flood_row *rows = malloc(((size_t)n + 1) * sizeof *rows);
-    if (!flood || !rows) {
+    ddi_sort_row *rows = malloc(((size_t)n + 1) * sizeof *rows);
+    double *first = malloc(((size_t)n + 1) * sizeof *first); /* by source index */
+    if (!flood || !rows || !first) {
         free(flood);
         free(rows);
+        free(first);
         return NULL;
     }
     uint32_t m = 0;
     for (uint32_t i = 1; i <= n; i++) {
         const ddi_source *s = ddi_state_source(st, i);
         uint64_t key;
+        first[i - 1] = s ? s->first_ts : 0;
         if (s && one_target(s, &key))
-            rows[m++] = (flood_row){key, s->first_ts, i};
+            rows[m++] = (ddi_sort_row){{key, ddi_sort_key_double(s->first_ts), i}, i};
     }
-    qsort(rows, m, sizeof *rows, by_key_time);
+    /* by target, then first packet time (then index: one order in every run) */
+    if (!ddi_sort_rows(rows, m)) {
+        free(flood);
+        free(rows);
+        free(first);
+        return NULL;
+    }
     /* per target, each source counts the targets' one-off sources whose first
      * packet is within the window of its own (itself included) */
     for (uint32_t g = 0; g < m;) {
         uint32_t e = g;
-        while (e < m && rows[e].key == rows[g].key)
+        while (e < m && rows[e].k[0] == rows[g].k[0])
             e++;
         if (e - g >= DDI_FLOOD_MIN_SOURCES) {
             uint32_t lo = g, hi = g;
             for (uint32_t i = g; i < e; i++) {
-                while (rows[lo].ts < rows[i].ts - DDI_FLOOD_WINDOW_S)
+                double ts = first[rows[i].idx - 1];
+                while (first[rows[lo].idx - 1] < ts - DDI_FLOOD_WINDOW_S)
                     lo++;
-                while (hi < e && rows[hi].ts <= rows[i].ts + DDI_FLOOD_WINDOW_S)
+                while (hi < e && first[rows[hi].idx - 1] <= ts + DDI_FLOOD_WINDOW_S)
                     hi++;
                 if (hi - lo >= DDI_FLOOD_MIN_SOURCES)
                     flood[rows[i].idx - 1] = 1;
@@ -353,5 +348,6 @@ uint8_t *ddi_feat_flood_scan(const ddi_state *st)
         g = e;
     }
     free(rows);
+    free(first);
     return flood;
 }
