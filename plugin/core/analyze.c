@@ -80,6 +80,13 @@ static void mark_answered(ddi_state *st, const ddi_pkt *p)
     }
 }
 
+/* `a` sent a TCP or UDP packet that was no backscatter (backscatter.h's gate) */
+static bool sent_flow(const ddi_state *st, const ddi_addr *a)
+{
+    const ddi_source *s = ddi_state_source(st, ddi_state_source_find(st, a));
+    return s && ((s->sum.flags & DDI_ACC_SENT_TCP) || s->sum.udp);
+}
+
 /* What earlier packets this one answers; remembers what it shows sent; notes
  * where the capture first shows two-way traffic.  `cls` is the packet's
  * backscatter class when is_cls. */
@@ -93,7 +100,7 @@ static ddi_bs_seen observe_seen(ddi_state *st, const ddi_pkt *p, ddi_source *s, 
             .dst_sent = unknown || ddi_state_source_find(st, &p->dst),
             .src_sent_tcp = !s || (s->sum.flags & DDI_ACC_SENT_TCP),
             .quoted_src_sent = p->has_quote && (unknown || ddi_state_source_find(st, &p->quote.src)),
-            .quoted_dst_sent = p->has_quote && (unknown || ddi_state_source_find(st, &p->quote.dst)),
+            .quoted_dst_sent_flow = p->has_quote && (unknown || sent_flow(st, &p->quote.dst)),
         };
         seen = ddi_backscatter_seen(&st->seen, p, is_cls ? cls : NULL, &g);
     }

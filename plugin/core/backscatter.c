@@ -353,7 +353,7 @@ ddi_bs_seen ddi_backscatter_seen(const ddi_seen_set *set, const ddi_pkt *p, cons
         if (!p->has_quote)
             return DDI_BS_SEEN_NONE;
         how = gate->quoted_src_sent ? quoted_seen(set, &p->quote) : DDI_BS_SEEN_NONE;
-        if (how == DDI_BS_SEEN_NONE && gate->quoted_dst_sent && quoted_reply(set, &p->quote))
+        if (how == DDI_BS_SEEN_NONE && gate->quoted_dst_sent_flow && quoted_reply(set, &p->quote))
             how = DDI_BS_SEEN_QUOTES_REPLY;
         return how;
     default:

@@ -102,7 +102,9 @@ typedef struct ddi_bs_gate {
                              victims send nothing else, so their RSTs are never looked up (a lookup
                              among n keys errs with probability n / 2^32, seen.h) */
     bool quoted_src_sent; /* the source of an ICMP error's quoted packet has sent packets earlier */
-    bool quoted_dst_sent; /* ... and its destination */
+    bool quoted_dst_sent_flow; /* its destination has sent a SYN, a TCP packet that was no backscatter, or
+                                  UDP earlier: the only keys the "quoted reply" check looks up (a victim
+                                  answering forged probes with ICMP errors sends nothing else) */
 } ddi_bs_gate;
 
 /* What earlier packets of the capture this packet answers (for any packet,

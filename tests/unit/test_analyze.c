@@ -1196,6 +1196,20 @@ static void test_telescope_stays_one_way(void)
     uint32_t r = feed_flags(c, "203.0.113.81", "192.0.2.77", 22, 4002, 1, 2, DDI_TH_RST | DDI_TH_ACK, T0 + 5);
     verdict_pit(c, r, v);
     g_assert_true(v->has_bs);
+    /* the same for a victim answering forged UDP probes with port
+     * unreachables: it sends only ICMP errors, so "does the quoted probe
+     * answer a flow the victim opened" is never looked up */
+    uint8_t probe[PB_MAX];
+    pb_ip pip = {.src = "192.0.2.77", .dst = "203.0.113.84", .ttl = 50, .id = 3};
+    pb_udp_pkt(probe, &pip, 1234, 53, 32);
+    uint32_t u1 = feed_icmp_err(c, "203.0.113.84", "192.0.2.77", 3, 3, probe, 20 + 8, T0 + 6);
+    const ddi_pkt *up = &c->pkts[u1 - 1];
+    ddi_seen_add(&c->st.seen, ddi_seen_key(DDI_SEEN_UDP, 0, &up->src, &up->dst, 53, 1234));
+    uint32_t u2 = feed_icmp_err(c, "203.0.113.84", "192.0.2.77", 3, 3, probe, 20 + 8, T0 + 7);
+    for (uint32_t f2 = u1; f2 <= u2; f2 += u2 - u1) {
+        verdict_pit(c, f2, v);
+        g_assert_true(v->has_bs);
+    }
     g_assert_false(ddi_state_two_way(&c->st, 0, NULL, NULL));
     g_free(v);
     cap_free(c);

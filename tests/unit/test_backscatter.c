@@ -363,7 +363,7 @@ static ddi_bs_seen seen_of(const ddi_seen_set *set, const ddi_pkt *p, bool dst_s
 {
     ddi_bs_result r;
     bool cls = ddi_backscatter_classify(p, &r);
-    ddi_bs_gate g = {.dst_sent = dst_sent, .src_sent_tcp = src_sent, .quoted_src_sent = qsrc, .quoted_dst_sent = qdst};
+    ddi_bs_gate g = {.dst_sent = dst_sent, .src_sent_tcp = src_sent, .quoted_src_sent = qsrc, .quoted_dst_sent_flow = qdst};
     return ddi_backscatter_seen(set, p, cls ? &r : NULL, &g);
 }
 
