@@ -40,7 +40,7 @@ enum {
     B_WIN, B_LINUX, B_MAC, B_ZMAP, B_MASSCAN, B_MIRAI, B_NMAP, B_BACKSCATTER, B_V6,
     B_COUNT
 };
-static const unsigned share_pm[B_COUNT] = {350, 200, 100, 100, 50, 50, 30, 70, 50};
+static unsigned share_pm[B_COUNT] = {350, 200, 100, 100, 50, 50, 30, 70, 50};
 static const char *const bname[B_COUNT] = {
     "windows", "linux", "macos", "zmap", "masscan", "mirai", "nmap", "backscatter", "ipv6"};
 
@@ -714,8 +714,9 @@ static size_t render(const gen_t *g, const pkt_t *p, uint16_t ipid, uint8_t *b)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: gen_darknet OUT.pcap [--packets N] [--sources S] [--seed X] [--quiet]\n"
-               "  defaults: N=1000000 packets, S=100000 distinct sources, X=1\n");
+    fprintf(f, "usage: gen_darknet OUT.pcap [--packets N] [--sources S] [--seed X] [--syn-only] [--quiet]\n"
+               "  defaults: N=1000000 packets, S=100000 distinct sources, X=1\n"
+               "  --syn-only: SYN senders only (no backscatter)\n");
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -744,6 +745,11 @@ int main(int argc, char **argv)
             dst = &seed;
         else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = 1;
+            continue;
+        } else if (!strcmp(a, "--syn-only")) {
+            /* SYN senders only (no backscatter): the issue-11 benchmark's
+             * SYN-heavy capture; the backscatter share goes to Windows */
+            share_pm[B_BACKSCATTER] = 0;
             continue;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);

@@ -110,6 +110,21 @@ typedef gboolean ddi_heur_result;
  * rule holds on every version, so there is nothing to switch on here. */
 #define DDI_WANTED_FIELDS_FIRST_PASS_ONLY 1
 
+/* Custom columns configured (preferences, profile, -o gui.column.format):
+ * tshark then builds a tree and reads fields for them.  prefs.col_list holds
+ * fmt_data records (epan/column.h) in 4.0 .. 4.6. */
+#include <epan/column.h>
+#include <epan/prefs.h>
+static inline bool ddi_prefs_have_custom_columns(void)
+{
+    for (GList *l = prefs.col_list; l; l = l->next) {
+        const fmt_data *c = (const fmt_data *)l->data;
+        if (c && c->fmt == COL_CUSTOM)
+            return true;
+    }
+    return false;
+}
+
 /* A frame's data sources (the frame, then buffers dissectors added:
  * decrypted or reassembled data), in the order they were added: a GSList
  * of opaque struct data_source in 4.0 .. 4.6. */

@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include <epan/exceptions.h>
 #include <epan/expert.h>
 #include <epan/packet.h>
 #include <epan/prefs.h>
@@ -29,6 +30,7 @@
 #include "compat.h"
 #include "ddi-tap.h"
 #include "packet-ddi.h"
+#include "readers-ddi.h"
 #include "core/statefile.h"
 
 static int proto_ddi = DDI_ID_INIT;
@@ -256,17 +258,53 @@ static void load_sigdb(void)
     load_one(1, pref_p0f_db);
 }
 
+/* Whether anything can read what ddi computes.  A plain `tshark -r X` (no
+ * details, filter, -e, tap, second pass, custom column or colouring) shows
+ * nothing of ddi, and the fields ddi asks for below are what makes tshark
+ * build a protocol tree for every packet (about a quarter of its work on a
+ * SYN capture).  Everything else that reads ddi (-z reports, -2, the GUI,
+ * Lua, a state file written at the end, any command line this glue does not
+ * understand) keeps the analysis. */
+static gboolean nothing_reads_ddi(void)
+{
+    gboolean state_written = (pref_state_out && *pref_state_out) || (pref_evicted_out && *pref_evicted_out);
+    return ddi_readers_run() == DDI_RUN_PLAIN && !ddi_prefs_have_custom_columns() && !state_written;
+}
+
 /* Ask for the fields ddi reads, so tshark builds them even when no filter or
- * column mentions them.  Set at handoff (tshark decides whether to build
+ * column mentions them; in `tshark -T fields`, also ddi's fields named by -e
+ * (4.0 does not prime -e fields, and ddi renders them as for an invisible
+ * tree: see dissect_ddi).  Set at handoff (tshark decides whether to build
  * trees before any file opens) and again per file, as TRANSUM does. */
+static gboolean fields_run; /* tshark -T fields, and no protocol item among the -e fields */
+/* ddi's (and the expert items') fields among the -e arguments */
+static int printed_hfs[32];
+static guint n_printed;
 static void want_fields(void)
 {
     GArray *wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
-    if (hf_ip_src >= 0)
-        g_array_append_val(wanted, hf_ip_src);
-    if (hf_ipv6_src >= 0)
-        g_array_append_val(wanted, hf_ipv6_src);
+    if (!nothing_reads_ddi()) {
+        if (hf_ip_src >= 0)
+            g_array_append_val(wanted, hf_ip_src);
+        if (hf_ipv6_src >= 0)
+            g_array_append_val(wanted, hf_ipv6_src);
+    }
     set_postdissector_wanted_hfids(ddi_handle, wanted);
+    fields_run = ddi_readers_run() == DDI_RUN_FIELDS;
+    n_printed = 0;
+    const GPtrArray *printed = ddi_readers_printed();
+    for (guint i = 0; i < printed->len; i++) {
+        const char *name = (const char *)printed->pdata[i];
+        int id = proto_registrar_get_id_byname(name);
+        if (id < 0 || !(g_str_has_prefix(name, "ddi") || g_str_has_prefix(name, "_ws.expert")))
+            continue;
+        /* -T fields prints a protocol item (ddi, _ws.expert) by its label,
+         * and labels exist only in a visible tree */
+        if (!strcmp(name, "ddi") || !strcmp(name, "_ws.expert") || n_printed == G_N_ELEMENTS(printed_hfs))
+            fields_run = FALSE;
+        else
+            printed_hfs[n_printed++] = id;
+    }
 }
 
 /* Once per file: the init routine runs when a file is opened (once for both
@@ -349,6 +387,8 @@ static void ddi_init(void)
     /* the expert tap is registered after the handoffs (expert_packet_init
      * runs after proto_init), so it is looked up here, once per file */
     expert_tap_id = find_tap_id("expert");
+    /* so is the expert protocol (_ws.expert): -1 at handoff */
+    hf_ws_expert = proto_registrar_get_id_byname("_ws.expert");
     if (state_ready)
         ddi_state_free(&state);
     ddi_state_init(&state, pref_max_sources, pref_max_conns);
@@ -1021,11 +1061,39 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     if (!tree && !experts_on && !tapped)
         return 0;
 
-    C_NUMERIC_BEGIN();
+    /* `tshark -T fields` prints the -e fields only, but its tree is visible
+     * (readers-ddi.h): render as for an invisible tree, where Wireshark fakes
+     * every item nothing references and ddi formats only referenced text.
+     * The tree is shared with every other dissector: restore it whatever
+     * happens. */
+    gboolean hide = tree_visible(tree) && fields_run;
+    if (hide) {
+        PTREE_DATA(tree)->visible = FALSE;
+        /* Referenced, so neither faked nor left without text.  4.0 primes no
+         * -e field, nor the wanted fields on the second pass of -2; priming
+         * lasts one packet (Wireshark resets ref_type with the tree), so
+         * this is done per packet. */
+        for (guint i = 0; i < n_printed; i++) {
+            header_field_info *hfi = proto_registrar_get_nth((guint)printed_hfs[i]);
+            hfi->ref_type = HF_REF_TYPE_DIRECT;
+            /* as priming does: the protocol (ddi, _ws.expert) is read through it */
+            if (hfi->parent >= 0 && proto_registrar_get_nth((guint)hfi->parent)->ref_type == HF_REF_TYPE_NONE)
+                proto_registrar_get_nth((guint)hfi->parent)->ref_type = HF_REF_TYPE_INDIRECT;
+        }
+    }
     ddi_verdict *v = wmem_new(pinfo->pool, ddi_verdict);
-    ddi_verdict_build_ex(&state, sigdb, &pkt, rec, wanted_text(tree), v);
-    if (tree || experts_on)
-        render(tree, tvb, pinfo, rec, v);
+    C_NUMERIC_BEGIN();
+    TRY {
+        experts_on = wants_experts(tree);
+        ddi_verdict_build_ex(&state, sigdb, &pkt, rec, wanted_text(tree), v);
+        if (tree || experts_on)
+            render(tree, tvb, pinfo, rec, v);
+    }
+    FINALLY {
+        if (hide)
+            PTREE_DATA(tree)->visible = TRUE;
+    }
+    ENDTRY;
     C_NUMERIC_END();
     if (tapped) {
         ddi_tap_info *ti = wmem_new0(pinfo->pool, ddi_tap_info);
@@ -1248,6 +1316,5 @@ void proto_reg_handoff_ddi(void)
     if (hf_ip_src < 0 || hf_ipv6_src < 0)
         ws_warning("ip.src/ipv6.src not registered: ddi will analyse nothing");
     register_postdissector(ddi_handle);
-    hf_ws_expert = proto_registrar_get_id_byname("_ws.expert");
     want_fields();
 }
