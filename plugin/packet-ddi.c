@@ -29,6 +29,7 @@
 
 #include "compat.h"
 #include "ddi-tap.h"
+#include "fields-ddi.h"
 #include "packet-ddi.h"
 #include "readers-ddi.h"
 #include "core/statefile.h"
@@ -45,52 +46,6 @@ static int hf_ipv6_src = DDI_ID_INIT;
 #define IPV4_SRC_OFFSET 12
 #define IPV6_SRC_OFFSET 8
 
-static int hf_verdict = DDI_ID_INIT;
-static int hf_ipid_gap = DDI_ID_INIT;
-static int hf_ipid_dt = DDI_ID_INIT;
-static int hf_ipid_rate = DDI_ID_INIT;
-static int hf_ipid_class = DDI_ID_INIT;
-static int hf_ipid_norate = DDI_ID_INIT;
-static int hf_ipid_samples = DDI_ID_INIT;
-static int hf_ipid_span = DDI_ID_INIT;
-static int hf_retry_backoff = DDI_ID_INIT;
-static int hf_conficker_status = DDI_ID_INIT;
-static int hf_sender = DDI_ID_INIT;
-static int hf_retry_count = DDI_ID_INIT;
-static int hf_retry_interval = DDI_ID_INIT;
-static int hf_retry_first_gap = DDI_ID_INIT;
-static int hf_retry_rto = DDI_ID_INIT;
-static int hf_conficker = DDI_ID_INIT;
-static int hf_conficker_observed = DDI_ID_INIT;
-static int hf_os = DDI_ID_INIT;
-static int hf_os_family = DDI_ID_INIT;
-static int hf_os_match = DDI_ID_INIT;
-static int hf_os_sig = DDI_ID_INIT;
-static int hf_os_evidence = DDI_ID_INIT;
-static int hf_clue = DDI_ID_INIT;
-static int hf_ttl_initial = DDI_ID_INIT;
-static int hf_ttl_distance = DDI_ID_INIT;
-static int hf_mss = DDI_ID_INIT;
-static int hf_mss_mtu = DDI_ID_INIT;
-static int hf_mss_link = DDI_ID_INIT;
-static int hf_mss_pppoe = DDI_ID_INIT;
-static int hf_nat = DDI_ID_INIT;
-static int hf_nat_reason = DDI_ID_INIT;
-static int hf_nat_kind = DDI_ID_INIT;
-static int hf_tool = DDI_ID_INIT;
-static int hf_tool_evidence = DDI_ID_INIT;
-static int hf_bs = DDI_ID_INIT;
-static int hf_bs_victim = DDI_ID_INIT;
-static int hf_bs_victim6 = DDI_ID_INIT;
-static int hf_bs_port = DDI_ID_INIT;
-static int hf_bs_evidence = DDI_ID_INIT;
-static int hf_exchange = DDI_ID_INIT;
-static int hf_twoway = DDI_ID_INIT;
-static int hf_retry_duplicate = DDI_ID_INIT;
-static int hf_synack_os = DDI_ID_INIT;
-static int hf_synack_os_match = DDI_ID_INIT;
-static int hf_spoof = DDI_ID_INIT;
-static int hf_spoof_reason = DDI_ID_INIT;
 
 static int ett_ddi = DDI_ID_INIT;
 static int ett_ipid = DDI_ID_INIT;
@@ -276,6 +231,7 @@ static gboolean nothing_reads_ddi(void)
  * (4.0 does not prime -e fields, and ddi renders them as for an invisible
  * tree: see dissect_ddi).  Set at handoff (tshark decides whether to build
  * trees before any file opens) and again per file, as TRANSUM does. */
+static void lookup_encap_ids(void);
 static gboolean fields_run; /* tshark -T fields, and no protocol item among the -e fields */
 /* ddi's (and the expert items') fields among the -e arguments */
 static int printed_hfs[32];
@@ -384,6 +340,7 @@ static void ddi_init(void)
         c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
 #endif
     want_fields();
+    lookup_encap_ids();
     /* the expert tap is registered after the handoffs (expert_packet_init
      * runs after proto_init), so it is looked up here, once per file */
     expert_tap_id = find_tap_id("expert");
@@ -472,30 +429,43 @@ static int64_t packet_time_ns(const packet_info *pinfo)
 /* Encapsulations outside the analysed IP header: the protocols Wireshark
  * layered in the frame before its (outer_ips + 1)-th IP header.  The core
  * uses them to explain a reduced MSS by a tunnel before guessing PPPoE. */
+static const struct {
+    const char *proto;
+    guint16 bit;
+} encap_protos[] = {
+    {"vxlan", DDI_ENCAP_VXLAN}, {"geneve", DDI_ENCAP_GENEVE}, {"gre", DDI_ENCAP_GRE},   {"erspan", DDI_ENCAP_GRE},
+    {"esp", DDI_ENCAP_ESP},     {"wg", DDI_ENCAP_WIREGUARD},  {"gtp", DDI_ENCAP_GTP},   {"mpls", DDI_ENCAP_MPLS},
+    {"l2tp", DDI_ENCAP_L2TP},   {"teredo", DDI_ENCAP_TEREDO}, {"pppoes", DDI_ENCAP_PPPOE},
+};
+/* their protocol ids (and IPv4's, IPv6's), looked up once: pinfo->layers
+ * holds ids, and comparing names cost ~40 strcmp a packet */
+static int encap_ids[G_N_ELEMENTS(encap_protos)];
+static int proto_ip_id = -1, proto_ipv6_id = -1;
+
+static void lookup_encap_ids(void)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(encap_protos); i++)
+        encap_ids[i] = proto_get_id_by_filter_name(encap_protos[i].proto);
+    proto_ip_id = proto_get_id_by_filter_name("ip");
+    proto_ipv6_id = proto_get_id_by_filter_name("ipv6");
+}
+
 static guint16 frame_encap(const packet_info *pinfo, int outer_ips)
 {
-    static const struct {
-        const char *proto;
-        guint16 bit;
-    } enc[] = {
-        {"vxlan", DDI_ENCAP_VXLAN}, {"geneve", DDI_ENCAP_GENEVE}, {"gre", DDI_ENCAP_GRE},   {"erspan", DDI_ENCAP_GRE},
-        {"esp", DDI_ENCAP_ESP},     {"wg", DDI_ENCAP_WIREGUARD},  {"gtp", DDI_ENCAP_GTP},   {"mpls", DDI_ENCAP_MPLS},
-        {"l2tp", DDI_ENCAP_L2TP},   {"teredo", DDI_ENCAP_TEREDO}, {"pppoes", DDI_ENCAP_PPPOE},
-    };
     guint16 bits = 0;
     int ips = 0;
     for (wmem_list_frame_t *f = pinfo->layers ? wmem_list_head(pinfo->layers) : NULL; f; f = wmem_list_frame_next(f)) {
-        const char *name = proto_get_protocol_filter_name(GPOINTER_TO_INT(wmem_list_frame_data(f)));
-        if (!name)
+        int id = GPOINTER_TO_INT(wmem_list_frame_data(f));
+        if (id < 0)
             continue;
-        if (!strcmp(name, "ip") || !strcmp(name, "ipv6")) {
+        if (id == proto_ip_id || id == proto_ipv6_id) {
             if (ips++ == outer_ips)
                 break;
             continue;
         }
-        for (gsize i = 0; i < G_N_ELEMENTS(enc); i++)
-            if (!strcmp(name, enc[i].proto))
-                bits |= enc[i].bit;
+        for (gsize i = 0; i < G_N_ELEMENTS(encap_protos); i++)
+            if (id == encap_ids[i])
+                bits |= encap_protos[i].bit;
     }
     /* an outer IP header with no named tunnel in between: IP-in-IP, 6in4 */
     if (outer_ips > 0 && !(bits & ~(guint16)(DDI_ENCAP_PPPOE | DDI_ENCAP_MPLS)))
@@ -632,14 +602,6 @@ static gboolean field_wanted(proto_tree *tree, int hf)
     return hf >= 0 && proto_registrar_get_nth((guint)hf)->ref_type != HF_REF_TYPE_NONE;
 }
 
-static gboolean any_wanted(proto_tree *tree, int *const *hfs, gsize n)
-{
-    for (gsize i = 0; i < n; i++)
-        if (field_wanted(tree, *hfs[i]))
-            return TRUE;
-    return FALSE;
-}
-
 /* Subtrees only help a reader of the details pane; in a batch run each one
  * costs a formatted label for nothing, so the fields go straight under ddi. */
 G_GNUC_PRINTF(5, 6)
@@ -660,7 +622,7 @@ static proto_tree *subtree(proto_tree *t, tvbuff_t *tvb, int ett, proto_item **t
  * characters, so each clause also gets its own item under the full string. */
 static void add_clues(proto_item *parent, tvbuff_t *tvb, const char *text)
 {
-    if (!field_wanted(proto_item_get_parent(parent), hf_clue))
+    if (!field_wanted(proto_item_get_parent(parent), HF(CLUE)))
         return;
     proto_tree *t = proto_item_add_subtree(parent, ett_clues);
     const char *p = text;
@@ -668,7 +630,7 @@ static void add_clues(proto_item *parent, tvbuff_t *tvb, const char *text)
         const char *e = strstr(p, "; ");
         gsize n = e ? (gsize)(e - p) : strlen(p);
         char *clause = g_strndup(p, n);
-        GEN(proto_tree_add_string(t, hf_clue, tvb, 0, 0, clause));
+        GEN(proto_tree_add_string(t, HF(CLUE), tvb, 0, 0, clause));
         g_free(clause);
         p = e ? e + 2 : NULL;
     }
@@ -682,7 +644,7 @@ static void add_ipid(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const 
     proto_tree *t = subtree(tree, tvb, ett_ipid, &ti, "IP ID %u: %s", v->p->ip_id,
                                                   ddi_ipid_class_name(v->ipid_class));
     GEN(ti);
-    GEN(proto_tree_add_string(t, hf_ipid_class, tvb, 0, 0, ddi_ipid_class_name(v->ipid_class)));
+    GEN(proto_tree_add_string(t, HF(IPID_CLASS), tvb, 0, 0, ddi_ipid_class_name(v->ipid_class)));
     if (!v->has_gap) {
         if (ddi_ipid_atomic_zero(v->p->df, v->p->ip_id))
             proto_item_set_text(ti, "IP ID 0 with DF: carries no counter value (RFC 6864)");
@@ -690,25 +652,25 @@ static void add_ipid(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const 
             proto_item_set_text(ti, "IP ID %u: first packet of this source", v->p->ip_id);
         return;
     }
-    GEN(proto_tree_add_uint(t, hf_ipid_gap, tvb, 0, 0, v->gap));
-    GEN(add_double(t, hf_ipid_dt, tvb, 0, 0, usec(v->dt)));
+    GEN(proto_tree_add_uint(t, HF(IPID_GAP), tvb, 0, 0, v->gap));
+    GEN(add_double(t, HF(IPID_DT), tvb, 0, 0, usec(v->dt)));
     const ddi_ipid_estimate *e = &v->rate_est;
     if (e->status == DDI_RATE_OK || e->status == DDI_RATE_TOO_LITTLE || e->status == DDI_RATE_IMPLAUSIBLE) {
-        GEN(proto_tree_add_uint(t, hf_ipid_samples, tvb, 0, 0, e->samples));
-        GEN(add_double(t, hf_ipid_span, tvb, 0, 0, usec(e->span)));
+        GEN(proto_tree_add_uint(t, HF(IPID_SAMPLES), tvb, 0, 0, e->samples));
+        GEN(add_double(t, HF(IPID_SPAN), tvb, 0, 0, usec(e->span)));
     }
     char text[256];
     if (v->has_rate) {
-        proto_item *ri = add_double(t, hf_ipid_rate, tvb, 0, 0, milli(v->rate));
+        proto_item *ri = add_double(t, HF(IPID_RATE), tvb, 0, 0, milli(v->rate));
         GEN(ri);
         if (experts_on) {
             ddi_ipid_estimate_text(e, text, sizeof text);
             expert_add_info_format(pinfo, ri, &ei_ipid_rate, "IP-ID counter advanced by %u since the source's "
                                    "first sample: the sender emits %s in all", e->advance, text);
         }
-    } else {
+    } else if (field_wanted(t, HF(IPID_NORATE))) {
         ddi_ipid_estimate_text(e, text, sizeof text);
-        GEN(proto_tree_add_string(t, hf_ipid_norate, tvb, 0, 0, text));
+        GEN(proto_tree_add_string(t, HF(IPID_NORATE), tvb, 0, 0, text));
     }
 }
 
@@ -722,42 +684,42 @@ static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
         t = subtree(tree, tvb, ett_retry, &ti, "SYN duplicate, %.3f s after the previous SYN of its connection",
                     v->dup_iv);
         GEN(ti);
-        proto_item *di = proto_tree_add_boolean(t, hf_retry_duplicate, tvb, 0, 0, TRUE);
+        proto_item *di = proto_tree_add_boolean(t, HF(RETRY_DUPLICATE), tvb, 0, 0, TRUE);
         GEN(di);
-        GEN(proto_tree_add_double(t, hf_retry_interval, tvb, 0, 0, usec(v->dup_iv)));
+        GEN(proto_tree_add_double(t, HF(RETRY_INTERVAL), tvb, 0, 0, usec(v->dup_iv)));
         return;
     }
     if (!v->retry_count) {
         t = subtree(tree, tvb, ett_retry, &ti, "SYN: first of its connection");
         GEN(ti);
-        GEN(proto_tree_add_uint(t, hf_retry_count, tvb, 0, 0, 0));
+        GEN(proto_tree_add_uint(t, HF(RETRY_COUNT), tvb, 0, 0, 0));
     } else {
         t = subtree(tree, tvb, ett_retry, &ti, "SYN retransmission #%u, %.3f s after the previous SYN",
                                           v->retry_count, v->retry_iv);
         GEN(ti);
-        proto_item *ci = proto_tree_add_uint(t, hf_retry_count, tvb, 0, 0, v->retry_count);
+        proto_item *ci = proto_tree_add_uint(t, HF(RETRY_COUNT), tvb, 0, 0, v->retry_count);
         GEN(ci);
         DDI_EXPERT(pinfo, ci, &ei_retry, "SYN retransmission #%u after %.3f s (same addresses, ports and ISN)",
                                v->retry_count, v->retry_iv);
-        GEN(add_double(t, hf_retry_interval, tvb, 0, 0, usec(v->retry_iv)));
-        GEN(add_double(t, hf_retry_first_gap, tvb, 0, 0, usec(v->retry_gap1)));
-        GEN(proto_tree_add_string(t, hf_retry_rto, tvb, 0, 0, ddi_retry_rto_text(ddi_retry_rto_class(v->retry_gap1))));
+        GEN(add_double(t, HF(RETRY_INTERVAL), tvb, 0, 0, usec(v->retry_iv)));
+        GEN(add_double(t, HF(RETRY_FIRST_GAP), tvb, 0, 0, usec(v->retry_gap1)));
+        GEN(proto_tree_add_string(t, HF(RETRY_RTO), tvb, 0, 0, ddi_retry_rto_text(ddi_retry_rto_class(v->retry_gap1))));
         if (v->backoff)
-            GEN(proto_tree_add_string(t, hf_retry_backoff, tvb, 0, 0, v->backoff));
+            GEN(proto_tree_add_string(t, HF(RETRY_BACKOFF), tvb, 0, 0, v->backoff));
     }
     if (v->conn.dport != DDI_CONFICKER_PORT)
         return;
     /* whole-capture verdict: only claimed once the silence has been observed */
     switch (v->conficker) {
     case DDI_CONF_YES: {
-        proto_item *ci = proto_tree_add_boolean(t, hf_conficker, tvb, 0, 0, TRUE);
+        proto_item *ci = proto_tree_add_boolean(t, HF(CONFICKER), tvb, 0, 0, TRUE);
         GEN(ci);
         DDI_EXPERT(pinfo, ci, &ei_conficker,
                                "Conficker-style SYN retry: exactly one retransmission %.2f s after the first SYN to "
                                "tcp/%u, then silence for %.0f s (Windows would retry again at 9 s)",
                                v->conn.gap1, DDI_CONFICKER_PORT, v->observed_after);
-        GEN(add_double(t, hf_conficker_observed, tvb, 0, 0, usec(v->observed_after)));
-        GEN(proto_tree_add_string(t, hf_conficker_status, tvb, 0, 0, "yes: one retry at ~3 s, then silence"));
+        GEN(add_double(t, HF(CONFICKER_OBSERVED), tvb, 0, 0, usec(v->observed_after)));
+        GEN(proto_tree_add_string(t, HF(CONFICKER_STATUS), tvb, 0, 0, "yes: one retry at ~3 s, then silence"));
         break;
     }
     case DDI_CONF_UNKNOWN: {
@@ -766,17 +728,17 @@ static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
         ddi_conf_fold f = {0};
         ddi_conf_fold_add(&f, &v->conn, v->horizon);
         ddi_conf_fold_verdict(&f, v->horizon, why, sizeof why);
-        GEN(add_double(t, hf_conficker_observed, tvb, 0, 0, usec(v->observed_after)));
-        GEN(proto_tree_add_string_format_value(t, hf_conficker_status, tvb, 0, 0, "undetermined",
+        GEN(add_double(t, HF(CONFICKER_OBSERVED), tvb, 0, 0, usec(v->observed_after)));
+        GEN(proto_tree_add_string_format_value(t, HF(CONFICKER_STATUS), tvb, 0, 0, "undetermined",
                                                "undetermined: %s", why));
         break;
     }
     default:
         if (v->conn.count > 2)
-            GEN(proto_tree_add_string_format_value(t, hf_conficker_status, tvb, 0, 0, "no",
+            GEN(proto_tree_add_string_format_value(t, HF(CONFICKER_STATUS), tvb, 0, 0, "no",
                                                    "no: %u SYNs (an OS retry schedule)", v->conn.count));
         else if (v->conn.answered && v->retry_count)
-            GEN(proto_tree_add_string_format_value(t, hf_conficker_status, tvb, 0, 0, "no",
+            GEN(proto_tree_add_string_format_value(t, HF(CONFICKER_STATUS), tvb, 0, 0, "no",
                                                    "no: the connection was answered (a SYN-ACK or RST to it is in "
                                                    "the capture), so the silence after its retry is no give-up"));
         break;
@@ -792,13 +754,13 @@ static void add_os(proto_tree *tree, tvbuff_t *tvb, const ddi_verdict *v)
     proto_tree *t = subtree(tree, tvb, ett_os, &ti, "Probable OS: %s (%s)", o->label,
                                                   ddi_os_match_name(o->match));
     GEN(ti);
-    GEN(proto_tree_add_string(t, hf_os, tvb, 0, 0, o->label));
-    GEN(proto_tree_add_string(t, hf_os_family, tvb, 0, 0, ddi_os_family_name(o->family)));
-    GEN(proto_tree_add_string(t, hf_os_match, tvb, 0, 0, ddi_os_match_name(o->match)));
-    GEN(proto_tree_add_string(t, hf_os_sig, tvb, 0, 0, o->raw_sig));
-    GEN(proto_tree_add_uint(t, hf_ttl_initial, tvb, 0, 0, o->fp.ittl));
-    GEN(proto_tree_add_int(t, hf_ttl_distance, tvb, 0, 0, o->fp.distance));
-    proto_item *ev = proto_tree_add_string(t, hf_os_evidence, tvb, 0, 0, o->evidence);
+    GEN(proto_tree_add_string(t, HF(OS), tvb, 0, 0, o->label));
+    GEN(proto_tree_add_string(t, HF(OS_FAMILY), tvb, 0, 0, ddi_os_family_name(o->family)));
+    GEN(proto_tree_add_string(t, HF(OS_MATCH), tvb, 0, 0, ddi_os_match_name(o->match)));
+    GEN(proto_tree_add_string(t, HF(OS_SIG), tvb, 0, 0, o->raw_sig));
+    GEN(proto_tree_add_uint(t, HF(TTL_INITIAL), tvb, 0, 0, o->fp.ittl));
+    GEN(proto_tree_add_int(t, HF(TTL_DISTANCE), tvb, 0, 0, o->fp.distance));
+    proto_item *ev = proto_tree_add_string(t, HF(OS_EVIDENCE), tvb, 0, 0, o->evidence);
     GEN(ev);
     add_clues(ev, tvb, o->evidence);
 }
@@ -811,12 +773,12 @@ static void add_link(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const 
     proto_tree *t = subtree(tree, tvb, ett_link, &ti, "Link: MSS %u -> MTU %u: %s",
                                                   v->link.mss, v->link.mtu, v->link.label);
     GEN(ti);
-    GEN(proto_tree_add_uint(t, hf_mss, tvb, 0, 0, v->link.mss));
-    GEN(proto_tree_add_uint(t, hf_mss_mtu, tvb, 0, 0, v->link.mtu));
-    GEN(proto_tree_add_string_format_value(t, hf_mss_link, tvb, 0, 0, v->link.label, "%s [source: %s]", v->link.label,
+    GEN(proto_tree_add_uint(t, HF(MSS), tvb, 0, 0, v->link.mss));
+    GEN(proto_tree_add_uint(t, HF(MSS_MTU), tvb, 0, 0, v->link.mtu));
+    GEN(proto_tree_add_string_format_value(t, HF(MSS_LINK), tvb, 0, 0, v->link.label, "%s [source: %s]", v->link.label,
                                            v->link.source));
     if (v->link.pppoe) {
-        proto_item *pi = proto_tree_add_boolean(t, hf_mss_pppoe, tvb, 0, 0, TRUE);
+        proto_item *pi = proto_tree_add_boolean(t, HF(MSS_PPPOE), tvb, 0, 0, TRUE);
         GEN(pi);
         DDI_EXPERT(pinfo, pi, &ei_mss, "MSS %u implies link MTU %u: %s", v->link.mss, v->link.mtu,
                                v->link.label);
@@ -830,14 +792,14 @@ static void add_nat(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const d
     proto_item *ti;
     proto_tree *t = subtree(tree, tvb, ett_nat, &ti, "NAT / middle box suspected");
     GEN(ti);
-    proto_item *ni = proto_tree_add_boolean(t, hf_nat, tvb, 0, 0, TRUE);
+    proto_item *ni = proto_tree_add_boolean(t, HF(NAT), tvb, 0, 0, TRUE);
     GEN(ni);
-    proto_item *ri = proto_tree_add_string(t, hf_nat_reason, tvb, 0, 0, v->nat_reason);
+    proto_item *ri = proto_tree_add_string(t, HF(NAT_REASON), tvb, 0, 0, v->nat_reason);
     GEN(ri);
     add_clues(ri, tvb, v->nat_reason);
     for (unsigned k = 0; k < DDI_NAT__KINDS; k++)
         if (v->nat_bits & ddi_nat_bit((ddi_nat_kind)k))
-            GEN(proto_tree_add_string(t, hf_nat_kind, tvb, 0, 0, ddi_nat_kinds[k].name));
+            GEN(proto_tree_add_string(t, HF(NAT_KIND), tvb, 0, 0, ddi_nat_kinds[k].name));
     for (unsigned k = 0; k < DDI_NAT__KINDS; k++)
         if (v->nat_bits & ddi_nat_bit((ddi_nat_kind)k)) {
             char one[512];
@@ -854,9 +816,9 @@ static void add_tool(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const 
     proto_item *ti;
     proto_tree *t = subtree(tree, tvb, ett_tool, &ti, "Scanning tool: %s", ddi_tool_name(v->tool));
     GEN(ti);
-    proto_item *ni = proto_tree_add_string(t, hf_tool, tvb, 0, 0, ddi_tool_name(v->tool));
+    proto_item *ni = proto_tree_add_string(t, HF(TOOL), tvb, 0, 0, ddi_tool_name(v->tool));
     GEN(ni);
-    GEN(proto_tree_add_string(t, hf_tool_evidence, tvb, 0, 0, v->tool_evidence));
+    GEN(proto_tree_add_string(t, HF(TOOL_EVIDENCE), tvb, 0, 0, v->tool_evidence));
     DDI_EXPERT(pinfo, ni, &ei_tool, "Packet crafted by %s: %s", ddi_tool_name(v->tool), v->tool_evidence);
 }
 
@@ -871,22 +833,22 @@ static void add_bs(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
     proto_tree *t = subtree(tree, tvb, ett_bs, &ti, "Backscatter: %s from %s",
                                                   ddi_backscatter_name(v->bs.kind), a);
     GEN(ti);
-    proto_item *ni = proto_tree_add_string(t, hf_bs, tvb, 0, 0, ddi_backscatter_name(v->bs.kind));
+    proto_item *ni = proto_tree_add_string(t, HF(BS), tvb, 0, 0, ddi_backscatter_name(v->bs.kind));
     GEN(ni);
     /* an ICMP error whose quote is missing or was not sent from this address
      * names no victim: the outer source is only a router */
     if (v->bs.victim_known && v->bs.victim.family == 4) {
         guint32 v4;
         memcpy(&v4, v->bs.victim.a, 4); /* FT_IPv4 takes network order */
-        GEN(proto_tree_add_ipv4(t, hf_bs_victim, tvb, 0, 0, v4));
+        GEN(proto_tree_add_ipv4(t, HF(BS_VICTIM), tvb, 0, 0, v4));
     } else if (v->bs.victim_known && v->bs.victim.family == 6) {
         ws_in6_addr v6;
         memcpy(v6.bytes, v->bs.victim.a, 16);
-        GEN(proto_tree_add_ipv6(t, hf_bs_victim6, tvb, 0, 0, &v6));
+        GEN(proto_tree_add_ipv6(t, HF(BS_VICTIM6), tvb, 0, 0, &v6));
     }
     if (v->bs.victim_known && v->bs.has_port)
-        GEN(proto_tree_add_uint(t, hf_bs_port, tvb, 0, 0, v->bs.victim_port));
-    GEN(proto_tree_add_string(t, hf_bs_evidence, tvb, 0, 0, v->bs_evidence));
+        GEN(proto_tree_add_uint(t, HF(BS_PORT), tvb, 0, 0, v->bs.victim_port));
+    GEN(proto_tree_add_string(t, HF(BS_EVIDENCE), tvb, 0, 0, v->bs_evidence));
     if (v->two_way)
         DDI_EXPERT(pinfo, ni, &ei_bs, "Possible backscatter (%s) in a two-way capture: %s may be answering spoofed "
                                       "traffic, or traffic the capture does not show; %s",
@@ -900,11 +862,11 @@ static void add_bs(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
 static void add_exchange(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_verdict *v)
 {
     if (v->bs_seen != DDI_BS_SEEN_NONE)
-        GEN(proto_tree_add_string_format_value(tree, hf_exchange, tvb, 0, 0, ddi_backscatter_seen_name(v->bs_seen),
+        GEN(proto_tree_add_string_format_value(tree, HF(EXCHANGE), tvb, 0, 0, ddi_backscatter_seen_name(v->bs_seen),
                                                "%s", v->bs_evidence[0] ? v->bs_evidence
                                                                        : ddi_backscatter_seen_name(v->bs_seen)));
     if (v->two_way_here) {
-        proto_item *ti = proto_tree_add_boolean(tree, hf_twoway, tvb, 0, 0, TRUE);
+        proto_item *ti = proto_tree_add_boolean(tree, HF(TWOWAY), tvb, 0, 0, TRUE);
         GEN(ti);
         DDI_EXPERT(pinfo, ti, &ei_twoway,
                    "Two-way traffic: this packet answers one sent earlier in the capture, so the capture is no "
@@ -918,8 +880,8 @@ static void add_synack_os(proto_tree *tree, tvbuff_t *tvb, const ddi_verdict *v)
 {
     if (!v->has_synack_os)
         return;
-    GEN(proto_tree_add_string(tree, hf_synack_os, tvb, 0, 0, v->synack_os));
-    GEN(proto_tree_add_string(tree, hf_synack_os_match, tvb, 0, 0, ddi_match_name(v->synack_fp.kind)));
+    GEN(proto_tree_add_string(tree, HF(SYNACK_OS), tvb, 0, 0, v->synack_os));
+    GEN(proto_tree_add_string(tree, HF(SYNACK_OS_MATCH), tvb, 0, 0, ddi_match_name(v->synack_fp.kind)));
 }
 
 /* Spoofed source, from this packet alone (the per-source report adds the
@@ -929,10 +891,10 @@ static void add_spoof(proto_tree *tree, tvbuff_t *tvb, const ddi_verdict *v)
     ddi_spoof_result r = ddi_spoof_packet(v->p, v->tool, v->has_os ? &v->os : NULL);
     if (r.level == DDI_SPOOF_UNLIKELY)
         return;
-    GEN(proto_tree_add_string(tree, hf_spoof, tvb, 0, 0, ddi_spoof_name(r.level)));
+    GEN(proto_tree_add_string(tree, HF(SPOOF), tvb, 0, 0, ddi_spoof_name(r.level)));
     for (int k = 0; k < DDI_SR__COUNT; k++)
         if (r.reasons & (1u << k))
-            GEN(proto_tree_add_string(tree, hf_spoof_reason, tvb, 0, 0, ddi_spoof_reason_text((ddi_spoof_reason)k)));
+            GEN(proto_tree_add_string(tree, HF(SPOOF_REASON), tvb, 0, 0, ddi_spoof_reason_text((ddi_spoof_reason)k)));
 }
 
 static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_frame_rec *rec, const ddi_verdict *v)
@@ -941,14 +903,14 @@ static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
     GEN(top);
     proto_tree *t = proto_item_add_subtree(top, ett_ddi);
     if (rec->flags & DDI_FR_SRC_FULL) {
-        proto_item *e = proto_tree_add_string(t, hf_verdict, tvb, 0, 0, "not analysed: source table full");
+        proto_item *e = proto_tree_add_string(t, HF(VERDICT), tvb, 0, 0, "not analysed: source table full");
         GEN(e);
         DDI_EXPERT(pinfo, e, &ei_state_full, "ddi source table full (%u sources): raise ddi.max_sources",
                                pref_max_sources);
         return;
     }
     proto_item_append_text(top, ": %s", v->summary);
-    GEN(proto_tree_add_string(t, hf_verdict, tvb, 0, 0, v->summary));
+    GEN(proto_tree_add_string(t, HF(VERDICT), tvb, 0, 0, v->summary));
     /* the GUI user sees what became of the state file on the first analysed packet */
     if (pinfo->num == sf.note_frame && sf.in[0]) {
         if (!sf.loaded)
@@ -967,9 +929,9 @@ static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
                                pref_max_conns);
     /* whole capture: known once retries or enough unanswered silence were seen */
     if (v->sender != DDI_SENDER_UNKNOWN)
-        GEN(proto_tree_add_string(t, hf_sender, tvb, 0, 0, ddi_retry_sender_text(v->sender)));
+        GEN(proto_tree_add_string(t, HF(SENDER), tvb, 0, 0, ddi_retry_sender_text(v->sender)));
     else if (v->src && v->src->syns)
-        GEN(proto_tree_add_string_format_value(t, hf_sender, tvb, 0, 0, "undetermined", "undetermined: %s",
+        GEN(proto_tree_add_string_format_value(t, HF(SENDER), tvb, 0, 0, "undetermined", "undetermined: %s",
                                                v->sender_why));
     add_tool(t, tvb, pinfo, v);
     add_exchange(t, tvb, pinfo, v);
@@ -983,21 +945,19 @@ static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
     add_ipid(t, tvb, pinfo, v);
 }
 
-/* Text is built only when a visible tree, a filter, a column or -e asks for
- * it, or a tap listener (the per-source report) reads it. */
+/* Text is built only when a field that quotes it is read (fields-ddi.h),
+ * or a tap listener (the per-source report) or an expert reads it. */
+static proto_tree *text_tree; /* the tree wanted_text() asks about */
+static gboolean text_read(int hf) { return field_wanted(text_tree, hf); }
 static unsigned wanted_text(proto_tree *tree)
 {
-    static int *const evidence_hfs[] = {&hf_os_evidence, &hf_os_sig, &hf_nat_reason, &hf_tool_evidence,
-                                        &hf_bs_evidence, &hf_clue, &hf_exchange};
     /* expert summaries quote the evidence */
     if (have_tap_listener(ddi_tap) || experts_on)
         return DDI_EXPLAIN_ALL;
-    unsigned w = 0;
-    if (field_wanted(tree, hf_verdict))
-        w |= DDI_EXPLAIN_SUMMARY;
-    if (any_wanted(tree, evidence_hfs, G_N_ELEMENTS(evidence_hfs)))
-        w |= DDI_EXPLAIN_EVIDENCE;
-    return w;
+    if (tree_visible(tree))
+        return DDI_EXPLAIN_ALL;
+    text_tree = tree;
+    return ddi_fields_text(text_read);
 }
 
 static gboolean wants_experts(proto_tree *tree)
@@ -1052,15 +1012,6 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         pkt.encap = ddi_encap_bit(rec->encap);
         pkt.ts_ns = packet_time_ns(pinfo);
     }
-    /* Readers: a tree, the per-source report, or the expert tap.  Two-pass
-     * tshark (-2 -z expert) and the GUI's Expert Information dialog (a retap
-     * with TL_REQUIRES_COLUMNS) dissect without a tree: expert items need no
-     * tree item, so render() runs on a NULL tree for them. */
-    experts_on = wants_experts(tree);
-    gboolean tapped = have_tap_listener(ddi_tap);
-    if (!tree && !experts_on && !tapped)
-        return 0;
-
     /* `tshark -T fields` prints the -e fields only, but its tree is visible
      * (readers-ddi.h): render as for an invisible tree, where Wireshark fakes
      * every item nothing references and ddi formats only referenced text.
@@ -1081,10 +1032,18 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
                 proto_registrar_get_nth((guint)hfi->parent)->ref_type = HF_REF_TYPE_INDIRECT;
         }
     }
+    /* Readers: a tree, the per-source report, or the expert tap.  Two-pass
+     * tshark (-2 -z expert) and the GUI's Expert Information dialog (a retap
+     * with TL_REQUIRES_COLUMNS) dissect without a tree: expert items need no
+     * tree item, so render() runs on a NULL tree for them. */
+    experts_on = wants_experts(tree);
+    gboolean tapped = have_tap_listener(ddi_tap);
+    if (!tree && !experts_on && !tapped)
+        return 0;
+
     ddi_verdict *v = wmem_new(pinfo->pool, ddi_verdict);
     C_NUMERIC_BEGIN();
     TRY {
-        experts_on = wants_experts(tree);
         ddi_verdict_build_ex(&state, sigdb, &pkt, rec, wanted_text(tree), v);
         if (tree || experts_on)
             render(tree, tvb, pinfo, rec, v);
@@ -1156,110 +1115,9 @@ static void register_experts(void)
 
 void proto_register_ddi(void)
 {
-    static hf_register_info hf[] = {
-        {&hf_verdict, {"Verdict", "ddi.verdict", FT_STRING, BASE_NONE, NULL, 0,
-                       "One line: what ddi concluded about this packet's source", HFILL}},
-        {&hf_ipid_gap, {"IP ID gap", "ddi.ipid.gap", FT_UINT16, BASE_DEC, NULL, 0,
-                        "IP ID minus the previous IP ID of the same source, modulo 65536", HFILL}},
-        {&hf_ipid_dt, {"IP ID time delta", "ddi.ipid.dt", FT_DOUBLE, BASE_NONE | BASE_UNIT_STRING, DDI_UNITS(&units_seconds), 0,
-                       "Seconds since the previous packet of the same source", HFILL}},
-        {&hf_ipid_rate, {"Sender packet rate", "ddi.ipid.rate", FT_DOUBLE, BASE_NONE | BASE_UNIT_STRING,
-                         DDI_UNITS(&units_pkts_per_sec), 0,
-                         "Counter advance / time from the source's first IP-ID sample to this packet: packets per "
-                         "second the source sent in all (counter classes only; needs >= 0.2 s or >= 10 samples)",
-                         HFILL}},
-        {&hf_ipid_samples, {"IP ID samples", "ddi.ipid.samples", FT_UINT32, BASE_DEC, NULL, 0,
-                            "The source's IP IDs in its counter sequence so far: the rate's basis", HFILL}},
-        {&hf_ipid_span, {"IP ID span", "ddi.ipid.span", FT_DOUBLE, BASE_NONE | BASE_UNIT_STRING,
-                         DDI_UNITS(&units_seconds), 0,
-                         "Seconds from the source's first IP-ID sample to this packet: the rate's basis", HFILL}},
-        {&hf_ipid_class, {"IP ID class", "ddi.ipid.class", FT_STRING, BASE_NONE, NULL, 0,
-                          "How the source sets IP IDs so far: global counter, byte-swapped counter, per-destination, random, "
-                          "zero, constant", HFILL}},
-        {&hf_ipid_norate, {"No rate because", "ddi.ipid.norate", FT_STRING, BASE_NONE, NULL, 0,
-                           "Why no packet rate is derived from the IP ID", HFILL}},
-        {&hf_retry_backoff, {"Retry backoff", "ddi.retry.backoff", FT_STRING, BASE_NONE, NULL, 0,
-                             "How the gaps between retransmissions grow", HFILL}},
-        {&hf_conficker_status, {"Conficker-style check", "ddi.conficker.status", FT_STRING, BASE_NONE, NULL, 0,
-                                "yes / no / undetermined, with the reason (whole-capture verdict)", HFILL}},
-        {&hf_sender, {"Sender type", "ddi.sender", FT_STRING, BASE_NONE, NULL, 0,
-                      "Whether this source retransmits its SYNs: stateful (a kernel stack) or stateless (a raw-socket "
-                      "scanner); whole-capture verdict", HFILL}},
-        {&hf_retry_count, {"SYN retransmission count", "ddi.retry.count", FT_UINT8, BASE_DEC, NULL, 0,
-                           "Earlier SYNs with the same addresses, ports and sequence number", HFILL}},
-        {&hf_retry_interval, {"SYN retransmission interval", "ddi.retry.interval", FT_DOUBLE, BASE_NONE | BASE_UNIT_STRING,
-                              DDI_UNITS(&units_seconds), 0, "Seconds since the previous SYN of this connection", HFILL}},
-        {&hf_retry_first_gap, {"First retransmission gap", "ddi.retry.first_gap", FT_DOUBLE, BASE_NONE | BASE_UNIT_STRING,
-                               DDI_UNITS(&units_seconds), 0, "Seconds from the first SYN to the second: the initial RTO", HFILL}},
-        {&hf_retry_rto, {"Retry schedule", "ddi.retry.schedule", FT_STRING, BASE_NONE, NULL, 0,
-                         "What the retransmission timing says about the stack", HFILL}},
-        {&hf_conficker, {"Conficker-style retry", "ddi.conficker", FT_BOOLEAN, BASE_NONE, NULL, 0,
-                         "Exactly one SYN retransmission ~3 s after the first SYN to tcp/" G_STRINGIFY(DDI_CONFICKER_PORT)
-                         ", then silence (whole-capture "
-                         "verdict: GUI and tshark -2 only)", HFILL}},
-        {&hf_conficker_observed, {"Observed after first SYN", "ddi.conficker.observed", FT_DOUBLE,
-                                  BASE_NONE | BASE_UNIT_STRING, DDI_UNITS(&units_seconds), 0,
-                                  "Capture time available after this connection's first SYN", HFILL}},
-        {&hf_os, {"Probable OS", "ddi.os", FT_STRING, BASE_NONE, NULL, 0, "Best OS label for the sender of this SYN", HFILL}},
-        {&hf_os_family, {"OS family", "ddi.os.family", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
-        {&hf_os_match, {"OS match quality", "ddi.os.match", FT_STRING, BASE_NONE, NULL, 0,
-                        "exact / generic / fuzzy (p0f tiers) or heuristic (ddi rules)", HFILL}},
-        {&hf_os_sig, {"p0f raw signature", "ddi.os.sig", FT_STRING, BASE_NONE, NULL, 0,
-                      "This SYN in p0f v3 raw_sig notation (paste into a .fp file to add a signature)", HFILL}},
-        {&hf_os_evidence, {"OS evidence", "ddi.os.evidence", FT_STRING, BASE_NONE, NULL, 0,
-                           "The facts that led to the OS label, and the ones that point elsewhere", HFILL}},
-        {&hf_clue, {"Clue", "ddi.clue", FT_STRING, BASE_NONE, NULL, 0,
-                    "One piece of evidence, as a separate item (tree labels are cut at 240 characters)", HFILL}},
-        {&hf_ttl_initial, {"Initial TTL", "ddi.ttl.initial", FT_UINT8, BASE_DEC, NULL, 0, NULL, HFILL}},
-        {&hf_ttl_distance, {"Hop distance", "ddi.ttl.distance", FT_INT32, BASE_DEC, NULL, 0,
-                            "Initial TTL minus observed TTL", HFILL}},
-        {&hf_mss, {"MSS", "ddi.mss", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL}},
-        {&hf_mss_mtu, {"Implied link MTU", "ddi.mss.mtu", FT_UINT16, BASE_DEC, NULL, 0,
-                       "MSS + 40 (IPv4) or + 60 (IPv6)", HFILL}},
-        {&hf_mss_link, {"Link type", "ddi.mss.link", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
-        {&hf_mss_pppoe, {"PPPoE-sized MSS", "ddi.mss.pppoe", FT_BOOLEAN, BASE_NONE, NULL, 0,
-                         "The MSS is what a PPPoE access link gives or is clamped to", HFILL}},
-        {&hf_nat, {"NAT / middle box suspected", "ddi.nat", FT_BOOLEAN, BASE_NONE, NULL, 0, NULL, HFILL}},
-        {&hf_nat_reason, {"NAT reason", "ddi.nat.reason", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
-        {&hf_nat_kind, {"NAT evidence kind", "ddi.nat.kind", FT_STRING, BASE_NONE, NULL, 0,
-                        "One item per kind of evidence: source port, TTL, several OS, IP-ID sequences, MSS clamp",
-                        HFILL}},
-        {&hf_tool, {"Scanning tool", "ddi.tool", FT_STRING, BASE_NONE, NULL, 0,
-                    "Scanner or malware whose packet fingerprint this packet matches", HFILL}},
-        {&hf_tool_evidence, {"Tool evidence", "ddi.tool.evidence", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
-        {&hf_bs, {"Backscatter", "ddi.backscatter", FT_STRING, BASE_NONE, NULL, 0,
-                  "A reply to traffic spoofed from the darknet address", HFILL}},
-        {&hf_bs_victim, {"Victim", "ddi.backscatter.victim", FT_IPv4, BASE_NONE, NULL, 0,
-                         "Host under attack (the replier, or the quoted destination of an ICMP error)", HFILL}},
-        {&hf_bs_victim6, {"Victim (IPv6)", "ddi.backscatter.victim6", FT_IPv6, BASE_NONE, NULL, 0, NULL, HFILL}},
-        {&hf_bs_port, {"Victim port", "ddi.backscatter.port", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL}},
-        {&hf_bs_evidence, {"Backscatter evidence", "ddi.backscatter.evidence", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
-        {&hf_exchange, {"Answers a captured packet", "ddi.exchange", FT_STRING, BASE_NONE, NULL, 0,
-                        "A reply of a backscatter class (SYN-ACK, RST, ICMP error or reply) that answers a packet seen "
-                        "earlier in this capture: an observed exchange, not backscatter", HFILL}},
-        {&hf_twoway, {"Two-way traffic", "ddi.twoway", FT_BOOLEAN, BASE_NONE, NULL, 0,
-                      "Set on the packet where the capture first shows a host answering a packet seen earlier: the "
-                      "capture is no pure telescope, and telescope-only claims are qualified from here on", HFILL}},
-        {&hf_synack_os, {"SYN-ACK sender OS", "ddi.synack.os", FT_STRING, BASE_NONE, NULL, 0,
-                         "OS of the host that sent this SYN-ACK (a backscatter victim or a scanned server), from "
-                         "p0f's [tcp:response] signatures: exact or generic matches of an OS stack only", HFILL}},
-        {&hf_synack_os_match, {"SYN-ACK OS match quality", "ddi.synack.os.match", FT_STRING, BASE_NONE, NULL, 0,
-                               "exact / generic (p0f tiers)", HFILL}},
-        {&hf_spoof, {"Spoofed source", "ddi.spoof", FT_STRING, BASE_NONE, NULL, 0,
-                     "Likelihood that this packet's source address is forged, from this packet alone: \"possible\" "
-                     "(one of corsaro3's kinds of test matched), \"likely\" (two, or source = destination); never "
-                     "certain. The per-source report also weighs the capture's random-source flood pattern", HFILL}},
-        {&hf_spoof_reason, {"Spoofing reason", "ddi.spoof.reason", FT_STRING, BASE_NONE, NULL, 0,
-                            "A test that matched: TTL >= 200 no scanner or OS label explains, source ending in .0 or "
-                            ".255, source = destination, TCP/UDP port 0", HFILL}},
-        {&hf_retry_duplicate, {"SYN duplicate", "ddi.retry.duplicate", FT_BOOLEAN, BASE_NONE, NULL, 0,
-                               "A copy of an earlier SYN (same addresses, ports, ISN) less than 0.2 s later: faster "
-                               "than any stack's retransmission timer (RFC 6298 1 s initial RTO; Linux TCP_RTO_MIN "
-                               "200 ms), so no retry", HFILL}},
-    };
     static gint *ett[] = {&ett_ddi, &ett_ipid, &ett_retry, &ett_os, &ett_link, &ett_nat, &ett_tool, &ett_bs, &ett_clues};
     proto_ddi = proto_register_protocol("Deep Darknet Inspection", "DDI", "ddi");
-    proto_register_field_array(proto_ddi, hf, array_length(hf));
+    ddi_fields_register(proto_ddi);
     proto_register_subtree_array(ett, array_length(ett));
     register_experts();
 
