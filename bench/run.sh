@@ -1,31 +1,37 @@
 #!/usr/bin/env bash
-# bench/run.sh — the ddi performance bar (issue 6), measured side by side.
+# bench/run.sh — the ddi performance bar (issues 6 and 11), measured side by side.
 #
-#   bench/run.sh              measure and write bench/RESULTS.md (8-15 min on 2 cores)
-#   bench/run.sh --profile    instead, profile the first 100,000 packets:
+#   bench/run.sh              measure and write bench/RESULTS.md (~20 min on 2 quiet cores)
+#   bench/run.sh --quick      the same comparisons on smaller inputs (<= 10 min on 2 quiet cores)
+#   bench/run.sh --profile    instead, profile the first 100,000 packets of the mixed capture:
 #                             callgrind with and without ddi (instruction
 #                             counts: exact, whatever the machine's load) and
 #                             massif of ddi's heap -> $BENCH_DIR/profile.txt
 #                             (15-30 min on 2 cores)
 #
 # 1. Builds the plugin (RelWithDebInfo) in $DDI_BUILD_DIR and
-#    bench/gen_darknet, and generates a capture of $BENCH_PACKETS packets
-#    from $BENCH_SOURCES sources in $BENCH_DIR (reused when present).
+#    bench/gen_darknet, and generates two captures in $BENCH_DIR (reused when
+#    present): a SYN-heavy one (`gen_darknet --syn-only`, $BENCH_SYN_PACKETS
+#    SYNs from $BENCH_SYN_SOURCES sources: issue 11's acceptance capture) and
+#    the mixed one ($BENCH_PACKETS packets from $BENCH_SOURCES sources, with
+#    backscatter and IPv6).
 # 2. Measures, with /usr/bin/time -v (wall time, CPU time, peak RSS) and
-#    medians over $BENCH_RUNS runs:
-#      A  tshark -T fields (ip/tcp fields)  --disable-protocol ddi
-#         vs the same + ddi fields with ddi enabled: wall-time ratio
-#         (target <= 1.10) and (peak RSS ddi - peak RSS baseline) / sources
-#         (target <= 150 bytes per source)
-#      B  the same with -2
-#      C  p0f -r X -o LOG  vs  tshark -q -z ddi,sources (per-source OS/link
-#         report): ddi must be at least as fast as p0f
-#      I  A's two commands under callgrind on a $BENCH_IR_PACKETS-packet
-#         capture of the same mix: instructions per packet, exact whatever
-#         the machine's load
+#    medians over $BENCH_RUNS side-by-side pairs:
+#      S  tshark -T fields, 5 ip/tcp fields + 4 ddi fields (ddi.os,
+#         ddi.ipid.gap, ddi.nat, ddi.mss.link), SYN capture, ddi enabled vs
+#         the same command with --disable-protocol ddi (target <= 1.10x wall)
+#      M  the same on the mixed capture
+#      P  plain `tshark -r X` (nothing of ddi referenced), SYN capture, vs
+#         --disable-protocol ddi (target <= 1.03x wall)
+#      B  S with -2
+#      C  p0f -r X -o LOG  vs  tshark -q -z ddi,sources on the mixed capture
+#         (ddi must be at least as fast as p0f)
+#    and the peak-RSS difference per source (S, M; target <= 150 bytes).
+#      I  S's and P's commands under callgrind on a $BENCH_IR_PACKETS-packet
+#         SYN capture: instructions per packet, exact whatever the load
 # 3. Prints a table and rewrites the measured part of bench/RESULTS.md
 #    (between the bench:begin/bench:end markers; the analysis around it is
-#    kept).
+#    kept), saying for each target whether it was met.
 #
 # tshark runs the plugin of the BUILD TREE: as root it runs as user nobody
 # with WIRESHARK_PLUGIN_DIR (Wireshark ignores that variable as root), like
@@ -34,23 +40,40 @@
 #
 # Pairing: with 2+ CPUs the two commands of a comparison run AT THE SAME TIME
 # (one per core), so background load and CPU frequency changes hit both
-# equally and the whole script stays under 15 minutes on 2 cores; the order
-# of start alternates.  BENCH_PAIR=0 runs everything one after the other
-# (more precise absolute times on an idle machine, about twice as long).
+# equally; the order of start alternates.  BENCH_PAIR=0 runs everything one
+# after the other (more precise absolute times on an idle machine, longer).
 #
-# Environment: BENCH_PACKETS (1000000) BENCH_SOURCES (100000) BENCH_SEED (1)
-#   BENCH_RUNS (3) BENCH_DIR (/tmp/ddi-bench) BENCH_PAIR (1 if nproc >= 2)
-#   BENCH_IR_PACKETS (20000; 0 = no callgrind section)
-#   BENCH_RESULTS (bench/RESULTS.md; "-" = do not write) DDI_BUILD_DIR
-#   (/tmp/ddi-bench-build)
+# Environment: BENCH_SYN_PACKETS (200000) BENCH_SYN_SOURCES (50000)
+#   BENCH_PACKETS (1000000; --quick 200000) BENCH_SOURCES (100000; --quick
+#   20000) BENCH_SEED (1) BENCH_RUNS (3) BENCH_DIR (/tmp/ddi-bench)
+#   BENCH_PAIR (1 if nproc >= 2) BENCH_IR_PACKETS (20000; --quick 10000; 0 =
+#   no callgrind section) BENCH_RESULTS (bench/RESULTS.md; "-" = do not
+#   write) DDI_BUILD_DIR (/tmp/ddi-bench-build)
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-packets=${BENCH_PACKETS:-1000000}
-sources=${BENCH_SOURCES:-100000}
+quick=0
+profile=0
+case "${1:-}" in
+--quick) quick=1 ;;
+--profile) profile=1 ;;
+"") ;;
+*) echo "usage: bench/run.sh [--quick | --profile]" >&2; exit 2 ;;
+esac
+if [ "$quick" = 1 ]; then
+    packets=${BENCH_PACKETS:-200000}
+    sources=${BENCH_SOURCES:-20000}
+    irp=${BENCH_IR_PACKETS:-10000}
+else
+    packets=${BENCH_PACKETS:-1000000}
+    sources=${BENCH_SOURCES:-100000}
+    irp=${BENCH_IR_PACKETS:-20000}
+fi
+syn_packets=${BENCH_SYN_PACKETS:-200000}
+syn_sources=${BENCH_SYN_SOURCES:-50000}
 seed=${BENCH_SEED:-1}
 runs=${BENCH_RUNS:-3}
 work=${BENCH_DIR:-/tmp/ddi-bench}
@@ -58,8 +81,6 @@ build=${DDI_BUILD_DIR:-/tmp/ddi-bench-build}
 results=${BENCH_RESULTS:-$here/RESULTS.md}
 ncpu=$(nproc)
 pair=${BENCH_PAIR:-$([ "$ncpu" -ge 2 ] && echo 1 || echo 0)}
-profile=0
-[ "${1:-}" = "--profile" ] && profile=1
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3)
 
@@ -89,7 +110,12 @@ if [ ! -s "$cap" ]; then
     echo "bench: generating $cap" >&2
     "$here/gen_darknet" "$cap" --packets "$packets" --sources "$sources" --seed "$seed" --quiet
 fi
-chmod 644 "$cap"
+syncap=$work/syn-${syn_packets}p-${syn_sources}s-seed${seed}.pcap
+if [ ! -s "$syncap" ]; then
+    echo "bench: generating $syncap" >&2
+    "$here/gen_darknet" "$syncap" --packets "$syn_packets" --sources "$syn_sources" --seed "$seed" --syn-only --quiet
+fi
+chmod 644 "$cap" "$syncap"
 
 # ------------------------------------------------------------------ runners
 home=$(mktemp -d /tmp/ddi-bench-home.XXXXXX)
@@ -108,7 +134,7 @@ grep -q "$plugdir" <<<"$plugins" ||
     { echo "bench: the ddi plugin does not load from $plugdir" >&2; exit 2; }
 
 ip_fields=(-e ip.src -e ip.dst -e tcp.srcport -e tcp.dstport -e tcp.flags)
-ddi_fields=(-e ddi.os -e ddi.mss.link -e ddi.nat -e ddi.ipid.rate -e ddi.tool -e ddi.verdict)
+ddi_fields=(-e ddi.os -e ddi.ipid.gap -e ddi.nat -e ddi.mss.link)
 own_db=(-o "ddi.own_db:$root/signatures/ddi.fp")
 
 # ------------------------------------------------------------------ profile (--profile)
@@ -201,14 +227,24 @@ compare() {
     done
 }
 
-# A: one pass
-compare A \
-    A.base "$work/out.A.base" "${ts[@]}" -r "$cap" --disable-protocol ddi -T fields "${ip_fields[@]}" --- \
-    A.ddi "$work/out.A.ddi" "${ts[@]}" "${own_db[@]}" -r "$cap" -T fields "${ip_fields[@]}" "${ddi_fields[@]}"
-# B: two passes
+fields=("${ip_fields[@]}" "${ddi_fields[@]}")
+off=(--disable-protocol ddi)
+# S: -T fields with four ddi fields, SYN capture (issue 11's acceptance command)
+compare S \
+    S.base "$work/out.S.base" "${ts[@]}" -r "$syncap" "${off[@]}" -T fields "${fields[@]}" --- \
+    S.ddi "$work/out.S.ddi" "${ts[@]}" "${own_db[@]}" -r "$syncap" -T fields "${fields[@]}"
+# P: plain tshark -r, nothing of ddi referenced
+compare P \
+    P.base "$work/out.P.base" "${ts[@]}" -r "$syncap" "${off[@]}" --- \
+    P.ddi "$work/out.P.ddi" "${ts[@]}" "${own_db[@]}" -r "$syncap"
+# M: S's command on the mixed capture
+compare M \
+    M.base "$work/out.M.base" "${ts[@]}" -r "$cap" "${off[@]}" -T fields "${fields[@]}" --- \
+    M.ddi "$work/out.M.ddi" "${ts[@]}" "${own_db[@]}" -r "$cap" -T fields "${fields[@]}"
+# B: S with two passes
 compare B \
-    B.base "$work/out.B.base" "${ts[@]}" -2 -r "$cap" --disable-protocol ddi -T fields "${ip_fields[@]}" --- \
-    B.ddi "$work/out.B.ddi" "${ts[@]}" "${own_db[@]}" -2 -r "$cap" -T fields "${ip_fields[@]}" "${ddi_fields[@]}"
+    B.base "$work/out.B.base" "${ts[@]}" -2 -r "$syncap" "${off[@]}" -T fields "${fields[@]}" --- \
+    B.ddi "$work/out.B.ddi" "${ts[@]}" "${own_db[@]}" -2 -r "$syncap" -T fields "${fields[@]}"
 # C: p0f (its default limits; log to a file, console output discarded) vs ddi's per-source report
 # shellcheck disable=SC2016  # $1/$2 are sh -c's arguments
 compare C \
@@ -217,42 +253,50 @@ compare C \
 
 # I: instructions per packet under callgrind: exact and repeatable whatever
 # the machine's load (a shared VM's wall and CPU times vary by +-30 % from
-# run to run).  A smaller capture with the same mix (10 packets per source);
-# an empty capture gives tshark's start-up cost, which is subtracted.
+# run to run).  A smaller SYN capture (4 packets per source); an empty
+# capture gives tshark's start-up cost, which is subtracted.
 irtsv=$work/ir.tsv
 : >"$irtsv"
-irp=${BENCH_IR_PACKETS:-20000}
 if [ "$irp" -gt 0 ] && command -v valgrind >/dev/null; then
-    ircap=$work/darknet-${irp}p-$((irp / 10))s-seed${seed}.pcap
-    [ -s "$ircap" ] || "$here/gen_darknet" "$ircap" --packets "$irp" --sources $((irp / 10)) --seed "$seed" --quiet
+    ircap=$work/syn-${irp}p-$((irp / 4))s-seed${seed}.pcap
+    [ -s "$ircap" ] || "$here/gen_darknet" "$ircap" --packets "$irp" --sources $((irp / 4)) --seed "$seed" --syn-only --quiet
     head -c 24 "$ircap" >"$work/empty.pcap"
     chmod 644 "$ircap" "$work/empty.pcap"
     chmod 777 "$work"
     echo "bench: I: callgrind instruction counts, $irp packets" >&2
-    for input in empty "${irp}p"; do
-        if [ "$input" = empty ]; then f=$work/empty.pcap; else f=$ircap; fi
-        for m in base ddi; do
-            if [ $m = base ]; then x=(--disable-protocol ddi); e=(); else x=("${own_db[@]}"); e=("${ddi_fields[@]}"); fi
-            "${as_user[@]}" env -i PATH=/usr/bin:/bin "HOME=$home" TZ=UTC LANG=C.UTF-8 "WIRESHARK_PLUGIN_DIR=$plugdir" \
-                valgrind --tool=callgrind --callgrind-out-file="$work/ir.$m.$input" \
-                tshark -n -r "$f" "${x[@]}" -T fields "${ip_fields[@]}" "${e[@]}" >/dev/null 2>"$work/ir.$m.$input.err" &
-        done
-        wait
-        for m in base ddi; do
-            printf '%s\t%s\t%s\n' "$m" "$input" "$(sed -n 's/^summary: *//p; s/^totals: *//p' "$work/ir.$m.$input" | head -1)" >>"$irtsv"
+    for cmd in S P; do
+        for input in empty "${irp}p"; do
+            if [ "$input" = empty ]; then f=$work/empty.pcap; else f=$ircap; fi
+            for m in base ddi; do
+                if [ $m = base ]; then x=("${off[@]}"); else x=("${own_db[@]}"); fi
+                if [ $cmd = S ]; then e=(-T fields "${fields[@]}"); else e=(); fi
+                "${as_user[@]}" env -i PATH=/usr/bin:/bin "HOME=$home" TZ=UTC LANG=C.UTF-8 "WIRESHARK_PLUGIN_DIR=$plugdir" \
+                    valgrind --tool=callgrind --callgrind-out-file="$work/ir.$cmd.$m.$input" \
+                    tshark -n -r "$f" "${x[@]}" "${e[@]}" >/dev/null 2>"$work/ir.$cmd.$m.$input.err" &
+            done
+            wait
+            for m in base ddi; do
+                printf '%s\t%s\t%s\n' "$cmd.$m" "$input" \
+                    "$(sed -n 's/^summary: *//p; s/^totals: *//p' "$work/ir.$cmd.$m.$input" | head -1)" >>"$irtsv"
+            done
         done
     done
-    rm -f "$work"/ir.*.empty "$work"/ir.*."${irp}p"
+    rm -f "$work"/ir.[SP].*.empty "$work"/ir.[SP].*."${irp}p"
 fi
 
 # ------------------------------------------------------------------ sanity checks
 checks=$work/checks.txt
 {
-    echo "lines A.base $(wc -l <"$work/out.A.base")"
-    echo "lines A.ddi $(wc -l <"$work/out.A.ddi")"
-    echo "verdicts A.ddi $(awk -F'\t' '$11 != ""' "$work/out.A.ddi" | wc -l)"
-    echo "verdicts B.ddi $(awk -F'\t' '$11 != ""' "$work/out.B.ddi" | wc -l)"
-    echo "os A.ddi $(awk -F'\t' '$6 != ""' "$work/out.A.ddi" | wc -l)"
+    for k in S M B; do
+        echo "lines $k.base $(wc -l <"$work/out.$k.base")"
+        echo "lines $k.ddi $(wc -l <"$work/out.$k.ddi")"
+        # columns 6-9 are the ddi fields: some must be filled when ddi ran
+        echo "os $k.ddi $(awk -F'\t' '$6 != ""' "$work/out.$k.ddi" | wc -l)"
+        echo "link $k.ddi $(awk -F'\t' '$9 != ""' "$work/out.$k.ddi" | wc -l)"
+        echo "os $k.base $(awk -F'\t' '$6 != ""' "$work/out.$k.base" | wc -l)"
+    done
+    echo "lines P.base $(wc -l <"$work/out.P.base")"
+    echo "lines P.ddi $(wc -l <"$work/out.P.ddi")"
     echo "sources C.ddi $(sed -n 's/^ddi per-source report: \([0-9]*\) sources/\1/p' "$work/out.C.ddi")"
     echo "os C.ddi $(grep -c '^    OS:       [^-]' "$work/out.C.ddi" || true)"
     # the report's last line: ddi state: S sources, C SYN connections, F frame records, M MB
@@ -263,16 +307,21 @@ checks=$work/checks.txt
     echo "p0f_os C.p0f $(grep 'subj=cli|os=' "$work/p0f.log" | grep -vc 'os=???' || true)"
 } >"$checks"
 cat "$checks" >&2
-awk '$1 == "verdicts" && $3 == 0 { exit 1 }' "$checks" ||
-    { echo "bench: ddi produced no verdicts: the plugin did not run" >&2; exit 1; }
+awk '$1 == "os" && $2 ~ /ddi$/ && $3 == 0 { exit 1 }' "$checks" ||
+    { echo "bench: ddi produced no OS labels: the plugin did not run" >&2; exit 1; }
+cmp -s "$work/out.P.base" "$work/out.P.ddi" ||
+    { echo "bench: plain tshark -r printed something else with ddi enabled" >&2; exit 1; }
 
 # ------------------------------------------------------------------ report
 elapsed=$(($(date +%s) - t_start))
-"$PY" - "$raw" "$checks" "$results" "$packets" "$sources" "$runs" "$pair" "$elapsed" "$cap" "$commit" "$irtsv" "$irp" <<'PYEOF'
+"$PY" - "$raw" "$checks" "$results" "$packets" "$sources" "$runs" "$pair" "$elapsed" "$cap" "$commit" "$irtsv" "$irp" \
+    "$syncap" "$syn_packets" "$syn_sources" "$quick" <<'PYEOF'
 import datetime, os, platform, re, statistics, subprocess, sys
 
-raw, checks, results, packets, sources, runs, pair, elapsed, cap, commit, irtsv, irp = sys.argv[1:]
+(raw, checks, results, packets, sources, runs, pair, elapsed, cap, commit, irtsv, irp,
+ syncap, syn_packets, syn_sources, quick) = sys.argv[1:]
 packets, sources, runs, elapsed = int(packets), int(sources), int(runs), int(elapsed)
+syn_packets, syn_sources = int(syn_packets), int(syn_sources)
 rows, byrun = {}, {}
 for line in open(raw):
     name, run, wall, user, sys_, rss = line.rstrip("\n").split("\t")
@@ -308,34 +357,41 @@ load = sh("cut -d' ' -f1-3 /proc/loadavg")
 now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def row(label, a, b, target_wall=None, rss_target=None, higher_ok=False):
+def verdict(ok):
+    return "**met**" if ok else "**missed**"
+
+
+def row(label, a, b, nsrc, target_wall=None, rss_target=None):
     wa, ca, ra, na = med[a]
     wb, cb, rb, nb = med[b]
     ratio = paired(a, b, 0)
     cratio = paired(a, b, 1)
-    per_src = (rb - ra) * 1024.0 / sources
+    per_src = (rb - ra) * 1024.0 / nsrc if nsrc else None
     out = [label, "%.2f s" % wa, "%.2f s" % wb, "%.3f×" % ratio, "%.3f×" % cratio,
-           "%.0f MB" % (ra / 1024), "%.0f MB" % (rb / 1024), "%.0f B" % per_src]
+           "%.0f MB" % (ra / 1024), "%.0f MB" % (rb / 1024), "%.0f B" % per_src if per_src is not None else "—"]
     verdicts = []
     if target_wall is not None:
-        verdicts.append(("wall ≤ %.2f×: %s" % (target_wall, "**met**" if ratio <= target_wall else "**missed**")))
+        verdicts.append("wall ≤ %.2f×: %s" % (target_wall, verdict(ratio <= target_wall)))
     if rss_target is not None:
-        verdicts.append(("≤ %d B/source: %s" % (rss_target, "**met**" if per_src <= rss_target else "**missed**")))
+        verdicts.append("≤ %d B/source: %s" % (rss_target, verdict(per_src <= rss_target)))
     out.append("; ".join(verdicts))
-    return out, ratio, per_src
+    return out
 
 
-table = []
-ra, ratio_a, ps_a = row("A: -T fields, one pass", "A.base", "A.ddi", 1.10, 150)
-rb, ratio_b, ps_b = row("B: -T fields, -2", "B.base", "B.ddi", 1.10, 150)
+hdr = ["comparison", "baseline wall", "ddi wall", "wall ratio", "CPU ratio", "baseline peak RSS", "ddi peak RSS",
+       "RSS diff / source", "target"]
+allrows = [
+    row("S: -T fields, 4 ddi fields, SYN capture", "S.base", "S.ddi", syn_sources, 1.10, 150),
+    row("P: plain tshark -r, SYN capture", "P.base", "P.ddi", None, 1.03),
+    row("M: -T fields, 4 ddi fields, mixed capture", "M.base", "M.ddi", sources, 1.10, 150),
+    row("B: S with -2", "B.base", "B.ddi", syn_sources),
+]
 wp, cp, rp, _ = med["C.p0f"]
 wd, cd, rd, _ = med["C.ddi"]
 ratio_c = paired("C.p0f", "C.ddi", 0)
-rc = ["C: p0f vs -z ddi,sources", "%.2f s" % wp, "%.2f s" % wd, "%.3f×" % ratio_c,
-      "%.3f×" % paired("C.p0f", "C.ddi", 1), "%.0f MB" % (rp / 1024), "%.0f MB" % (rd / 1024), "—",
-      "ddi at least as fast as p0f: %s" % ("**met**" if ratio_c <= 1.0 else "**missed**")]
-hdr = ["comparison", "baseline wall", "ddi wall", "wall ratio", "CPU ratio", "baseline peak RSS", "ddi peak RSS",
-       "RSS diff / source", "target"]
+allrows.append(["C: p0f -r vs -z ddi,sources, mixed capture", "%.2f s" % wp, "%.2f s" % wd, "%.3f×" % ratio_c,
+                "%.3f×" % paired("C.p0f", "C.ddi", 1), "%.0f MB" % (rp / 1024), "%.0f MB" % (rd / 1024), "—",
+                "ddi at least as fast as p0f: %s" % verdict(ratio_c <= 1.0)])
 
 ir = {}
 if os.path.exists(irtsv):
@@ -343,15 +399,19 @@ if os.path.exists(irtsv):
         parts = line.split()
         if len(parts) == 3 and parts[2].isdigit():
             ir[(parts[0], parts[1])] = int(parts[2])
-ri = None
 irn = int(irp)
-if len(ir) == 4:
-    per = {m: (ir[(m, "%dp" % irn)] - ir[(m, "empty")]) / irn for m in ("base", "ddi")}
+irrows = []
+for cmd, label, target in (("S", "S's commands", 1.10), ("P", "P's commands", 1.03)):
+    keys = [("%s.%s" % (cmd, m), inp) for m in ("base", "ddi") for inp in ("empty", "%dp" % irn)]
+    if not all(k in ir for k in keys):
+        continue
+    per = {m: (ir[("%s.%s" % (cmd, m), "%dp" % irn)] - ir[("%s.%s" % (cmd, m), "empty")]) / irn
+           for m in ("base", "ddi")}
     iratio = per["ddi"] / per["base"]
-    ri = ["I: instructions/packet (callgrind, %d packets, A's commands)" % irn, "%.0f" % per["base"],
-          "%.0f" % per["ddi"], "%.3f×" % iratio, "(exact)", "", "", "",
-          "ratio ≤ 1.10×: %s" % ("**met**" if iratio <= 1.10 else "**missed**")]
-allrows = [ra, rb, rc] + ([ri] if ri else [])
+    irrows.append(["I%s: instructions/packet (callgrind, %d SYNs, %s)" % (cmd, irn, label), "%.0f" % per["base"],
+                   "%.0f" % per["ddi"], "%.3f×" % iratio, "(exact)", "", "", "",
+                   "ratio ≤ %.2f×: %s" % (target, verdict(iratio <= target))])
+allrows += irrows
 
 # console table
 w = [max(len(str(x)) for x in col) for col in zip(hdr, *allrows)]
@@ -362,7 +422,7 @@ if results == "-":
     sys.exit(0)
 md = []
 md.append("<!-- bench:begin (written by bench/run.sh; edit outside the markers) -->")
-md.append("## Measured %s" % now)
+md.append("## Measured %s%s" % (now, " (bench/run.sh --quick)" if quick == "1" else ""))
 md.append("")
 md.append("| | |\n|---|---|")
 md.append("| machine | %d CPUs (`nproc`), %s, %.1f GiB RAM; load average at the end %s |" % (
@@ -371,8 +431,10 @@ md.append("| Wireshark | %s |" % ws)
 md.append("| p0f | %s (Debian package), default limits |" % p0fv)
 md.append("| ddi | commit %s (at build time), RelWithDebInfo build tree, run as user nobody with WIRESHARK_PLUGIN_DIR |"
           % commit)
-md.append("| capture | `bench/gen_darknet --packets %d --sources %d` (%s, %.0f MB): %d packets, %d distinct sources |" % (
-    packets, sources, os.path.basename(cap), os.path.getsize(cap) / 1e6, packets, sources))
+md.append("| SYN capture | `bench/gen_darknet --syn-only --packets %d --sources %d` (%s, %.0f MB) |" % (
+    syn_packets, syn_sources, os.path.basename(syncap), os.path.getsize(syncap) / 1e6))
+md.append("| mixed capture | `bench/gen_darknet --packets %d --sources %d` (%s, %.0f MB) |" % (
+    packets, sources, os.path.basename(cap), os.path.getsize(cap) / 1e6))
 md.append("| method | %d runs each; %s; `/usr/bin/time -v` (wall, user+sys CPU, peak RSS). Times and RSS: "
           "medians; ratios: median of the run-by-run ratios. Whole script %d s |" % (
     runs, "the two sides of a comparison run at the same time, one per core, start order alternating"
@@ -384,40 +446,41 @@ for r in allrows:
     md.append("| " + " | ".join(r) + " |")
 md.append("")
 md.append("Commands (tshark is `tshark -n` as user nobody with the build tree's plugin dir; ddi runs also get "
-          "`-o ddi.own_db:signatures/ddi.fp`):")
+          "`-o ddi.own_db:signatures/ddi.fp`; every baseline is the same command with `--disable-protocol ddi`):")
 md.append("")
-md.append("* A baseline: `tshark -r X --disable-protocol ddi -T fields -e ip.src -e ip.dst -e tcp.srcport "
-          "-e tcp.dstport -e tcp.flags`; A ddi: the same fields plus `-e ddi.os -e ddi.mss.link -e ddi.nat "
-          "-e ddi.ipid.rate -e ddi.tool -e ddi.verdict`, ddi enabled.")
-md.append("* B: A with `-2`.")
+md.append("* S, M: `tshark -r X -T fields -e ip.src -e ip.dst -e tcp.srcport -e tcp.dstport -e tcp.flags "
+          "-e ddi.os -e ddi.ipid.gap -e ddi.nat -e ddi.mss.link`; B: the same with `-2`.")
+md.append("* P: `tshark -r X` (summary lines; nothing of ddi referenced; both sides' output must be identical).")
 md.append("* C: `p0f -r X -o LOG` (console output discarded) vs `tshark -q -r X -z ddi,sources`.")
-if ri:
-    md.append("* I: A's two commands under `valgrind --tool=callgrind` on a %d-packet capture from the same generator "
-              "(%d sources), minus the instructions of the same commands on an empty capture (start-up), divided "
-              "by the packets.  Instruction counts do not depend on the machine's load, so this is the number to "
-              "compare between commits; wall and CPU times on a shared VM vary by tens of percent run to run "
-              "(see the runs below)." % (irn, irn // 10))
+if irrows:
+    md.append("* I: S's and P's commands under `valgrind --tool=callgrind` on a %d-packet SYN capture from the same "
+              "generator (%d sources), minus the instructions of the same commands on an empty capture "
+              "(start-up), divided by the packets.  Instruction counts do not depend on the machine's load, so "
+              "this is the number to compare between commits; wall and CPU times on a shared VM vary by tens of "
+              "percent run to run (see the runs below)." % (irn, irn // 4))
 md.append("")
 md.append("All runs, seconds wall / seconds CPU / peak RSS MB:")
 md.append("")
 for k in sorted(rows):
     md.append("* %s: %s" % (k, ", ".join("%.1f / %.1f / %.0f" % (a, b, c / 1024) for a, b, c in rows[k])))
 md.append("")
-md.append("Output checks: A ddi %s lines, %s with a verdict, %s with an OS; B ddi %s verdicts; ddi report: %s "
-          "sources, %s with an OS; p0f: %s SYN signatures logged for %s hosts, %s of them with an OS." % (
-              chk.get(("lines", "A.ddi"), "?"), chk.get(("verdicts", "A.ddi"), "?"), chk.get(("os", "A.ddi"), "?"),
-              chk.get(("verdicts", "B.ddi"), "?"), chk.get(("sources", "C.ddi"), "?"), chk.get(("os", "C.ddi"), "?"),
-              chk.get(("p0f_syn", "C.p0f"), "?"), chk.get(("p0f_hosts", "C.p0f"), "?"), chk.get(("p0f_os", "C.p0f"), "?")))
+md.append("Output checks: S ddi %s lines, %s with an OS, %s with a link type (baseline: %s with an OS); "
+          "M ddi %s lines, %s with an OS; B ddi %s with an OS; P: identical output with and without ddi; "
+          "ddi report: %s sources, %s with an OS; p0f: %s SYN signatures logged for %s hosts, %s of them with "
+          "an OS." % (
+              chk.get(("lines", "S.ddi"), "?"), chk.get(("os", "S.ddi"), "?"), chk.get(("link", "S.ddi"), "?"),
+              chk.get(("os", "S.base"), "?"), chk.get(("lines", "M.ddi"), "?"), chk.get(("os", "M.ddi"), "?"),
+              chk.get(("os", "B.ddi"), "?"), chk.get(("sources", "C.ddi"), "?"), chk.get(("os", "C.ddi"), "?"),
+              chk.get(("p0f_syn", "C.p0f"), "?"), chk.get(("p0f_hosts", "C.p0f"), "?"),
+              chk.get(("p0f_os", "C.p0f"), "?")))
 if ("state_kb", "C.ddi") in chk:
     md.append("")
-    md.append("ddi's own state at the end of the run (the `-z ddi,sources` report's last line, "
+    md.append("ddi's own state at the end of the C run (the `-z ddi,sources` report's last line, "
               "`ddi_state_memory()`): %.1f MB for %d sources, %d SYN connections and %d frame records = "
-              "**%.0f bytes per source** (%.1f bytes per packet), against %.0f bytes per source of peak-RSS "
-              "difference in A." % (
+              "**%.0f bytes per source** (%.1f bytes per packet)." % (
                   chk[("state_kb", "C.ddi")] / 1024.0, chk.get(("state_sources", "C.ddi"), 0),
                   chk.get(("state_conns", "C.ddi"), 0), chk.get(("state_frames", "C.ddi"), 0),
-                  chk[("state_kb", "C.ddi")] * 1024.0 / sources, chk[("state_kb", "C.ddi")] * 1024.0 / packets,
-                  ps_a))
+                  chk[("state_kb", "C.ddi")] * 1024.0 / sources, chk[("state_kb", "C.ddi")] * 1024.0 / packets))
 md.append("<!-- bench:end -->")
 block = "\n".join(md)
 

@@ -125,6 +125,23 @@ static inline bool ddi_prefs_have_custom_columns(void)
     return false;
 }
 
+/* The protocol tree's shared data (proto.h's tree_data_t, public in 4.0 ..
+ * 4.6): `visible` says whether labels are built and unreferenced items
+ * kept.  ddi hides a visible tree while it renders in `tshark -T fields`
+ * (packet-ddi.c) and marks the fields -e prints as referenced, as priming
+ * does (proto.c: the field DIRECT, its protocol at least INDIRECT; 4.2+
+ * also have HF_REF_TYPE_PRINT, which tshark sets for -e fields itself). */
+#include <epan/proto.h>
+static inline bool ddi_tree_visible(proto_tree *tree) { return tree && PTREE_DATA(tree)->visible; }
+static inline void ddi_tree_set_visible(proto_tree *tree, bool visible) { PTREE_DATA(tree)->visible = visible; }
+static inline void ddi_field_set_referenced(int hf)
+{
+    header_field_info *hfi = proto_registrar_get_nth((guint)hf);
+    hfi->ref_type = HF_REF_TYPE_DIRECT;
+    if (hfi->parent >= 0 && proto_registrar_get_nth((guint)hfi->parent)->ref_type == HF_REF_TYPE_NONE)
+        proto_registrar_get_nth((guint)hfi->parent)->ref_type = HF_REF_TYPE_INDIRECT;
+}
+
 /* A frame's data sources (the frame, then buffers dissectors added:
  * decrypted or reassembled data), in the order they were added: a GSList
  * of opaque struct data_source in 4.0 .. 4.6. */

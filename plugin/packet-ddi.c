@@ -590,7 +590,7 @@ static proto_item *add_double(proto_tree *t, int hf, tvbuff_t *tvb, gint start, 
     return proto_tree_add_double_format_value(t, hf, tvb, start, len, v, "%.15g", v);
 }
 
-static gboolean tree_visible(proto_tree *tree) { return tree && PTREE_DATA(tree)->visible; }
+static gboolean tree_visible(proto_tree *tree) { return ddi_tree_visible(tree); }
 
 /* A filter, column or -e names this field.  (proto_field_is_referenced() also
  * says yes for every FT_PROTOCOL field, such as _ws.expert, whenever tshark
@@ -1019,18 +1019,13 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
      * happens. */
     gboolean hide = tree_visible(tree) && fields_run;
     if (hide) {
-        PTREE_DATA(tree)->visible = FALSE;
+        ddi_tree_set_visible(tree, false);
         /* Referenced, so neither faked nor left without text.  4.0 primes no
          * -e field, nor the wanted fields on the second pass of -2; priming
          * lasts one packet (Wireshark resets ref_type with the tree), so
          * this is done per packet. */
-        for (guint i = 0; i < n_printed; i++) {
-            header_field_info *hfi = proto_registrar_get_nth((guint)printed_hfs[i]);
-            hfi->ref_type = HF_REF_TYPE_DIRECT;
-            /* as priming does: the protocol (ddi, _ws.expert) is read through it */
-            if (hfi->parent >= 0 && proto_registrar_get_nth((guint)hfi->parent)->ref_type == HF_REF_TYPE_NONE)
-                proto_registrar_get_nth((guint)hfi->parent)->ref_type = HF_REF_TYPE_INDIRECT;
-        }
+        for (guint i = 0; i < n_printed; i++)
+            ddi_field_set_referenced(printed_hfs[i]);
     }
     /* Readers: a tree, the per-source report, or the expert tap.  Two-pass
      * tshark (-2 -z expert) and the GUI's Expert Information dialog (a retap
@@ -1050,7 +1045,7 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     }
     FINALLY {
         if (hide)
-            PTREE_DATA(tree)->visible = TRUE;
+            ddi_tree_set_visible(tree, true);
     }
     ENDTRY;
     C_NUMERIC_END();

@@ -54,4 +54,10 @@ void ddi_compat_check(module_t *m, wmem_allocator_t *scope)
     (void)ddi_val_to_str(scope, 1, check_names, "unknown (%u)");
     (void)check_hf, (void)check_ei;
     (void)DDI_UNITS(NULL);
+    (void)ddi_prefs_have_custom_columns();
+    (void)ddi_tree_visible(NULL);
+    if (check_hf > 0) {
+        ddi_tree_set_visible(NULL, false);
+        ddi_field_set_referenced(check_hf);
+    }
 }
