@@ -888,6 +888,8 @@ static void add_synack_os(proto_tree *tree, tvbuff_t *tvb, const ddi_verdict *v)
  * capture's random-source flood): shown only when some test matched. */
 static void add_spoof(proto_tree *tree, tvbuff_t *tvb, const ddi_verdict *v)
 {
+    if (!field_wanted(tree, HF(SPOOF)) && !field_wanted(tree, HF(SPOOF_REASON)))
+        return;
     ddi_spoof_result r = ddi_spoof_packet(v->p, v->tool, v->has_os ? &v->os : NULL);
     if (r.level == DDI_SPOOF_UNLIKELY)
         return;
