@@ -28,7 +28,19 @@ void ddi_seen_init(ddi_seen_set *s) { memset(s, 0, sizeof *s); }
 void ddi_seen_free(ddi_seen_set *s)
 {
     g_free(s->slots);
+    g_free(s->old_slots);
     memset(s, 0, sizeof *s);
+}
+
+void ddi_seen_age(ddi_seen_set *s, double now)
+{
+    g_free(s->old_slots);
+    s->old_slots = s->slots;
+    s->old_mask = s->mask;
+    s->old_count = s->count;
+    s->slots = NULL;
+    s->mask = s->count = 0;
+    s->since = now;
 }
 
 static void put(uint32_t *slots, uint32_t mask, uint32_t f)
@@ -51,15 +63,14 @@ static void grow(ddi_seen_set *s)
     s->mask = cap - 1;
 }
 
-bool ddi_seen_has(const ddi_seen_set *s, uint64_t key)
+static bool in_table(const uint32_t *slots, uint32_t mask, uint32_t f)
 {
-    if (!s->slots)
+    if (!slots)
         return false;
-    uint32_t f = fingerprint(key);
-    for (uint32_t j = home(f, s->mask);; j = (j + 1) & s->mask) {
-        if (s->slots[j] == f)
+    for (uint32_t j = home(f, mask);; j = (j + 1) & mask) {
+        if (slots[j] == f)
             return true;
-        if (!s->slots[j])
+        if (!slots[j])
             return false;
     }
 }
@@ -70,16 +81,23 @@ void ddi_seen_prefetch(const ddi_seen_set *s, uint64_t key)
         __builtin_prefetch(&s->slots[home(fingerprint(key), s->mask)], 1);
 }
 
+bool ddi_seen_has(const ddi_seen_set *s, uint64_t key)
+{
+    uint32_t f = fingerprint(key);
+    return in_table(s->slots, s->mask, f) || in_table(s->old_slots, s->old_mask, f);
+}
+
+/* A key of the previous generation seen again joins this one, and is not new. */
 bool ddi_seen_add(ddi_seen_set *s, uint64_t key)
 {
     uint32_t f = fingerprint(key);
     if (!s->slots || (uint64_t)(s->count + 1) * SEEN_LOAD_DEN > (uint64_t)(s->mask + 1) * SEEN_LOAD_NUM) {
-        if (ddi_seen_has(s, key))
+        if (in_table(s->slots, s->mask, f))
             return false;
         grow(s);
         put(s->slots, s->mask, f);
         s->count++;
-        return true;
+        return !in_table(s->old_slots, s->old_mask, f);
     }
     /* one probe run: the slot holding f, or the empty one where it goes */
     uint32_t j = home(f, s->mask);
@@ -89,10 +107,14 @@ bool ddi_seen_add(ddi_seen_set *s, uint64_t key)
         return false;
     s->slots[j] = f;
     s->count++;
-    return true;
+    return !in_table(s->old_slots, s->old_mask, f);
 }
 
-size_t ddi_seen_memory(const ddi_seen_set *s) { return s->slots ? ((size_t)s->mask + 1) * sizeof *s->slots : 0; }
+size_t ddi_seen_memory(const ddi_seen_set *s)
+{
+    return (s->slots ? ((size_t)s->mask + 1) * sizeof *s->slots : 0) +
+           (s->old_slots ? ((size_t)s->old_mask + 1) * sizeof *s->old_slots : 0);
+}
 
 uint64_t ddi_seen_key(ddi_seen_kind kind, uint8_t tag, const ddi_addr *src, const ddi_addr *dst, uint16_t a,
                       uint16_t b)

@@ -39,6 +39,12 @@ typedef enum ddi_seen_kind {
 typedef struct ddi_seen_set {
     uint32_t *slots;      /* fingerprints; 0 = empty */
     uint32_t mask, count;
+    /* The previous generation (ddi_seen_age): looked up, never added to.
+     * Only a run carried over months with eviction (statefile.h) ages the
+     * set, so that flows seen long ago stop costing memory. */
+    uint32_t *old_slots;
+    uint32_t old_mask, old_count;
+    double since;         /* when the current generation began (capture time; 0 = the capture's start) */
 } ddi_seen_set;
 
 void ddi_seen_init(ddi_seen_set *s);
@@ -50,6 +56,10 @@ size_t ddi_seen_memory(const ddi_seen_set *s);
 /* A hint: start loading the slot a lookup of `key` starts at (state.h,
  * ddi_state_prefetch_source).  Changes nothing. */
 void ddi_seen_prefetch(const ddi_seen_set *s, uint64_t key);
+/* The current generation becomes the previous one (the previous one is
+ * forgotten) and a new one begins at `now`: a key stays known for at least
+ * one generation and at most two. */
+void ddi_seen_age(ddi_seen_set *s, double now);
 
 /* The key of one directed flow: kind, addresses and two 16-bit values (ports,
  * or ICMP id and seq; `tag` separates ICMP request types). */

@@ -31,12 +31,14 @@ typedef struct sf_header {
     uint32_t size_source, size_conn, size_labels, size_seen_slot;
     uint32_t nsources, nconns, seen_slots, seen_count;
     uint32_t nat_texts, two_way_frame;
+    uint32_t seen_old_slots, seen_old_count; /* the seen set's previous generation */
     double first_ts, last_ts, two_way_ts;
+    double seen_since;        /* when the seen set's current generation began */
     uint64_t packets, src_dropped, conn_dropped;
     uint64_t payload_bytes, payload_sum;
     uint64_t header_sum;      /* over every byte before it */
 } sf_header;
-_Static_assert(sizeof(sf_header) == 168, "sf_header has no padding: its bytes are the file's");
+_Static_assert(sizeof(sf_header) == 184, "sf_header has no padding: its bytes are the file's");
 
 /* ------------------------------------------------------------------ checksum */
 
@@ -183,11 +185,12 @@ static ddi_sf_status check_header(const sf_header *h, const char *path, char *wh
                     "%zu, %zu bytes)",
                     h->layout, h->size_source, h->size_conn, h->size_labels, DDI_STATEFILE_LAYOUT,
                     sizeof(ddi_source), sizeof(ddi_conn), sizeof(ddi_summary_labels));
-    if (h->seen_slots & (h->seen_slots - 1) || h->seen_count > h->seen_slots)
+    if (h->seen_slots & (h->seen_slots - 1) || h->seen_count > h->seen_slots ||
+        h->seen_old_slots & (h->seen_old_slots - 1) || h->seen_old_count > h->seen_old_slots)
         return fail(DDI_SF_CORRUPT, why, len, path, "corrupt (seen-set size %u for %u entries)", h->seen_slots,
                     h->seen_count);
     uint64_t fixed = (uint64_t)h->nsources * h->size_source + (uint64_t)h->nconns * h->size_conn + h->size_labels +
-                     (uint64_t)h->seen_slots * h->size_seen_slot + (uint64_t)h->nat_texts * 8;
+                     ((uint64_t)h->seen_slots + h->seen_old_slots) * h->size_seen_slot + (uint64_t)h->nat_texts * 8;
     if (h->payload_bytes < fixed)
         return fail(DDI_SF_CORRUPT, why, len, path, "corrupt (%" G_GUINT64_FORMAT " payload bytes, the counts need %"
                     G_GUINT64_FORMAT ")", h->payload_bytes, fixed);
@@ -236,6 +239,16 @@ static ddi_sf_status load_payload(ddi_state *st, sf_reader *r, const sf_header *
         if (!rd(r, st->seen.slots, (size_t)h->seen_slots * sizeof(uint32_t)))
             return DDI_SF_TRUNCATED;
     }
+    if (h->seen_old_slots) {
+        st->seen.old_slots = g_try_new(uint32_t, h->seen_old_slots);
+        if (!st->seen.old_slots)
+            return fail(DDI_SF_TOO_LARGE, why, len, path, "no memory for its %u seen-set slots", h->seen_old_slots);
+        st->seen.old_mask = h->seen_old_slots - 1;
+        st->seen.old_count = h->seen_old_count;
+        if (!rd(r, st->seen.old_slots, (size_t)h->seen_old_slots * sizeof(uint32_t)))
+            return DDI_SF_TRUNCATED;
+    }
+    st->seen.since = h->seen_since;
     for (uint32_t i = 0; i < h->nat_texts; i++) {
         uint32_t hd[2];
         if (!rd(r, hd, sizeof hd))
@@ -509,9 +522,26 @@ bool ddi_statefile_save(const ddi_state *st, const char *path, const ddi_sf_evic
         nconns++;
     }
     wr(&w, &st->labels, sizeof st->labels);
-    uint32_t seen_slots = st->seen.slots ? st->seen.mask + 1 : 0;
+    /* With eviction, the seen set forgets too: once its current generation
+     * is older than the idle time it becomes the previous one, and the one
+     * before is dropped (seen.h), so a flow is remembered for at least the
+     * idle time and at most twice that. */
+    ddi_seen_set seen = st->seen;
+    if (!seen.since)
+        seen.since = st->first_ts;
+    if (evict && evict->idle > 0 && st->horizon - seen.since > evict->idle) {
+        seen.old_slots = seen.slots;
+        seen.old_mask = seen.mask;
+        seen.old_count = seen.count;
+        seen.slots = NULL;
+        seen.mask = seen.count = 0;
+        seen.since = st->horizon;
+    }
+    uint32_t seen_slots = seen.slots ? seen.mask + 1 : 0, seen_old_slots = seen.old_slots ? seen.old_mask + 1 : 0;
     if (seen_slots)
-        wr(&w, st->seen.slots, (size_t)seen_slots * sizeof(uint32_t));
+        wr(&w, seen.slots, (size_t)seen_slots * sizeof(uint32_t));
+    if (seen_old_slots)
+        wr(&w, seen.old_slots, (size_t)seen_old_slots * sizeof(uint32_t));
     uint32_t nat_texts = 0;
     /* in source order, not the hash table's: the same state gives the same bytes */
     for (uint32_t si = 1; st->nat_text && si <= n; si++) {
@@ -537,7 +567,10 @@ bool ddi_statefile_save(const ddi_state *st, const char *path, const ddi_sf_evic
     h.nsources = kept;
     h.nconns = nconns;
     h.seen_slots = seen_slots;
-    h.seen_count = st->seen.count;
+    h.seen_count = seen.count;
+    h.seen_old_slots = seen_old_slots;
+    h.seen_old_count = seen.old_count;
+    h.seen_since = seen.since;
     h.nat_texts = nat_texts;
     h.two_way_frame = st->two_way_frame;
     h.first_ts = st->first_ts;

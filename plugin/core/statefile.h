@@ -15,7 +15,8 @@
  * the ddi version, the time range, the counters and section sizes, with a
  * checksum of its own; then the sections, raw, with one checksum over all:
  *   sources (ddi_source), connections (ddi_conn), OS labels
- *   (ddi_summary_labels), seen-set slots (uint32), NAT sentences
+ *   (ddi_summary_labels), seen-set slots (uint32; the current generation,
+ *   then the previous one), NAT sentences
  *   (uint32 source index + 1, uint32 length, bytes).
  * Records are stored as they are in memory, so a record whose layout changes
  * makes old files unreadable: its size is in the header, and a change that
@@ -38,7 +39,7 @@
 
 #include "state.h"
 
-#define DDI_STATEFILE_FORMAT 1 /* header fields and section order */
+#define DDI_STATEFILE_FORMAT 2 /* header fields and section order (2: the seen set's two generations) */
 /* Raise when ddi_source, ddi_conn, ddi_summary_labels or what their fields
  * mean changes without changing their size (a size change is caught anyway). */
 #define DDI_STATEFILE_LAYOUT 1
@@ -85,8 +86,12 @@ bool ddi_statefile_time_ok(const char *path, const ddi_sf_info *info, double fir
  * state's end (idle <= 0: never) whose whole-source verdicts can no longer
  * change are written as JSON lines (the per-source line of
  * `-z ddi,sources,json`) to `out` and left out of the file, with their
- * connections and NAT sentences.  (The seen-flow set keeps their flows: it
- * stores fingerprints without their sources, so it cannot forget one.) */
+ * connections and NAT sentences.  The seen-flow set stores fingerprints
+ * without their sources; it forgets by age instead: its current generation,
+ * once older than `idle`, becomes the previous one and the one before is
+ * dropped, so a flow is remembered for at least `idle` seconds and at most
+ * twice that (a reply later than that to a packet of an earlier file is
+ * taken as unanswered: backscatter, where a merged run would say answered). */
 typedef struct ddi_sf_evict {
     double idle;
     FILE *out;                  /* NULL: evicted sources are dropped silently */
@@ -106,7 +111,7 @@ bool ddi_statefile_save(const ddi_state *st, const char *path, const ddi_sf_evic
 /* The checksum of the header (over its first DDI_STATEFILE_HEADER_SUMMED
  * bytes, stored right after them) and of the payload: for tools and tests
  * that inspect or patch a file. */
-#define DDI_STATEFILE_HEADER_SUMMED 160
+#define DDI_STATEFILE_HEADER_SUMMED 176
 uint64_t ddi_statefile_checksum(const void *data, size_t n);
 
 /* A source's whole-source verdicts (Conficker-style, sender type) are final:

@@ -109,7 +109,7 @@ def checksum(data):
     return h or 1
 
 
-HEADER_SUMMED = 160  # DDI_STATEFILE_HEADER_SUMMED
+HEADER_SUMMED = 176  # DDI_STATEFILE_HEADER_SUMMED
 
 
 def reseal(data):

@@ -254,7 +254,7 @@ static void test_bad_files(void)
     char *data;
     gsize len;
     g_assert_true(g_file_get_contents(good, &data, &len, NULL));
-    g_assert_cmpuint(len, >, 168 + sizeof(ddi_summary_labels));
+    g_assert_cmpuint(len, >, 184 + sizeof(ddi_summary_labels));
 
     char *missing = path_in_dir("no-such.state");
     refused(missing, DDI_SF_MISSING, "no such file");
@@ -471,6 +471,67 @@ static void test_eviction(void)
     g_free(path);
 }
 
+static void load_ok(ddi_state *st, const char *path)
+{
+    ddi_sf_info info;
+    char why[1024];
+    ddi_state_init(st, 0, 0);
+    ddi_sf_status rc = ddi_statefile_load(st, path, &info, why, sizeof why);
+    if (rc != DDI_SF_OK)
+        g_printerr("%s\n", why);
+    g_assert_cmpint(rc, ==, DDI_SF_OK);
+}
+
+/* With eviction the seen-flow set forgets by age: a flow stays known for
+ * at least the idle time (one generation) and at most twice that. */
+static void test_seen_set_ages_with_eviction(void)
+{
+    const uint64_t early = 0x0123456789abcdefULL, late = 0x1122334455667799ULL;
+    ddi_state a, b, c;
+    ddi_state_init(&a, 0, 0);
+    hour1(&a); /* T0 .. T0 + 54 */
+    g_assert_true(ddi_seen_add(&a.seen, early));
+    char *path = path_in_dir("aged.state");
+    ddi_sf_evict ev = {.idle = 10};
+    ddi_sf_saved saved;
+    char why[1024];
+    g_assert_true(ddi_statefile_save(&a, path, &ev, &saved, why, sizeof why));
+
+    load_ok(&b, path); /* the generation began at T0: older than 10 s, so it aged */
+    g_assert_null(b.seen.slots);
+    g_assert_nonnull(b.seen.old_slots);
+    g_assert_cmpuint(b.seen.old_count, ==, a.seen.count);
+    g_assert_cmpfloat(b.seen.since, ==, a.horizon);
+    g_assert_true(ddi_seen_has(&b.seen, early));
+    g_assert_false(ddi_seen_add(&b.seen, early)); /* known: it joins the current generation */
+    g_assert_true(ddi_seen_add(&b.seen, late));
+    /* 5 s later: the current generation is younger than the idle time */
+    syn(&b, "192.0.2.7", "198.51.100.9", 47000, 80, 77, 54321, T0 + 59);
+    g_assert_true(ddi_statefile_save(&b, path, &ev, &saved, why, sizeof why));
+    load_ok(&c, path);
+    g_assert_true(ddi_seen_has(&c.seen, early) && ddi_seen_has(&c.seen, late));
+    ddi_state_free(&c);
+
+    /* after another idle time: the generation before b's is dropped; what b
+     * saw (again) stays */
+    ddi_addr s5 = pb_addr("203.0.113.5"), d1 = pb_addr("198.51.100.1");
+    uint64_t k = ddi_seen_key(DDI_SEEN_TCP_SYN, 0, &s5, &d1, 50000, 80); /* hour 1's answered SYN */
+    g_assert_true(ddi_seen_has(&a.seen, k));
+    g_assert_true(ddi_seen_has(&b.seen, k)); /* through the previous generation only */
+    syn(&b, "192.0.2.7", "198.51.100.9", 47001, 80, 78, 54321, T0 + 70);
+    g_assert_true(ddi_statefile_save(&b, path, &ev, &saved, why, sizeof why));
+    load_ok(&c, path);
+    g_assert_cmpuint(c.seen.count, ==, 0);
+    g_assert_cmpuint(c.seen.old_count, ==, b.seen.count);
+    g_assert_true(ddi_seen_has(&c.seen, early));
+    g_assert_true(ddi_seen_has(&c.seen, late));
+    g_assert_false(ddi_seen_has(&c.seen, k));
+    ddi_state_free(&a);
+    ddi_state_free(&b);
+    ddi_state_free(&c);
+    g_free(path);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -484,6 +545,7 @@ int main(int argc, char **argv)
     g_test_add_func("/statefile/time_checks", test_time_checks);
     g_test_add_func("/statefile/failed_write_keeps_old", test_failed_write_keeps_old);
     g_test_add_func("/statefile/eviction", test_eviction);
+    g_test_add_func("/statefile/seen_set_ages_with_eviction", test_seen_set_ages_with_eviction);
     int rc = g_test_run();
     GDir *d = g_dir_open(dir, 0, NULL);
     const char *name;
