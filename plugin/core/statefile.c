@@ -394,18 +394,20 @@ static bool plan_eviction(const ddi_state *st, const ddi_sf_evict *ev, uint32_t 
     }
     ddi_state later = *st;
     later.horizon = st->horizon + SF_FAR_FUTURE;
+    /* whole-capture scans once, not once a source (the report does the same) */
     ddi_conf_fold *f_now = ddi_summary_conficker_scan(st);
     ddi_conf_fold *f_later = ddi_summary_conficker_scan(&later);
+    uint8_t *flood = ddi_feat_flood_scan(st);
     ddi_src_summary *sum = g_new(ddi_src_summary, 2);
-    bool ok = f_now && f_later;
+    bool ok = f_now && f_later && flood;
     if (!ok)
         g_snprintf(why, len, "state file %s: no memory to plan eviction; the old file is kept", path);
     for (uint32_t i = 0; ok && i < n; i++) {
         const ddi_source *s = ddi_state_source(st, i + 1);
         bool go = st->horizon - s->last_ts > ev->idle;
         if (go) {
-            ddi_summary_build(st, i + 1, f_now, &sum[0]);
-            ddi_summary_build(&later, i + 1, f_later, &sum[1]);
+            ddi_summary_build_ex(st, i + 1, f_now, flood, &sum[0]);
+            ddi_summary_build_ex(&later, i + 1, f_later, flood, &sum[1]);
             go = verdicts_equal(&sum[0], &sum[1]);
         }
         if (go && ev->out) {
@@ -427,6 +429,7 @@ static bool plan_eviction(const ddi_state *st, const ddi_sf_evict *ev, uint32_t 
     g_free(sum);
     free(f_now);
     free(f_later);
+    free(flood);
     return ok;
 }
 
