@@ -6,8 +6,15 @@
  * scanners, backscatter (SYN-ACK, RST-ACK, ICMP unreachable quoting a
  * TCP SYN) and IPv6 SYNs.  See bench/README.md for the mix.
  *
- *   gen_darknet OUT.pcap [--packets N] [--sources S] [--seed X]
+ *   gen_darknet OUT.pcap [--packets N] [--sources S] [--seed X] [--hours H [--hourly]]
  *
+ * --hours H spreads the traffic over H hours instead of one (a telescope's
+ * day is H = 24); --hourly then writes one file per hour, OUT-00.pcap ...,
+ * cut at exact hour boundaries from the series start, as a telescope's
+ * hourly files are.  With H > 1 some sources pause for hours between two
+ * bursts, and one Conficker-style host sends its only tcp/445 connection
+ * (first SYN, one retry 3 s later) in the last 5 s before the middle hour
+ * boundary, so its retry is in one file and its silence in the next.
  * Deterministic: the same arguments give a byte-identical file (own PRNG,
  * integer time arithmetic, fixed epoch, no floating point in anything that
  * reaches the file, a total order for the sort).  Plain C11, libc only.
@@ -26,7 +33,15 @@
 /* constants                                                           */
 
 #define EPOCH_S 1700000000u              /* 2023-11-14 22:13:20 UTC */
-#define SPAN_MAX_US 3585000000ull        /* first packets fall in [0, 3585 s) */
+#define HOUR_US 3600000000ull
+#define TAIL_US 15000000ull              /* first packets fall in [0, hours x 3600 s - 15 s) */
+/* The boundary Conficker-style host: first SYN this long before the hour
+ * boundary, so its retry (+3 s) comes before it and the 10 s of silence the
+ * verdict needs end after it. */
+#define BOUNDARY_LEAD_US 4500000ull
+/* Share (per mille) of the sources that pause for hours between two bursts
+ * when the series spans several hours. */
+#define PAUSE_PM 150
 #define DARKNET4 0xC6336400u             /* 198.51.100.0/24 */
 /* IPv6 darknet: 2001:db8:da4c::/48 ("dark"), inside the 2001:db8::/32
  * documentation prefix.  Hosts are 2001:db8:da4c:SSSS::HHHH. */
@@ -124,6 +139,10 @@ typedef struct {
     uint16_t *id_cur, *id_step;
     uint64_t per_beh_pkts[B_COUNT];
     uint32_t per_beh_srcs[B_COUNT];
+    uint32_t hours;        /* the series spans this many hours */
+    uint64_t span_max;     /* first transmissions fall in [0, span_max) us */
+    uint32_t boundary_src; /* the Conficker host at the middle hour boundary; UINT32_MAX = none */
+    uint32_t paused;       /* sources with hours of silence between two bursts */
 } gen_t;
 
 static pkt_t *emit(gen_t *g, uint32_t src, uint64_t ts, uint8_t kind)
@@ -146,9 +165,11 @@ static pkt_t *emit(gen_t *g, uint32_t src, uint64_t ts, uint8_t kind)
 typedef struct {
     uint64_t start, span;
     uint32_t budget, done;
+    uint32_t pause_at;  /* transmissions from this one on come pause_us later */
+    uint64_t pause_us;
 } tl_t;
 
-static tl_t tl_make(rng_t *r, uint32_t budget)
+static tl_t tl_make(gen_t *g, rng_t *r, uint32_t budget)
 {
     /* mean gap between a source's packets: from scanners at tens of packets
      * per second down to a slow bot */
@@ -158,15 +179,27 @@ static tl_t tl_make(rng_t *r, uint32_t budget)
     t.budget = budget;
     t.done = 0;
     t.span = budget > 1 ? (uint64_t)budget * gap : 0;
-    if (t.span > SPAN_MAX_US)
-        t.span = SPAN_MAX_US;
-    t.start = rndn64(r, SPAN_MAX_US - t.span + 1);
+    if (t.span > g->span_max)
+        t.span = g->span_max;
+    t.pause_at = budget, t.pause_us = 0;
+    /* Over several hours, some sources go quiet for hours and come back
+     * (drawn only then, so one-hour files stay byte-identical). */
+    if (g->hours > 1 && budget > 1 && rndn(r, 1000) < PAUSE_PM) {
+        uint64_t pause = (2 + rndn64(r, g->hours / 2)) * HOUR_US + rndn64(r, HOUR_US);
+        if (t.span + pause < g->span_max) {
+            t.pause_at = 1 + rndn(r, budget - 1);
+            t.pause_us = pause;
+            g->paused++;
+        }
+    }
+    t.start = rndn64(r, g->span_max - t.span - t.pause_us + 1);
     return t;
 }
 
 static uint64_t tl_next(tl_t *t, rng_t *r)
 {
-    return t->start + (t->span * t->done + rndn64(r, t->span)) / t->budget;
+    return t->start + (t->done >= t->pause_at ? t->pause_us : 0) +
+           (t->span * t->done + rndn64(r, t->span)) / t->budget;
 }
 
 static int v4_excluded(uint32_t a)
@@ -238,7 +271,12 @@ static void gen_windows(gen_t *g, uint32_t si, rng_t *r, uint32_t budget, uint8_
     g->id_cur[si] = (uint16_t)rnd32(r);
     g->id_step[si] = (uint16_t)(1 + rndn(r, 400)); /* other traffic of the host */
 
-    tl_t t = tl_make(r, budget);
+    tl_t t = tl_make(g, r, budget);
+    if (si == g->boundary_src) { /* one connection: SYN and retry before the boundary, silence after */
+        conficker = 1;
+        t.start = (uint64_t)(g->hours / 2) * HOUR_US - BOUNDARY_LEAD_US;
+        t.span = 0, t.pause_at = budget, t.pause_us = 0;
+    }
     while (t.done < budget) {
         uint32_t k = conficker ? 2 : (rndn(r, 2) ? 2 : 3);
         uint16_t dport = conficker ? 445 : PICK(r, ports_win);
@@ -267,7 +305,7 @@ static void gen_linux(gen_t *g, uint32_t si, rng_t *r, uint32_t budget, uint8_t 
     uint16_t win = rndn(r, 100) < 60 ? 64240 : 29200;
     uint16_t mss = pick_mss_linux(r);
     uint8_t ttl = (uint8_t)(64 - hops);
-    tl_t t = tl_make(r, budget);
+    tl_t t = tl_make(g, r, budget);
     while (t.done < budget) {
         uint32_t x = rndn(r, 100), k = x < 20 ? 1 : x < 30 ? 2 : x < 40 ? 3 : 4;
         if (k > budget - t.done)
@@ -292,7 +330,7 @@ static void gen_linux(gen_t *g, uint32_t si, rng_t *r, uint32_t budget, uint8_t 
 static void gen_mac(gen_t *g, uint32_t si, rng_t *r, uint32_t budget, uint8_t hops)
 {
     uint8_t ttl = (uint8_t)(64 - hops);
-    tl_t t = tl_make(r, budget);
+    tl_t t = tl_make(g, r, budget);
     while (t.done < budget) {
         uint32_t k = 1 + rndn(r, (uint32_t)NELEM(rto_mac));
         if (k > budget - t.done)
@@ -322,7 +360,7 @@ static void gen_scanner(gen_t *g, uint32_t si, rng_t *r, uint32_t budget, uint8_
         opts = rndn(r, 100) < 60 ? O_MSS : O_NONE;
     if (beh == B_MIRAI)
         fixed_dport = rndn(r, 10) ? 23 : 2323;
-    tl_t t = tl_make(r, budget);
+    tl_t t = tl_make(g, r, budget);
     for (; t.done < budget; t.done++) {
         pkt_t *p = emit(g, si, tl_next(&t, r), K_TCP4);
         p->dst = dark4(r);
@@ -378,7 +416,7 @@ static void gen_backscatter(gen_t *g, uint32_t si, rng_t *r, uint32_t budget, ui
         code = c < 45 ? 1 : c < 65 ? 13 : c < 80 ? 10 : 3;
         ttl = (uint8_t)((rndn(r, 2) ? 255 : 64) - hops);
     }
-    tl_t t = tl_make(r, budget);
+    tl_t t = tl_make(g, r, budget);
     while (t.done < budget) {
         uint64_t t0 = tl_next(&t, r);
         if (type < 50) { /* SYN-ACK to a spoofed SYN, with the server's retries */
@@ -422,7 +460,7 @@ static void gen_v6(gen_t *g, uint32_t si, rng_t *r, uint32_t budget, uint8_t hop
     int linux = rndn(r, 100) < 60;
     uint8_t hl = (uint8_t)((linux ? 64 : 128) - hops);
     uint16_t sport = (uint16_t)(49152 + rndn(r, 16384));
-    tl_t t = tl_make(r, budget);
+    tl_t t = tl_make(g, r, budget);
     while (t.done < budget) {
         uint32_t k = linux ? 1 + rndn(r, 4) : 2 + rndn(r, 2);
         if (k > budget - t.done)
@@ -547,17 +585,19 @@ static void make_budgets(gen_t *g, uint32_t S, uint64_t N, uint32_t *cnt)
 }
 
 /* ------------------------------------------------------------------ */
-/* sort: LSD radix sort of (ts << 32 | index) keys                     */
+/* sort: stable LSD radix sort of packet indices by time                */
 
-static void radix_sort(uint64_t *a, uint64_t *tmp, size_t n)
+/* Sorts idx (packet indices in generation order) by time, ties in
+ * generation order: three stable 16-bit passes cover 2^48 us (8.9 years). */
+static void radix_sort(const pkt_t *pk, uint32_t *idx, uint32_t *tmp, size_t n)
 {
     static size_t count[1 << 16];
-    for (int pass = 0; pass < 4; pass++) {
+    for (int pass = 0; pass < 3; pass++) {
         int sh = pass * 16;
         memset(count, 0, sizeof count);
         for (size_t i = 0; i < n; i++)
-            count[(a[i] >> sh) & 0xffff]++;
-        if (count[(a[0] >> sh) & 0xffff] == n)
+            count[(pk[idx[i]].ts >> sh) & 0xffff]++;
+        if (count[(pk[idx[0]].ts >> sh) & 0xffff] == n)
             continue; /* all equal in this digit */
         size_t pos = 0;
         for (size_t d = 0; d < (1u << 16); d++) {
@@ -566,8 +606,8 @@ static void radix_sort(uint64_t *a, uint64_t *tmp, size_t n)
             pos += c;
         }
         for (size_t i = 0; i < n; i++)
-            tmp[count[(a[i] >> sh) & 0xffff]++] = a[i];
-        memcpy(a, tmp, n * sizeof *a);
+            tmp[count[(pk[idx[i]].ts >> sh) & 0xffff]++] = idx[i];
+        memcpy(idx, tmp, n * sizeof *idx);
     }
 }
 
@@ -714,9 +754,11 @@ static size_t render(const gen_t *g, const pkt_t *p, uint16_t ipid, uint8_t *b)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: gen_darknet OUT.pcap [--packets N] [--sources S] [--seed X] [--syn-only] [--quiet]\n"
-               "  defaults: N=1000000 packets, S=100000 distinct sources, X=1\n"
-               "  --syn-only: SYN senders only (no backscatter)\n");
+    fprintf(f, "usage: gen_darknet OUT.pcap [--packets N] [--sources S] [--seed X] [--syn-only] [--hours H [--hourly]]"
+               " [--quiet]\n"
+               "  defaults: N=1000000 packets, S=100000 distinct sources, X=1, H=1\n"
+               "  --syn-only: SYN senders only (no backscatter)\n"
+               "  --hourly: write OUT-00.pcap, OUT-01.pcap, ... (one file per hour) instead of OUT.pcap\n");
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -732,8 +774,8 @@ static int parse_u64(const char *s, uint64_t *v)
 int main(int argc, char **argv)
 {
     const char *out = NULL;
-    uint64_t N = 1000000, S = 100000, seed = 1;
-    int quiet = 0;
+    uint64_t N = 1000000, S = 100000, seed = 1, H = 1;
+    int quiet = 0, hourly = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         uint64_t *dst = NULL;
@@ -743,7 +785,12 @@ int main(int argc, char **argv)
             dst = &S;
         else if (!strcmp(a, "--seed"))
             dst = &seed;
-        else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+        else if (!strcmp(a, "--hours"))
+            dst = &H;
+        else if (!strcmp(a, "--hourly")) {
+            hourly = 1;
+            continue;
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = 1;
             continue;
         } else if (!strcmp(a, "--syn-only")) {
@@ -779,6 +826,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "gen_darknet: need 1 <= sources <= 2e8 and sources <= packets < 2^32\n");
         return 1;
     }
+    if (H < 1 || H > 1000) { /* EPOCH_S + 1000 h still fits the 32-bit pcap seconds */
+        fprintf(stderr, "gen_darknet: need 1 <= hours <= 1000\n");
+        return 1;
+    }
 
     clock_t c0 = clock();
     gen_t g;
@@ -786,6 +837,9 @@ int main(int argc, char **argv)
     g.seed = seed;
     g.cap = (uint32_t)N;
     g.nsrc = (uint32_t)S;
+    g.hours = (uint32_t)H;
+    g.span_max = H * HOUR_US - TAIL_US;
+    g.boundary_src = UINT32_MAX;
     g.pk = malloc((size_t)N * sizeof *g.pk);
     g.src = calloc((size_t)S, sizeof *g.src);
     g.id_cur = calloc((size_t)S, sizeof *g.id_cur);
@@ -798,6 +852,11 @@ int main(int argc, char **argv)
 
     make_sources(&g, g.nsrc);
     make_budgets(&g, g.nsrc, N, cnt);
+    /* the boundary Conficker host: the first Windows-like source with a
+     * budget of exactly one connection (first SYN + one retry) */
+    for (uint32_t i = 0; H > 1 && i < g.nsrc && g.boundary_src == UINT32_MAX; i++)
+        if (g.src[i].beh == B_WIN && cnt[i] == 2)
+            g.boundary_src = i;
 
     uint32_t maxcnt = 0, hist[5] = {0}; /* 1, 2-10, 11-100, 101-1000, >1000 */
     for (uint32_t i = 0; i < g.nsrc; i++) {
@@ -822,71 +881,99 @@ int main(int argc, char **argv)
         return 3;
     }
 
-    uint64_t *key = malloc((size_t)N * sizeof *key), *tmp = malloc((size_t)N * sizeof *tmp);
-    if (!key || !tmp) {
+    uint32_t *order = malloc((size_t)N * sizeof *order), *tmp = malloc((size_t)N * sizeof *tmp);
+    if (!order || !tmp) {
         fprintf(stderr, "gen_darknet: out of memory\n");
         return 2;
     }
     for (uint32_t i = 0; i < g.n; i++)
-        key[i] = g.pk[i].ts << 32 | i; /* ts < 2^32 us; index makes keys unique */
-    radix_sort(key, tmp, g.n);
+        order[i] = i;
+    radix_sort(g.pk, order, tmp, g.n);
     free(tmp);
 
-    FILE *f = fopen(out, "wb");
-    if (!f) {
-        fprintf(stderr, "gen_darknet: %s: %s\n", out, strerror(errno));
-        return 1;
-    }
     size_t bufsz = 1u << 22, used = 0;
     uint8_t *buf = malloc(bufsz);
     if (!buf) {
         fprintf(stderr, "gen_darknet: out of memory\n");
         return 2;
     }
-    /* pcap global header, little-endian, microsecond magic */
-    le32(buf, 0xa1b2c3d4u);
-    le16(buf + 4, 2);
-    le16(buf + 6, 4);
-    le32(buf + 8, 0);
-    le32(buf + 12, 0);
-    le32(buf + 16, 262144);
-    le32(buf + 20, 1); /* LINKTYPE_ETHERNET */
-    used = 24;
+    /* hourly files: OUT without its .pcap suffix, then -HH.pcap */
+    size_t stem = strlen(out);
+    if (stem > 5 && !strcmp(out + stem - 5, ".pcap"))
+        stem -= 5;
+    char *path = malloc(stem + 32);
+    if (!path) {
+        fprintf(stderr, "gen_darknet: out of memory\n");
+        return 2;
+    }
     uint64_t bytes = 0;
     int err = 0;
-    for (uint32_t k = 0; k < g.n; k++) {
-        const pkt_t *p = &g.pk[(uint32_t)key[k]];
-        uint16_t ipid = p->ipid;
-        if (g.src[p->src].beh == B_WIN) { /* global IP-ID counter of the host */
-            rng_t r = rng_for(seed, 4, key[k]);
-            ipid = g.id_cur[p->src] = (uint16_t)(g.id_cur[p->src] + 1 + rndn(&r, g.id_step[p->src]));
+    FILE *f = NULL;
+    uint32_t files = hourly ? (uint32_t)H : 1;
+    for (uint32_t file = 0, k = 0; file < files; file++) {
+        uint64_t until = hourly && file + 1 < files ? (uint64_t)(file + 1) * HOUR_US : UINT64_MAX;
+        if (hourly)
+            snprintf(path, stem + 32, "%.*s-%02" PRIu32 ".pcap", (int)stem, out, file);
+        else
+            snprintf(path, stem + 32, "%s", out);
+        f = fopen(path, "wb");
+        if (!f) {
+            fprintf(stderr, "gen_darknet: %s: %s\n", path, strerror(errno));
+            return 1;
         }
-        if (bufsz - used < 256) {
-            err |= fwrite(buf, 1, used, f) != used;
-            bytes += used;
-            used = 0;
+        /* pcap global header, little-endian, microsecond magic */
+        le32(buf, 0xa1b2c3d4u);
+        le16(buf + 4, 2);
+        le16(buf + 6, 4);
+        le32(buf + 8, 0);
+        le32(buf + 12, 0);
+        le32(buf + 16, 262144);
+        le32(buf + 20, 1); /* LINKTYPE_ETHERNET */
+        used = 24;
+        for (; k < g.n && g.pk[order[k]].ts < until; k++) {
+            uint32_t i = order[k];
+            const pkt_t *p = &g.pk[i];
+            uint16_t ipid = p->ipid;
+            if (g.src[p->src].beh == B_WIN) { /* global IP-ID counter of the host */
+                rng_t r = rng_for(seed, 4, p->ts << 32 | i);
+                ipid = g.id_cur[p->src] = (uint16_t)(g.id_cur[p->src] + 1 + rndn(&r, g.id_step[p->src]));
+            }
+            if (bufsz - used < 256) {
+                err |= fwrite(buf, 1, used, f) != used;
+                bytes += used;
+                used = 0;
+            }
+            uint8_t *rec = buf + used;
+            size_t len = render(&g, p, ipid, rec + 16);
+            uint64_t t = p->ts;
+            le32(rec, EPOCH_S + (uint32_t)(t / 1000000));
+            le32(rec + 4, (uint32_t)(t % 1000000));
+            le32(rec + 8, (uint32_t)len);
+            le32(rec + 12, (uint32_t)len);
+            used += 16 + len;
         }
-        uint8_t *rec = buf + used;
-        size_t len = render(&g, p, ipid, rec + 16);
-        uint64_t t = p->ts;
-        le32(rec, EPOCH_S + (uint32_t)(t / 1000000));
-        le32(rec + 4, (uint32_t)(t % 1000000));
-        le32(rec + 8, (uint32_t)len);
-        le32(rec + 12, (uint32_t)len);
-        used += 16 + len;
-    }
-    err |= fwrite(buf, 1, used, f) != used;
-    bytes += used;
-    err |= fclose(f) != 0;
-    if (err) {
-        fprintf(stderr, "gen_darknet: %s: write error\n", out);
-        return 1;
+        err |= fwrite(buf, 1, used, f) != used;
+        bytes += used;
+        err |= fclose(f) != 0;
+        if (err) {
+            fprintf(stderr, "gen_darknet: %s: write error\n", path);
+            return 1;
+        }
     }
     double secs = (double)(clock() - c0) / CLOCKS_PER_SEC;
     if (!quiet) {
-        fprintf(stderr, "gen_darknet: %s: %" PRIu32 " packets, %" PRIu32 " sources, %" PRIu64
+        fprintf(stderr, "gen_darknet: %s%s: %" PRIu32 " packets, %" PRIu32 " sources, %" PRIu64
                         " bytes, seed %" PRIu64 ", %.2f s CPU\n",
-                out, g.n, g.nsrc, bytes, seed, secs);
+                out, hourly ? " (hourly files)" : "", g.n, g.nsrc, bytes, seed, secs);
+        if (H > 1) {
+            char a[64] = "none (no Windows-like source with 2 packets)";
+            if (g.boundary_src != UINT32_MAX) {
+                uint32_t x = g.src[g.boundary_src].a4;
+                snprintf(a, sizeof a, "%u.%u.%u.%u", x >> 24, x >> 16 & 255, x >> 8 & 255, x & 255);
+            }
+            fprintf(stderr, "  %" PRIu64 " hours; %" PRIu32 " sources pause for hours; Conficker host across the "
+                            "hour %" PRIu64 " boundary: %s\n", H, g.paused, H / 2, a);
+        }
         fprintf(stderr,
                 "  packets/source: 1: %" PRIu32 ", 2-10: %" PRIu32 ", 11-100: %" PRIu32
                 ", 101-1000: %" PRIu32 ", >1000: %" PRIu32 " sources; max %" PRIu32 "\n",
@@ -896,7 +983,8 @@ int main(int argc, char **argv)
                     g.per_beh_srcs[b], g.per_beh_pkts[b]);
     }
     free(buf);
-    free(key);
+    free(path);
+    free(order);
     free(g.pk);
     free(g.src);
     free(g.id_cur);
