@@ -59,6 +59,8 @@
 #                      "-o ddi.own_db:/path/ddi.fp"
 #   DDI_READER_OPTS    extra ddi-read options, e.g. "--own-db /path/ddi.fp"
 #   DDI_PARALLEL_OPTS  extra GNU parallel options (e.g. --sshlogin ...)
+#   DDI_ENGINE_PREFIX  a command put before every engine run (word-split), e.g.
+#                      "/usr/bin/time -a -o /tmp/rss -f %M" (bench/hours.sh)
 #   DDI_KEEP_SHARDS=1  keep the shard files, the per-shard outputs and (with
 #                      --hours) every intermediate state, under OUTDIR/work
 #
@@ -132,6 +134,7 @@ if [ "$engine" = tshark ]; then
             engine_cmd=(env "WIRESHARK_PLUGIN_DIR=$plugdir" tshark)
         fi
     fi
+    tshark_base=("${engine_cmd[@]}")
     read -r -a extra <<<"${DDI_TSHARK_OPTS:-}"
     engine_cmd+=(-n "${extra[@]}")
 else
@@ -144,6 +147,9 @@ else
     read -r -a extra <<<"${DDI_READER_OPTS:-}"
     engine_cmd=("$reader" -q "${extra[@]}")
 fi
+
+read -r -a prefix <<<"${DDI_ENGINE_PREFIX:-}"
+engine_cmd=("${prefix[@]}" "${engine_cmd[@]}")
 
 # engine_args END FILE [STATE_IN STATE_OUT EVICTED_OUT]: the options of one
 # analysis, into the array `args`
@@ -170,12 +176,17 @@ engine_args() {
 # state carried needs an engine that knows the state options
 engine_has_state() {
     if [ "$engine" = tshark ]; then
-        "${engine_cmd[@]}" -G defaultprefs 2>/dev/null | grep -q '^#ddi\.state_in:'
+        "${tshark_base[@]}" -G defaultprefs 2>/dev/null | grep -q '^#ddi\.state_in:'
     else
-        "${engine_cmd[0]}" --help 2>&1 | grep -q -- '--state-in'
+        "$reader" --help 2>&1 | grep -q -- '--state-in'
     fi
 }
 
+now() { date +%s.%N; }
+phase() {  # phase NAME START: "NAME 1.23 s" for the timing line
+    timing+=("$1 $(awk -v a="$2" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }') s")
+}
+timing=()
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 work=$outdir/work
@@ -211,10 +222,13 @@ nobody_access() {  # the engine runs as nobody: let it read the inputs and write
 
 # ------------------------------------------------------------------ one capture
 if [ "$hours" = 0 ]; then
+    t=$(now)
     split_out=$("$PY" "$SPLITTER" split "$n" "$work" "${files[0]}")
     read -r capture_end ext <<<"$split_out"
     echo "shard.sh: $n shards of $(basename "${files[0]}") in $work; capture end $capture_end" >&2
+    phase split "$t"
     nobody_access "$outdir"
+    t=$(now)
     : >"$work/commands"
     for ((k = 0; k < n; k++)); do
         engine_args "$capture_end" "$work/shard-$k.$ext"
@@ -222,7 +236,11 @@ if [ "$hours" = 0 ]; then
         printf '> %q 2> %q\n' "$work/shard-$k.jsonl" "$work/shard-$k.err" >>"$work/commands"
     done
     run_jobs "$work/commands"
+    phase analysis "$t"
+    t=$(now)
     "$PY" "$SPLITTER" merge "$n" "$outdir/sources.jsonl" "$work"/shard-*.jsonl
+    phase merge "$t"
+    echo "shard.sh: $(IFS=,; echo "${timing[*]}" | sed 's/,/, /g')" >&2
     [ "${DDI_KEEP_SHARDS:-0}" = 1 ] || rm -rf "$work"
     exit 0
 fi
@@ -245,11 +263,14 @@ for f in "${files[@]}"; do
     fi
 done
 
+t=$(now)
 split_out=$("$PY" "$SPLITTER" split --series "$n" "$work" "${files[@]}")
 mapfile -t ends <<<"$split_out"
 [ "${#ends[@]}" -eq "${#files[@]}" ] || { echo "shard.sh: the splitter failed" >&2; exit 1; }
 echo "shard.sh: ${#files[@]} files x $n shards in $work" >&2
+phase split "$t"
 nobody_access "$outdir"
+t=$(now)
 
 # the horizon after each file: the end of the series so far
 horizon=() h=$old_end
@@ -293,6 +314,8 @@ for ((k = 0; k < n; k++)); do
     printf 'bash %q\n' "$job" >>"$work/commands"
 done
 run_jobs "$work/commands"
+phase analysis "$t"
+t=$(now)
 
 # every shard succeeded: prepare the new states and evicted lists beside
 # the old ones, then rename them all in (a crash in between is a window of a
@@ -313,4 +336,6 @@ for f in "${files[@]}"; do basename "$f"; done >>"$outdir/hours.done"
 
 shopt -s nullglob
 "$PY" "$SPLITTER" merge "$n" "$outdir/sources.jsonl" "$work"/shard-*.jsonl "$evicted"/shard-*.jsonl
+phase merge "$t"
+echo "shard.sh: $(IFS=,; echo "${timing[*]}" | sed 's/,/, /g')" >&2
 [ "${DDI_KEEP_SHARDS:-0}" = 1 ] || rm -rf "$work"
