@@ -3,6 +3,7 @@
 
     ddi_shard.py split N OUTDIR CAPTURE              -> OUTDIR/shard-K.{pcap,pcapng}
     ddi_shard.py split --series N OUTDIR FILE...     -> OUTDIR/shard-K/NNNN.{pcap,pcapng}
+                                                        (DDI_JOBS files at a time; default: the CPUs)
     ddi_shard.py merge N OUT.jsonl PART...           -> one JSON line per source, sorted
 
 split: reads the capture(s) (pcap or pcapng, any byte order, µs or ns)
@@ -245,7 +246,7 @@ def records(cap):
     """The blocks of one capture in file order, as (raw bytes, addrs, time):
     addrs is EVERY for blocks that every shard needs, else source() of the
     packet (None without an IP source); time is None without a timestamp."""
-    with open(cap, "rb") as f:
+    with open(cap, "rb", buffering=1 << 20) as f:
         if capture_ext(cap) == "pcapng":
             endian, links, tsres, idb_count = "<", {}, {}, 0
             while True:
@@ -319,16 +320,15 @@ def records(cap):
                 yield rh + data, source(linktype, data), sec + frac * unit
 
 
-def senders_of(caps, n):
-    """First read: every address that sends, and, per destination of ICMP
-    errors, the shards of their senders."""
+def senders_of(cap, n):
+    """First read of one capture: every address that sends, and, per
+    destination of ICMP errors, the shards of their senders."""
     found, errs = set(), {}
-    for cap in caps:
-        for _raw, addrs, _ts in records(cap):
-            if addrs and addrs is not EVERY:
-                found.add(addrs[0])
-                if addrs[2]:
-                    errs.setdefault(addrs[1], set()).add(shard_of(addrs[0], n))
+    for _raw, addrs, _ts in records(cap):
+        if addrs and addrs is not EVERY:
+            found.add(addrs[0])
+            if addrs[2]:
+                errs.setdefault(addrs[1], set()).add(shard_of(addrs[0], n))
     return found, errs
 
 
@@ -346,32 +346,67 @@ def targets(addrs, n, senders, errors):
     return out
 
 
-def split(n, outdir, caps, series):
-    senders, errors = senders_of(caps, n)
-    ends = []
-    for i, cap in enumerate(caps):
-        ext = capture_ext(cap)
-        if series:
-            paths = [os.path.join(outdir, "shard-%d" % k, "%04d.%s" % (i, ext)) for k in range(n)]
-        else:
-            paths = [os.path.join(outdir, "shard-%d.%s" % (k, ext)) for k in range(n)]
-        outs = []
-        for p in paths:
-            os.makedirs(os.path.dirname(p), exist_ok=True)
-            outs.append(open(p, "wb"))
-        end = None
-        for raw, addrs, ts in records(cap):
-            if addrs is EVERY:
-                for o in outs:
-                    o.write(raw)
-                continue
-            if addrs and ts is not None and (end is None or ts > end):
-                end = ts
-            for k in targets(addrs, n, senders, errors):
-                outs[k].write(raw)
-        for o in outs:
-            o.close()
-        ends.append("%.9f %s" % (end if end is not None else 0.0, ext))
+# what the workers of split() share (inherited by fork, never pickled)
+JOB = {}
+
+
+def _senders_job(cap):
+    return senders_of(cap, JOB["n"])
+
+
+def _split_job(i):
+    """Second read of capture i: its shard files; returns "END EXT"."""
+    n, outdir, cap, series = JOB["n"], JOB["outdir"], JOB["caps"][i], JOB["series"]
+    senders, errors = JOB["senders"], JOB["errors"]
+    ext = capture_ext(cap)
+    if series:
+        paths = [os.path.join(outdir, "shard-%d" % k, "%04d.%s" % (i, ext)) for k in range(n)]
+    else:
+        paths = [os.path.join(outdir, "shard-%d.%s" % (k, ext)) for k in range(n)]
+    outs = []
+    for p in paths:
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        outs.append(open(p, "wb", buffering=1 << 20))
+    end = None
+    for raw, addrs, ts in records(cap):
+        if addrs is EVERY:
+            for o in outs:
+                o.write(raw)
+            continue
+        if addrs and ts is not None and (end is None or ts > end):
+            end = ts
+        for k in targets(addrs, n, senders, errors):
+            outs[k].write(raw)
+    for o in outs:
+        o.close()
+    return "%.9f %s" % (end if end is not None else 0.0, ext)
+
+
+def split(n, outdir, caps, series, jobs=1):
+    """Split CAPS (one capture, or a series cut in time) into N shards; the
+    files are read by up to JOBS processes at once."""
+    JOB.update(n=n, outdir=outdir, caps=caps, series=series)
+    pool = None
+    if jobs > 1 and len(caps) > 1:
+        import multiprocessing
+        ctx = multiprocessing.get_context("fork")
+        pool = ctx.Pool(min(jobs, len(caps)))
+    run = pool.map if pool else lambda f, xs: list(map(f, xs))
+    senders, errors = set(), {}
+    for found, errs in run(_senders_job, caps):
+        senders |= found
+        for dst, ks in errs.items():
+            errors.setdefault(dst, set()).update(ks)
+    JOB.update(senders=senders, errors=errors)
+    if pool:
+        pool.close()
+        pool.join()
+        pool = ctx.Pool(min(jobs, len(caps)))  # forked again: the workers inherit the senders
+        run = pool.map
+    ends = run(_split_job, range(len(caps)))
+    if pool:
+        pool.close()
+        pool.join()
     print("\n".join(ends))
 
 
@@ -420,7 +455,8 @@ def main(argv):
         args = argv[2:] if series else argv[1:]
         if len(args) < 3 or (not series and len(args) != 3):
             sys.exit(__doc__)
-        split(int(args[0]), args[1], args[2:], series)
+        jobs = int(os.environ.get("DDI_JOBS") or os.cpu_count() or 1)
+        split(int(args[0]), args[1], args[2:], series, jobs)
     elif len(argv) >= 3 and argv[0] == "merge":
         merge(int(argv[1]), argv[2], argv[3:])
     else:
