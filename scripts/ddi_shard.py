@@ -210,6 +210,10 @@ def ppp(b, p, depth=0):
 
 
 def source(linktype, b):
+    # fast path for what telescopes mostly carry, TCP in IPv4 over Ethernet
+    # (what ip_source() would say for it: no tunnel, no ICMP error)
+    if linktype == 1 and len(b) >= 34 and b[12] == 8 and b[13] == 0 and b[14] >> 4 == 4 and b[23] == 6:
+        return b"\x04" + b[26:30], b"\x04" + b[30:34], False
     try:
         if linktype == 1:                                 # Ethernet
             return ether(b, 0)
@@ -339,7 +343,10 @@ def targets(addrs, n, senders, errors):
     e.g. the routers answering a traceroute)."""
     if not addrs:
         return (0,)
-    out = {shard_of(addrs[0], n)}
+    own = shard_of(addrs[0], n)
+    if addrs[1] not in senders and addrs[0] not in errors:
+        return (own,)  # a telescope's packets: no context to copy
+    out = {own}
     if addrs[1] in senders:
         out.add(shard_of(addrs[1], n))
     out |= errors.get(addrs[0], set())

@@ -23,8 +23,12 @@
 # (ddi.state_in/ddi.state_out, or ddi-read --state-in/--state-out).  OUTDIR
 # keeps, between runs, each shard's state (OUTDIR/state/), the sources
 # evicted so far (OUTDIR/evicted/) and the files already done
-# (OUTDIR/hours.done): run it once over a day's 24 files, or once an hour
-# with the new file only, same result.  N must stay the same for one OUTDIR.
+# (OUTDIR/hours.done, full paths; a file named there is refused): run it
+# once over a day's 24 files, or once an hour with the new file only, same
+# result (on a two-way capture, which packets are copied as context is
+# decided from the senders of one run's files: a reply in a later run to a
+# host that only starts sending then is judged without them).  N must stay
+# the same for one OUTDIR.
 # A run that fails leaves OUTDIR's state as it was (states are moved in only
 # when every shard succeeded), so it can simply be run again.
 # OUTDIR/sources.jsonl is then the report at the end of the last file: the
@@ -257,8 +261,8 @@ else
     old_end=0
 fi
 for f in "${files[@]}"; do
-    if grep -qxF "$(basename "$f")" "$outdir/hours.done"; then
-        echo "shard.sh: $(basename "$f") was already analysed into $outdir (hours.done): its packets would count twice" >&2
+    if grep -qxF "$(readlink -f "$f")" "$outdir/hours.done"; then
+        echo "shard.sh: $f was already analysed into $outdir (hours.done): its packets would count twice" >&2
         exit 2
     fi
 done
@@ -332,7 +336,7 @@ for ((k = 0; k < n; k++)); do
     mv -f "$evicted/shard-$k.evicted.jsonl.tmp" "$evicted/shard-$k.evicted.jsonl"
 done
 echo "$n ${horizon[-1]}" >"$outdir/shards.conf"
-for f in "${files[@]}"; do basename "$f"; done >>"$outdir/hours.done"
+for f in "${files[@]}"; do readlink -f "$f"; done >>"$outdir/hours.done"
 
 shopt -s nullglob
 "$PY" "$SPLITTER" merge "$n" "$outdir/sources.jsonl" "$work"/shard-*.jsonl "$evicted"/shard-*.jsonl
