@@ -166,6 +166,14 @@ class Hours(unittest.TestCase):
         out = tempfile.mkdtemp(dir=self.tmp)
         os.chmod(out, 0o755)
         self.series("reader", self.hours[:BOUNDARY_HOUR], 3, outdir=out)
+        # a missing hour: the engine refuses the state (more than the default
+        # state_max_gap of an hour before the file), so the run fails and
+        # leaves OUTDIR as it was
+        state = os.path.join(out, "state")
+        before = {f: open(os.path.join(state, f), "rb").read() for f in os.listdir(state)}
+        err = self.series("reader", [self.hours[BOUNDARY_HOUR + 1]], 3, outdir=out, expect_rc=1)
+        self.assertIn("state of the previous file was not carried", err)
+        self.assertEqual({f: open(os.path.join(state, f), "rb").read() for f in os.listdir(state)}, before)
         for h in self.hours[BOUNDARY_HOUR:]:
             got = self.series("reader", [h], 3, outdir=out)
         self.assert_same(got, self.single("reader", self.day), "hour by hour")
