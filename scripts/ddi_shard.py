@@ -23,9 +23,9 @@ errors (a traceroute's routers).  With --series the files are one capture
 cut in time (hourly files, in order): the senders are collected over all of
 them, so a reply in hour 5 to a probe in hour 4 finds it in its shard, and
 each file is split into its own shard files, numbered in the given order.
-Prints, per input file, "END EXT": the latest timestamp of a packet with an
-IP source (what ddi itself uses as the horizon; 0 when there is none) and
-the shard files' extension.
+Prints, per input file, "FIRST END EXT": the earliest and the latest
+timestamp of a packet with an IP source (the latest is what ddi itself uses
+as the horizon; both 0 when there is none) and the shard files' extension.
 
 merge: PART files are named shard-K.jsonl (a shard's final report) or
 shard-K.<anything>.jsonl (e.g. the sources a shard evicted); their
@@ -374,19 +374,22 @@ def _split_job(i):
     for p in paths:
         os.makedirs(os.path.dirname(p), exist_ok=True)
         outs.append(open(p, "wb", buffering=1 << 20))
-    end = None
+    first = end = None
     for raw, addrs, ts in records(cap):
         if addrs is EVERY:
             for o in outs:
                 o.write(raw)
             continue
-        if addrs and ts is not None and (end is None or ts > end):
-            end = ts
+        if addrs and ts is not None:
+            if end is None or ts > end:
+                end = ts
+            if first is None or ts < first:
+                first = ts
         for k in targets(addrs, n, senders, errors):
             outs[k].write(raw)
     for o in outs:
         o.close()
-    return "%.9f %s" % (end if end is not None else 0.0, ext)
+    return "%.9f %.9f %s" % (first or 0.0, end or 0.0, ext)
 
 
 def split(n, outdir, caps, series, jobs=1):
@@ -422,37 +425,51 @@ def owner(src, n):
     return zlib.crc32((b"\x04" if a.version == 4 else b"\x06") + a.packed) % n
 
 
+# the two keys a line is sorted by, read without parsing the whole object
+# (a day of a large telescope has millions of lines): the writer in
+# summary.c puts "src" first and "first_seen" once per line
+SRC_KEY = re.compile(rb'^\{"src":"([^"]+)"')
+FIRST_SEEN = re.compile(rb'"first_seen":(null|-?[0-9][0-9.eE+-]*)')
+
+
 def merge(n, out, parts):
-    rows, where, done = [], {}, set()
-    for p in parts:
+    """Keys and file offsets only in memory; the lines are copied from the
+    parts in order at the end."""
+    keys, where, done = [], {}, set()
+    for pi, p in enumerate(parts):
         m = re.search(r"(?:^|/)shard-(\d+)(?:\.[^/]*)?\.jsonl$", p)
         if not m:
             sys.exit("shard.sh: %s: a part file must be named shard-K[.what].jsonl" % p)
         k = int(m.group(1))
-        with open(p, encoding="utf-8") as f:
+        with open(p, "rb") as f:
+            off = 0
             for line in f:
-                line = line.rstrip("\n")
-                if not line.startswith("{"):
+                at, off = off, off + len(line)
+                m = SRC_KEY.match(line)
+                if not m:  # a shard's {"capture": ...} header describes the shard only
                     continue
-                obj = json.loads(line)
-                if "src" not in obj:  # a shard's {"capture": ...} header describes the shard only
-                    continue
-                src = obj["src"]
+                src = m.group(1).decode()
                 if owner(src, n) != k:
                     continue  # only context packets of this source were here
                 if where.setdefault(src, k) != k:
                     sys.exit("shard.sh: source %s is in two shards (%d, %d): the splitter disagrees with ddi "
                              "about which address is the source" % (src, where[src], k))
-                key = (src, obj.get("first_seen") or 0)
+                fs = FIRST_SEEN.search(line)
+                key = (src, float(fs.group(1)) if fs and fs.group(1) != b"null" else 0.0)
                 if key in done:
                     continue  # evicted when the state was saved after the report that lists it too
                 done.add(key)
-                rows.append((src, key[1], line))
-    rows.sort(key=lambda r: r[:2])
-    with open(out, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(row[2] + "\n")
-    print("shard.sh: %d sources (%d lines) from %d files -> %s" % (len(where), len(rows), len(parts), out),
+                keys.append(key + (pi, at, len(line)))
+    keys.sort()
+    files = [open(p, "rb") for p in parts]
+    with open(out, "wb") as f:
+        for _src, _fs, pi, at, ln in keys:
+            files[pi].seek(at)
+            line = files[pi].read(ln)
+            f.write(line if line.endswith(b"\n") else line + b"\n")
+    for g in files:
+        g.close()
+    print("shard.sh: %d sources (%d lines) from %d files -> %s" % (len(where), len(keys), len(parts), out),
           file=sys.stderr)
 
 

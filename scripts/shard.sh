@@ -43,8 +43,11 @@
 #                           batch reader ddi-read (same core, same JSON)
 #   --evict-idle S          (--hours) sources idle longer than S seconds leave
 #                           the state; their final lines go to OUTDIR/evicted/
-#   --state-max-gap S       (--hours) the largest gap between a state file's
-#                           end and the next file that ddi accepts
+#   --state-max-gap S       (--hours) the largest gap allowed between the end
+#                           of what came before (OUTDIR's state, the file
+#                           before) and a file's first packet (default 3600;
+#                           0 = no limit); checked on the whole files, before
+#                           anything runs
 # Several machines: GNU parallel runs the shards on other hosts with
 #     DDI_PARALLEL_OPTS="--sshlogin 8/host1,8/host2,:"
 # (8 jobs on each host, ':' is this one); every host needs the engine (tshark
@@ -161,17 +164,17 @@ engine_args() {
     local end=$1 file=$2 sin=${3:-} sout=${4:-} evicted=${5:-}
     if [ "$engine" = tshark ]; then
         # shellcheck disable=SC2054  # the comma is part of "-z ddi,sources,json"
-        args=(-o "ddi.capture_end:$end")
+        args=()
+        [ -n "$end" ] && args+=(-o "ddi.capture_end:$end")
         [ -n "$sin" ] && args+=(-o "ddi.state_in:$sin")
-        [ -n "$sout" ] && args+=(-o "ddi.state_out:$sout")
-        [ -n "$max_gap" ] && args+=(-o "ddi.state_max_gap:$max_gap")
+        [ -n "$sout" ] && args+=(-o "ddi.state_out:$sout" -o ddi.state_max_gap:0)
         [ -n "$evicted" ] && [ -n "$evict_idle" ] && args+=(-o "ddi.evict_idle:$evict_idle" -o "ddi.evicted_out:$evicted")
         args+=(-r "$file" -q -z ddi,sources,json)
     else
-        args=(--capture-end "$end")
+        args=()
+        [ -n "$end" ] && args+=(--capture-end "$end")
         [ -n "$sin" ] && args+=(--state-in "$sin")
-        [ -n "$sout" ] && args+=(--state-out "$sout")
-        [ -n "$max_gap" ] && args+=(--state-max-gap "$max_gap")
+        [ -n "$sout" ] && args+=(--state-out "$sout" --state-max-gap 0)
         [ -n "$evicted" ] && [ -n "$evict_idle" ] && args+=(--evict-idle "$evict_idle" --evicted-out "$evicted")
         args+=("$file")
     fi
@@ -228,7 +231,7 @@ nobody_access() {  # the engine runs as nobody: let it read the inputs and write
 if [ "$hours" = 0 ]; then
     t=$(now)
     split_out=$("$PY" "$SPLITTER" split "$n" "$work" "${files[0]}")
-    read -r capture_end ext <<<"$split_out"
+    read -r _ capture_end ext <<<"$split_out"
     echo "shard.sh: $n shards of $(basename "${files[0]}") in $work; capture end $capture_end" >&2
     phase split "$t"
     nobody_access "$outdir"
@@ -273,47 +276,73 @@ mapfile -t ends <<<"$split_out"
 [ "${#ends[@]}" -eq "${#files[@]}" ] || { echo "shard.sh: the splitter failed" >&2; exit 1; }
 echo "shard.sh: ${#files[@]} files x $n shards in $work" >&2
 phase split "$t"
+
+# The series as a whole must be in time order and without holes: each file
+# starts after the end of what came before (OUTDIR's state, then the files
+# before it) and at most max_gap seconds later (a missing hour, or a file of
+# another series).  shard.sh checks this on the whole files; a shard sees
+# only its own packets, so the engines' own gap check is turned off (their
+# order check stays).  The horizon after each file is the end of the series
+# so far: every shard sees the capture end one process would.
+horizon=() prev=$old_end prev_name="the state in $outdir"
+for i in "${!files[@]}"; do
+    read -r first last _ <<<"${ends[$i]}"
+    if [ "$last" != 0.000000000 ]; then
+        verdict=$("$PY" -c '
+import sys
+first, prev, gap = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3] or 3600)
+if prev and first < prev:
+    print("starts at %.6f, before the end of %s (%.6f): the files are not in time order" % (first, sys.argv[4], prev))
+elif prev and gap and first - prev > gap:
+    print("starts %.0f s after the end of %s, more than --state-max-gap %.0f s: a file is missing, or it belongs to "
+          "another series" % (first - prev, sys.argv[4], gap))' "$first" "$prev" "$max_gap" "$prev_name")
+        if [ -n "$verdict" ]; then
+            echo "shard.sh: ${files[$i]} $verdict (nothing analysed)" >&2
+            [ "${DDI_KEEP_SHARDS:-0}" = 1 ] || rm -rf "$work"
+            exit 2
+        fi
+        prev=$last prev_name=${files[$i]}
+    fi
+    [ "$prev" = 0 ] && horizon+=("") || horizon+=("$prev")
+done
 nobody_access "$outdir"
 t=$(now)
 
-# the horizon after each file: the end of the series so far
-horizon=() h=$old_end
-for i in "${!files[@]}"; do
-    read -r e _ <<<"${ends[$i]}"
-    h=$("$PY" -c 'import sys; print(max(sys.argv[1:], key=float))' "$h" "$e")
-    horizon+=("$h")
-done
-
+# One job per shard: its files in order, each starting from the state the
+# one before wrote ($sin at run time).  tshark writes no state for a shard
+# file without packets: the state then carries on unchanged.  The last state
+# of each shard is named in work/shard-K.final.
 : >"$work/commands"
 for ((k = 0; k < n; k++)); do
-    job=$work/shard-$k.sh sin=
-    [ -s "$state/shard-$k.state" ] && sin=$state/shard-$k.state
+    job=$work/shard-$k.sh sin0= final=$work/shard-$k.final
+    [ -s "$state/shard-$k.state" ] && sin0=$state/shard-$k.state
     {
         echo "set -e"
+        printf 'sin=%q\n' "$sin0"
         for i in "${!files[@]}"; do
-            read -r _ ext <<<"${ends[$i]}"
+            read -r _ _ ext <<<"${ends[$i]}"
             idx=$(printf %04d "$i")
-            sout=$work/shard-$k/state-$idx
-            engine_args "${horizon[$i]}" "$work/shard-$k/$idx.$ext" "$sin" "$sout" "$work/shard-$k/evicted-$idx.jsonl"
+            sout=$work/shard-$k/state-$idx err=$work/shard-$k/err-$idx
+            engine_args "${horizon[$i]}" "$work/shard-$k/$idx.$ext" @SIN@ "$sout" "$work/shard-$k/evicted-$idx.jsonl"
             out=/dev/null
             [ "$i" -eq $((${#files[@]} - 1)) ] && out=$work/shard-$k.jsonl
-            err=$work/shard-$k/err-$idx
-            printf '%q ' "${engine_cmd[@]}" "${args[@]}"
+            printf 'rm -f %q\n' "$sout"
+            printf '%q ' "${engine_cmd[@]}" "${args[@]}" | sed 's/@SIN@/"$sin"/'
             printf '> %q 2> %q || { cat %q >> %q; exit 1; }\n' "$out" "$err" "$err" "$work/shard-$k.err"
             printf 'cat %q >> %q\n' "$err" "$work/shard-$k.err"
             # a state file the engine refused (it then goes on from empty
             # state, as an analyst wants) would silently break the series
-            if [ -n "$sin" ]; then
-                printf 'if grep -qF -- %q %q; then echo %q >> %q; exit 1; fi\n' "$sin" "$err" \
-                    "shard.sh: the state of the previous file was not carried (see above)" "$work/shard-$k.err"
-            fi
+            printf 'if [ -n "$sin" ] && grep -qF -- "$sin" %q; then echo %q >> %q; exit 1; fi\n' "$err" \
+                "shard.sh: the state of the previous file was not carried (see above)" "$work/shard-$k.err"
             # the state this file started from is no longer needed (never the
             # one in OUTDIR/state, which stays until the whole run succeeded)
-            if [ "${DDI_KEEP_SHARDS:-0}" != 1 ] && [ -n "$sin" ] && [ "$sin" != "$state/shard-$k.state" ]; then
-                printf 'rm -f %q\n' "$sin"
+            printf 'if [ -f %q ]; then\n' "$sout"
+            if [ "${DDI_KEEP_SHARDS:-0}" != 1 ]; then
+                printf '    case $sin in %q/*) rm -f "$sin" ;; esac\n' "$work"
             fi
-            sin=$sout
+            printf '    sin=%q\nfi\n' "$sout"
         done
+        printf 'printf "%%s\\n" "$sin" > %q\n' "$final"
     } >"$job"
     printf 'bash %q\n' "$job" >>"$work/commands"
 done
@@ -324,15 +353,20 @@ t=$(now)
 # every shard succeeded: prepare the new states and evicted lists beside
 # the old ones, then rename them all in (a crash in between is a window of a
 # few renames, not of a whole run), and remember the files
-last=$(printf %04d $((${#files[@]} - 1)))
+moved=()
 for ((k = 0; k < n; k++)); do
-    [ -f "$work/shard-$k/state-$last" ] || { echo "shard.sh: shard $k wrote no state file" >&2; exit 1; }
-    cp "$work/shard-$k/state-$last" "$state/.shard-$k.state.tmp"
+    read -r last_state <"$work/shard-$k.final" || last_state=
+    if [ -n "$last_state" ] && [ "$last_state" != "$state/shard-$k.state" ]; then
+        cp "$last_state" "$state/.shard-$k.state.tmp"
+        moved+=("$k")
+    fi
     ev=$evicted/shard-$k.evicted.jsonl
     { [ -f "$ev" ] && cat "$ev"; cat "$work/shard-$k"/evicted-*.jsonl 2>/dev/null || true; } >"$ev.tmp"
 done
-for ((k = 0; k < n; k++)); do
+for k in "${moved[@]}"; do
     mv -f "$state/.shard-$k.state.tmp" "$state/shard-$k.state"
+done
+for ((k = 0; k < n; k++)); do
     mv -f "$evicted/shard-$k.evicted.jsonl.tmp" "$evicted/shard-$k.evicted.jsonl"
 done
 echo "$n ${horizon[-1]}" >"$outdir/shards.conf"

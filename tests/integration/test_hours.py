@@ -166,14 +166,25 @@ class Hours(unittest.TestCase):
         out = tempfile.mkdtemp(dir=self.tmp)
         os.chmod(out, 0o755)
         self.series("reader", self.hours[:BOUNDARY_HOUR], 3, outdir=out)
-        # a missing hour: the engine refuses the state (more than the default
-        # state_max_gap of an hour before the file), so the run fails and
-        # leaves OUTDIR as it was
+        # a missing hour (the next file starts more than --state-max-gap, an
+        # hour by default, after the state ends) or a file out of order:
+        # refused before anything runs, OUTDIR left as it was
         state = os.path.join(out, "state")
-        before = {f: open(os.path.join(state, f), "rb").read() for f in os.listdir(state)}
-        err = self.series("reader", [self.hours[BOUNDARY_HOUR + 1]], 3, outdir=out, expect_rc=1)
-        self.assertIn("state of the previous file was not carried", err)
-        self.assertEqual({f: open(os.path.join(state, f), "rb").read() for f in os.listdir(state)}, before)
+
+        def states():
+            got = {}
+            for f in os.listdir(state):
+                with open(os.path.join(state, f), "rb") as g:
+                    got[f] = g.read()
+            return got
+
+        before = states()
+        err = self.series("reader", [self.hours[BOUNDARY_HOUR + 1]], 3, outdir=out, expect_rc=2)
+        self.assertIn("more than --state-max-gap 3600 s: a file is missing", err)
+        err = self.series("reader", self.hours[BOUNDARY_HOUR + 1:BOUNDARY_HOUR - 1:-1], 3, outdir=out,
+                          options=["--state-max-gap", "0"], expect_rc=2)
+        self.assertIn("not in time order", err)
+        self.assertEqual(states(), before)
         for h in self.hours[BOUNDARY_HOUR:]:
             got = self.series("reader", [h], 3, outdir=out)
         self.assert_same(got, self.single("reader", self.day), "hour by hour")
