@@ -155,7 +155,7 @@ class Hours(unittest.TestCase):
         self.assertEqual([l["conficker"] for l in alone if l["src"] == self.boundary_host], ["undetermined"])
 
     def test_day_tshark(self):
-        got = self.check_day("tshark", 3)
+        got = self.check_day("tshark", 2)  # 48 tshark runs: tshark starts slowly
         line = [json.loads(l) for l in got if json.loads(l)["src"] == self.boundary_host]
         self.assertEqual([l["conficker"] for l in line], ["yes"])
 
@@ -234,7 +234,7 @@ class Hours(unittest.TestCase):
             os.chmod(f, 0o644)
         return pieces
 
-    def check_pieces(self, engine):
+    def check_pieces(self, engine, n):
         self.need(engine)
         if not shutil.which("editcap"):
             self.skipTest("editcap not installed: corpus pieces not tested")
@@ -248,7 +248,7 @@ class Hours(unittest.TestCase):
             with self.subTest(capture=name):
                 pieces = self.cut(cap, seconds)
                 self.assertGreater(len(pieces), 1, "%s was not cut" % name)
-                self.assert_same(self.series(engine, pieces, 3), self.single(engine, cap),
+                self.assert_same(self.series(engine, pieces, n), self.single(engine, cap),
                                  "%s in %d pieces (%s)" % (name, len(pieces), engine))
                 tested += 1
         if not os.path.isdir(T.CORPUS):
@@ -256,10 +256,10 @@ class Hours(unittest.TestCase):
         self.assertEqual(tested, len(self.PIECES))
 
     def test_pieces_reader(self):
-        self.check_pieces("reader")
+        self.check_pieces("reader", 3)
 
     def test_pieces_tshark(self):
-        self.check_pieces("tshark")
+        self.check_pieces("tshark", 2)
 
 
 if __name__ == "__main__":
