@@ -567,6 +567,41 @@ class FactsALazyBugWouldBreak(Base):
             self.assertTrue(v["fields"][frame]["ddi.nat.reason"][0])
 
 
+class SelectedFieldsJson(Base):
+    """-T json -e and -T ek -e (the forms stores ingest) carry the same values as -T fields."""
+
+    def test_json_and_ek_with_e(self):
+        picked = [c for c in self.D.cases if not c.opts and (c.name, c.two_pass) in
+                  {("seed-conficker.pcapng", False), ("seed-conficker.pcapng", True),
+                   ("netns-backscatter.pcapng", True), ("netns-stacks.pcapng", False)}]
+        self.assertEqual(len(picked), 4)
+        args = ["-e", "frame.number"]
+        for f in self.D.valued:
+            args += ["-e", f]
+
+        def one(job):
+            case, fmt = job
+            return case.run(["-T", fmt] + args)
+
+        jobs = [(c, fmt) for c in picked for fmt in ("json", "ek")]
+        for (case, fmt), out in zip(jobs, pmap(one, jobs)):
+            if fmt == "json":
+                layers = [p["_source"]["layers"] for p in json.loads(out)]
+                key = lambda f: f  # noqa: E731
+            else:
+                layers = [json.loads(ln)["layers"] for ln in out.splitlines() if ln.strip() and '"layers"' in ln]
+                key = lambda f: f.replace(".", "_")  # noqa: E731
+            want = self.D.views[repr(case)]["fields"]
+            got = {}
+            for lay in layers:
+                frame = int(lay[key("frame.number")][0])
+                got[frame] = {f: self.normed(f, lay[key(f)]) for f in self.D.valued if lay.get(key(f))}
+            self.assertEqual(sorted(got), sorted(want), (case, fmt))
+            for frame, row in want.items():
+                self.assertEqual(got[frame], {f: self.normed(f, v) for f, v in row.items()},
+                                 "%r -T %s -e, frame %d" % (case, fmt, frame))
+
+
 class OneFieldAlone(Base):
     """A reader that asks for one text field only (one -e, one custom column)
     gets the same text as one that asks for every field: text is built per

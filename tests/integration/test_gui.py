@@ -171,7 +171,9 @@ def _expert_driver(outdir, capture, own_db):
 # The details pane: go to each frame (Ctrl+G), View > Expand All (Ctrl+Right),
 # Edit > Copy > All Visible Items (Ctrl+Alt+Shift+A), and read the text from
 # the X clipboard (Xlib through ctypes: no xclip or Tk needed).
-DETAIL_FRAMES = ["3", "2", "13", "1"]
+# capture -> frames to look at: the seed's Conficker-style, nmap, Linux and
+# first-SYN frames; SYN-ACK and ICMP backscatter
+DETAIL_FRAMES = {"seed-conficker.pcapng": ["3", "2", "13", "1"], "netns-backscatter.pcapng": ["2", "8", "4"]}
 
 
 def x_clipboard_text(timeout=3.0):
@@ -235,6 +237,7 @@ def x_clipboard_text(timeout=3.0):
 
 
 def _details_driver(outdir, capture, own_db):
+    frames = DETAIL_FRAMES[os.path.basename(capture)]
     res = {"frames": {}}
     rt = tempfile.mkdtemp(prefix="ddi-xdg-")
     env = dict(os.environ, XDG_RUNTIME_DIR=rt)
@@ -245,7 +248,7 @@ def _details_driver(outdir, capture, own_db):
     with open(os.path.join(outdir, "wireshark.err"), "w") as err, open(os.path.join(outdir, "wireshark.out"), "w") as out:
         t0 = time.monotonic()
         ws = subprocess.Popen(["wireshark", "-n", "-o", "ddi.own_db:" + own_db, "-r", capture, "-g",
-                               DETAIL_FRAMES[0]], stdout=out, stderr=err, env=env)
+                               frames[0]], stdout=out, stderr=err, env=env)
         wid = None
         while time.monotonic() - t0 < 60 and ws.poll() is None and not wid:
             wid = (run("xdotool", "search", "--name", os.path.basename(capture)).stdout.split() or [None])[0]
@@ -253,7 +256,7 @@ def _details_driver(outdir, capture, own_db):
         res["window_after_s"] = None if wid is None else round(time.monotonic() - t0, 1)
         if wid:
             time.sleep(3)
-            for i, n in enumerate(DETAIL_FRAMES):
+            for i, n in enumerate(frames):
                 run("xdotool", "windowfocus", "--sync", wid)
                 if i:
                     run("xdotool", "key", "ctrl+g")
@@ -507,40 +510,48 @@ class DetailsPane(unittest.TestCase):
         if missing:
             raise unittest.SkipTest("GUI test skipped: %s not installed" % ", ".join(missing))
         T.require_plugin(cls)
-        cls.out = tempfile.mkdtemp(prefix="ddi-gui-details-")
-        os.chmod(cls.out, 0o777)
-        cmd = T._base_cmd() + ["xvfb-run", "-a", "-s", "-screen 0 %dx%dx24" % (WIDTH, HEIGHT), sys.executable, "-B",
-                               T.stage_file(os.path.abspath(__file__)), "--details-driver", cls.out,
-                               os.path.abspath(SEED), T.OWN_DB]
-        cls.proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-        try:
-            with open(os.path.join(cls.out, "result.json")) as f:
-                cls.res = json.load(f)
-        except OSError:
-            raise AssertionError("the GUI driver failed (%d):\n%s\n%s" % (cls.proc.returncode, cls.proc.stdout,
-                                                                         cls.proc.stderr))
-        with open(os.path.join(cls.out, "wireshark.err"), errors="replace") as f:
-            cls.stderr = f.read()
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.out, ignore_errors=True)
+        cls.runs = {}
+        for name in DETAIL_FRAMES:
+            out = tempfile.mkdtemp(prefix="ddi-gui-details-")
+            os.chmod(out, 0o777)
+            cmd = T._base_cmd() + ["xvfb-run", "-a", "-s", "-screen 0 %dx%dx24" % (WIDTH, HEIGHT), sys.executable,
+                                   "-B", T.stage_file(os.path.abspath(__file__)), "--details-driver", out,
+                                   os.path.join(T.CAPTURES, name), T.OWN_DB]
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+            try:
+                with open(os.path.join(out, "result.json")) as f:
+                    res = json.load(f)
+                with open(os.path.join(out, "wireshark.err"), errors="replace") as f:
+                    res["stderr"] = f.read()
+            except OSError:
+                raise AssertionError("the GUI driver failed (%d):\n%s\n%s" % (proc.returncode, proc.stdout,
+                                                                             proc.stderr))
+            finally:
+                shutil.rmtree(out, ignore_errors=True)
+            cls.runs[name] = res
 
     def test_details_pane_equals_tshark_V(self):
-        self.assertIsNotNone(self.res["window_after_s"], "no Wireshark window; stderr:\n" + self.stderr)
-        want = ddi_sections(T.tshark(["-2", "-r", SEED, "-V"])[0])
-        for n in DETAIL_FRAMES:
-            text = self.res["frames"].get(n, "")
-            self.assertTrue(text.startswith("Frame %s:" % n), "frame %s: nothing copied from the details pane: %r"
-                            % (n, text[:200]))
-            got = ddi_sections(text)
-            self.assertTrue(got[int(n)], "frame %s: no ddi tree in the details pane" % n)
-            self.assertEqual(got[int(n)], want[int(n)], "frame %s" % n)
+        for name, frames in DETAIL_FRAMES.items():
+            res = self.runs[name]
+            self.assertIsNotNone(res["window_after_s"], "%s: no Wireshark window; stderr:\n%s" % (name,
+                                                                                                  res["stderr"]))
+            want = ddi_sections(T.tshark(["-2", "-r", os.path.join(T.CAPTURES, name), "-V"])[0])
+            for n in frames:
+                text = res["frames"].get(n, "")
+                self.assertTrue(text.startswith("Frame %s:" % n), "%s frame %s: nothing copied from the details "
+                                "pane: %r" % (name, n, text[:200]))
+                got = ddi_sections(text)
+                self.assertTrue(got[int(n)], "%s frame %s: no ddi tree in the details pane" % (name, n))
+                self.assertEqual(got[int(n)], want[int(n)], "%s frame %s" % (name, n))
         # what a lazily built tree could lose: the seed's verdicts and their evidence
-        seed = "\n".join(t for _, t in ddi_sections(self.res["frames"]["3"])[3])
+        seed = "\n".join(t for _, t in ddi_sections(self.runs["seed-conficker.pcapng"]["frames"]["3"])[3])
         for s in ("Conficker-style retry: True", "NAT reason: source port 21269", "Clue: TTL 113 -> initial 128",
                   "Expert Info (Warning/Security): Conficker-style SYN retry", "IP ID 32638: global counter"):
             self.assertIn(s, seed)
+        bs = "\n".join(t for _, t in ddi_sections(self.runs["netns-backscatter.pcapng"]["frames"]["2"])[2])
+        for s in ("Backscatter: SYN-ACK from 203.0.113.50", "Backscatter evidence: ", "Expert Info (Note/Security): "
+                  "Backscatter (SYN-ACK)"):
+            self.assertIn(s, bs)
 
 
 if __name__ == "__main__":
