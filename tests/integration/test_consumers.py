@@ -487,7 +487,7 @@ class DetailsText(Base):
                 proto = p["lines"][0][1]
                 self.assertTrue(proto.startswith("Deep Darknet Inspection"), (name, frame, proto))
                 verdict = f.get("ddi.verdict", [""])[0]
-                summary = proto[len("Deep Darknet Inspection: "):]
+                summary = untruncated(proto[len("Deep Darknet Inspection: "):])[0]
                 self.assertTrue(verdict and verdict.startswith(summary), (name, frame, proto, verdict))
                 checks = [("ddi.os", "Probable OS: "), ("ddi.tool", "Scanning tool: "),
                           ("ddi.backscatter", "Backscatter: ")]
