@@ -7,8 +7,11 @@ must still get everything it reads.  Consumers are compared with each other,
 not with hard-coded values, so that they hold on every capture:
 
 * `-T fields` (every registered ddi field, every occurrence),
-* `-T json`, `-T ek` and `-T pdml` (the whole tree: the details view),
+* `-T json`, `-T ek` and `-T pdml` (the whole tree: the details view), and
+  `-T json -e` / `-T ek -e`,
 * `-V` (the details pane as text: each line is PDML's showname),
+* each text field alone (one `-e`, one custom column): asking for all
+  fields at once would hide a field whose text is not built on its own,
 * `-Y` on each kind of field (boolean, string, unsigned, double, FT_NONE),
   and `-T fields` under `-Y` (the same values, only fewer packets),
 * the expert tap (`-z expert`) against the tree's `_ws.expert` items,
@@ -18,10 +21,12 @@ not with hard-coded values, so that they hold on every capture:
   version allows it, as `-T fields -e _ws.col.<title>`,
 * the colouring rules of the Darknet profile (`--color`),
 
-each in one pass and with `-2`.  The captures (CAPTURES below) together
-produce every registered ddi field but the ones NEVER_PRODUCED names; a
-test fails if that changes either way.  The GUI's details pane and Expert
-Information dialog are in test_gui.py.
+each in one pass and with `-2` (the corpus captures and the runs with
+extra preferences with `-2` only, to keep the run short).  The captures
+(captures() below) together produce every registered ddi field but the
+ones NEVER_PRODUCED names; a test fails if that changes either way.  The
+GUI's details pane (DetailsPane) and Expert Information dialog are in
+test_gui.py.
 """
 import collections
 import concurrent.futures
@@ -116,19 +121,23 @@ def captures():
         for n in ("sv__bug-4810_pppoe-session-http.pcap", "zeek__pppoe-over-qinq.pcap", "sv__bug-6733_input.pcap"):
             p = os.path.join(T.CORPUS, n)
             if os.path.exists(p):
-                caps.append((n, p, [()]))
+                caps.append((n, p, [()], (True,)))
         flood = os.path.join(T.CORPUS, "stopddos__pkt.TCP.synflood.spoofed.pcap")
         if os.path.exists(flood) and shutil.which("editcap"):
             # SYNs repeated with the same ISN (ddi.retry.duplicate) from frame 85 on
-            caps.append(("synflood[1-400]", _slice(flood, 400, "synflood-1-400.pcap"), [()]))
+            caps.append(("synflood[1-400]", _slice(flood, 400, "synflood-1-400.pcap"), [()], (True,)))
     return caps
 
 
 def cases():
+    """The repository captures in one pass and with -2; the corpus ones and
+    the preference runs with -2 only (run time)."""
     res = []
-    for name, path, optsets in captures():
+    for cap in captures():
+        name, path, optsets = cap[:3]
+        modes = cap[3] if len(cap) > 3 else (False, True)
         for opts in optsets:
-            for two in ((False, True) if not opts else (True,)):
+            for two in (modes if not opts else (True,)):
                 res.append(Case(name, path, two, opts))
     return res
 
@@ -611,7 +620,7 @@ class OneFieldAlone(Base):
     def text_fields(self):
         return [f for f, (_, t) in sorted(self.D.registered.items()) if t == "FT_STRING"]
 
-    def test_each_text_field_alone_in_fields_and_under_a_filter(self):
+    def test_each_text_field_alone_in_fields(self):
         jobs = []
         for f in self.text_fields():
             # the capture where it occurs most, in the pass mode where it occurs most
@@ -624,7 +633,6 @@ class OneFieldAlone(Base):
                     best[case.name] = (n, case)
             for n, case in sorted(best.values(), key=lambda x: -x[0])[:1]:
                 jobs.append((f, case, None))
-                jobs.append((f, case, "ddi"))
         self.assertGreater(len({j[0] for j in jobs}), 20)
 
         def one(job):
