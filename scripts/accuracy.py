@@ -9,7 +9,7 @@ Labels come from the captures' origins, never from ddi's output:
 tests/data/corpus_os.tsv (OS family), tests/data/corpus_tools.tsv (scanner
 tools, per packet kind), captures/record/MANIFEST.tsv (what recorded each
 source) and tests/data/corpus_claims.tsv (NAT, PPPoE, Conficker-style,
-backscatter).  Each claim type gets: labelled sources, hits, misses, correct
+backscatter, spoofed source).  Each claim type gets: labelled sources, hits, misses, correct
 rejections and false claims, and every false claim is listed with its frames.
 tests/integration/test_accuracy.py regenerates the ledger and asserts that
 the committed docs/accuracy.md still holds.
@@ -25,8 +25,8 @@ sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
 
 CLAIMS = os.path.join(SOURCE, "tests", "data", "corpus_claims.tsv")
 FIELDS = ["frame.number", "ip.src", "ipv6.src", "ip.proto", "tcp.flags", "ddi.os.family", "ddi.tool",
-          "ddi.nat", "ddi.mss.pppoe", "ddi.conficker", "ddi.backscatter", "ddi.ipid.rate"]
-ORDER = ["OS family", "tool", "NAT", "PPPoE", "Conficker-style", "backscatter", "IP-ID rate"]
+          "ddi.nat", "ddi.mss.pppoe", "ddi.conficker", "ddi.backscatter", "ddi.ipid.rate", "ddi.spoof"]
+ORDER = ["OS family", "tool", "NAT", "PPPoE", "Conficker-style", "backscatter", "spoofed source", "IP-ID rate"]
 SYN = "0x0002"
 # "scanning ~20 packets/s elsewhere" (Team Cymru, Deep Darknet Inspection part 1)
 PUBLISHED_RATE = 20.0
@@ -38,7 +38,9 @@ def truthy(v):
 
 
 CLAIM_FIELD = {"nat": ("NAT", "ddi.nat"), "pppoe": ("PPPoE", "ddi.mss.pppoe"),
-               "conficker": ("Conficker-style", "ddi.conficker"), "backscatter": ("backscatter", "ddi.backscatter")}
+               "conficker": ("Conficker-style", "ddi.conficker"), "backscatter": ("backscatter", "ddi.backscatter"),
+               # ddi.spoof is "possible" or "likely" when a test matched (absent otherwise): either is a claim
+               "spoof": ("spoofed source", "ddi.spoof")}
 
 
 class Ledger:

@@ -726,7 +726,7 @@ static void write_features_text(FILE *out, const ddi_src_summary *s)
         for (int i = 0; i < s->nports_top; i++)
             fprintf(out, "%s %u x%" PRIu32, i ? "," : "", s->ports_top[i].port, s->ports_top[i].packets);
         if (!s->ports_top_exact)
-            fprintf(out, " (approximate: more ports than kept)");
+            fprintf(out, " (approximate: more ports than kept, counts are upper bounds)");
     }
     if (s->nttls) {
         fprintf(out, "; TTLs");

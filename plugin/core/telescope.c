@@ -134,12 +134,15 @@ void ddi_feat_observe(ddi_feat_acc *f, const ddi_feat_in *in)
     pfx[n] = p->dst.family;
     ddi_sketch_add(&f->dst24_sketch, pfx, n + 1);
 
-    uint16_t dig = (uint16_t)(ddi_mix64(ddi_fnv1a(DDI_FNV1A_INIT, p->dst.a, p->dst.family == 6 ? 16 : 4)) >> 48);
-    if (!(f->flags & DDI_FEAT_TARGET)) {
-        f->target = dig;
-        f->flags |= DDI_FEAT_TARGET;
-    } else if (f->target != dig) {
-        f->flags |= DDI_FEAT_TARGETS;
+    /* the flood scan wants one-target sources only: a second target ends the question */
+    if (!(f->flags & DDI_FEAT_TARGETS)) {
+        uint16_t dig = (uint16_t)(ddi_mix64(ddi_fnv1a(DDI_FNV1A_INIT, p->dst.a, p->dst.family == 6 ? 16 : 4)) >> 48);
+        if (!(f->flags & DDI_FEAT_TARGET)) {
+            f->target = dig;
+            f->flags |= DDI_FEAT_TARGET;
+        } else if (f->target != dig) {
+            f->flags |= DDI_FEAT_TARGETS;
+        }
     }
     if (in->has_port)
         count_port(f, in->port, ddi_mix64((uint64_t)p->ts_ns ^ ((uint64_t)p->ip_id << 48) ^ in->port));
