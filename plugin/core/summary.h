@@ -206,8 +206,9 @@ ddi_conf_fold *ddi_summary_conficker_scan(const struct ddi_state *st);
 /* Build the summary of source `idx1` (index + 1).  `folds` comes from
  * ddi_summary_conficker_scan (NULL: walk the connections for this source only). */
 void ddi_summary_build(const struct ddi_state *st, uint32_t idx1, const ddi_conf_fold *folds, ddi_src_summary *out);
-/* The same with the capture's flood scan (ddi_feat_flood_scan; NULL: scanned
- * here, for this one source). */
+/* The same with the capture's flood scan (ddi_feat_flood_scan; NULL: this
+ * one source is checked alone, ddi_feat_flood_member).  Callers building
+ * many sources pass both scans. */
 void ddi_summary_build_ex(const struct ddi_state *st, uint32_t idx1, const ddi_conf_fold *folds, const uint8_t *flood,
                           ddi_src_summary *out);
 

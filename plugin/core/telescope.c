@@ -303,6 +303,22 @@ static bool one_target(const ddi_source *s, uint64_t *key)
     return true;
 }
 
+bool ddi_feat_flood_member(const ddi_state *st, uint32_t idx1)
+{
+    const ddi_source *me = ddi_state_source(st, idx1);
+    uint64_t key, k;
+    if (!me || !one_target(me, &key))
+        return false;
+    uint32_t near = 0;
+    for (uint32_t i = 1; i <= st->sources.count && near < DDI_FLOOD_MIN_SOURCES; i++) {
+        const ddi_source *s = ddi_state_source(st, i);
+        if (s && s->first_ts >= me->first_ts - DDI_FLOOD_WINDOW_S && s->first_ts <= me->first_ts + DDI_FLOOD_WINDOW_S &&
+            one_target(s, &k) && k == key)
+            near++;
+    }
+    return near >= DDI_FLOOD_MIN_SOURCES;
+}
+
 uint8_t *ddi_feat_flood_scan(const ddi_state *st)
 {
     uint32_t n = st->sources.count;

@@ -168,5 +168,9 @@ struct ddi_state;
  * random-source flood's (see DDI_FLOOD_*).  NULL when memory ran out; free
  * with free(). */
 uint8_t *ddi_feat_flood_scan(const struct ddi_state *st);
+/* The same for one source (index + 1), without allocating: cheap for the
+ * many sources that sent to more than one target, one walk of the sources
+ * otherwise.  A report over many sources uses ddi_feat_flood_scan. */
+bool ddi_feat_flood_member(const struct ddi_state *st, uint32_t idx1);
 
 #endif

@@ -405,13 +405,16 @@ static void flood(ddi_state *st, int n, int k, double step, uint16_t dport, uint
     }
 }
 
+/* members by the capture scan; the one-source check must agree on each */
 static unsigned flood_members(const ddi_state *st)
 {
     uint8_t *f = ddi_feat_flood_scan(st);
     g_assert_nonnull(f);
     unsigned n = 0;
-    for (uint32_t i = 0; i < ddi_state_source_count(st); i++)
+    for (uint32_t i = 0; i < ddi_state_source_count(st); i++) {
         n += f[i];
+        g_assert_cmpint(f[i], ==, ddi_feat_flood_member(st, i + 1));
+    }
     free(f);
     return n;
 }
@@ -429,6 +432,12 @@ static void test_flood(void)
     char *j = json_of(&s);
     g_assert_nonnull(strstr(j, "\"spoof_reasons\":[\"random-source-flood\"]"));
     free(j);
+    ddi_state_free(&st);
+
+    /* 150 sources 0.1 s apart (15 s): each has at least 100 within 10 s of its first packet */
+    ddi_state_init(&st, 0, 0);
+    flood(&st, 150, 1, 0.1, 80, 64);
+    g_assert_cmpuint(flood_members(&st), ==, 150);
     ddi_state_free(&st);
 
     /* with TTL 244 as in the StopDDoS flood: two reasons, likely */
