@@ -123,7 +123,8 @@ static gboolean state_ready;
 
 /* Frame records are what later passes render a frame from (state.h): a
  * program that never dissects a frame twice (single-pass tshark) needs only
- * the current one, which saves 24 bytes a packet.  Undecided, records are
+ * the current one, which saves 24 bytes a packet, and may reuse the records
+ * of retired connections (state.h, DDI_SYN_RETRY_WINDOW_S).  Undecided, records are
  * kept; a mistake that drops them would leave later passes without output. */
 typedef enum frames_mode { FRAMES_UNDECIDED = 0, FRAMES_KEPT, FRAMES_ONCE } frames_mode;
 static frames_mode frames;
@@ -140,6 +141,7 @@ static void decide_frames(packet_info *pinfo)
     if (!ddi_frame_known(pinfo->epan, 2) || !ddi_frame_known(pinfo->epan, 3)) {
         frames = FRAMES_ONCE;
         ddi_state_frames_drop(&state);
+        state.recycle_conns = true; /* no later pass looks a retired connection up */
     } else {
         frames = FRAMES_KEPT;
     }
@@ -707,7 +709,7 @@ static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
         if (v->backoff)
             GEN(proto_tree_add_string(t, HF(RETRY_BACKOFF), tvb, 0, 0, v->backoff));
     }
-    if (v->conn.dport != DDI_CONFICKER_PORT)
+    if (!v->conn.port445)
         return;
     /* whole-capture verdict: only claimed once the silence has been observed */
     switch (v->conficker) {

@@ -508,6 +508,7 @@ int main(int argc, char **argv)
     load_db(&r, 0, own_db);
     load_db(&r, 1, p0f_db);
     ddi_state_init(&r.st, max_sources, max_conns);
+    r.st.recycle_conns = true; /* no frame is read twice: retired connections are reused (state.h) */
     if (capture_end && *capture_end) {
         char *end;
         r.capture_end = strtod(capture_end, &end); /* C locale: a '.' decimal point */

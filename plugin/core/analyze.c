@@ -75,7 +75,7 @@ static void mark_answered(ddi_state *st, const ddi_pkt *p)
     if (p->tcp.flags & DDI_TH_ACK) {
         uint64_t key = ddi_conn_key_parts(p->ver, &p->dst, &p->src, p->tcp.dport, p->tcp.sport, p->tcp.ack - 1);
         ddi_conn *c = ddi_state_conn(st, ddi_state_conn_find(st, key));
-        if (c)
+        if (c && ddi_conn_live(c, p->ts))
             c->answered = true;
     }
 }
@@ -165,7 +165,8 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
     if ((fl & (DDI_TH_ACK | DDI_TH_RST)) && !(fl & DDI_TH_SYN) && s->syns && !(s->sum.flags & DDI_ACC_ANSWERED)) {
         ddi_pkt q = *p;
         q.tcp.seq = p->tcp.seq - 1;
-        if (ddi_state_conn_find(st, ddi_conn_key(&q)))
+        const ddi_conn *qc = ddi_state_conn(st, ddi_state_conn_find(st, ddi_conn_key(&q)));
+        if (qc && ddi_conn_live(qc, p->ts))
             s->sum.flags |= DDI_ACC_ANSWERED;
     }
 
@@ -178,15 +179,22 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
         /* stateless scanners never retransmit (docs/references.md R10): their
          * millions of one-off SYNs need no connection records */
         if (!ddi_tool_is_stateless(tool)) {
-            uint32_t ci = ddi_state_conn_get(st, ddi_conn_key(p), &created);
+            ddi_state_conn_expire(st, p->ts);
+            uint64_t key = ddi_conn_key(p);
+            uint32_t ci = ddi_state_conn_get(st, key, &created);
             c = ddi_state_conn(st, ci);
+            if (c && !created && !ddi_conn_live(c, p->ts)) {
+                /* too late for a retransmission: a new connection */
+                c = ddi_state_conn(st, ddi_state_conn_renew(st, key));
+                created = true;
+            }
             if (!c) {
                 rec->flags |= DDI_FR_CONN_FULL;
             } else if (created) {
                 c->src = si;
                 c->first_ts = p->ts;
                 c->count = 1;
-                c->dport = p->tcp.dport;
+                c->port445 = p->tcp.dport == DDI_CONFICKER_PORT;
                 c->last_ipid = p->ip_id;
             } else {
                 retrans = true;
@@ -202,7 +210,6 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
                     c->gap1 = (float)since_first;
                 if (c->count == 2) /* the second gap dates some stacks (os.c) */
                     c->backoff = (uint8_t)ddi_retry_backoff_class(c->gap1, since_first - c->last_dt);
-                c->prev_dt = c->last_dt;
                 c->last_dt = (float)since_first;
                 if (c->count < 255)
                     c->count++;
@@ -383,7 +390,7 @@ void ddi_verdict_build_ex(const ddi_state *st, const ddi_p0fdb *db, const ddi_pk
     v->tool = (ddi_tool)rec->tool;
     const ddi_conn *c = NULL;
     if (rec->flags & DDI_FR_HAS_CONN) {
-        v->conn_idx = ddi_state_conn_find(st, ddi_conn_key(p));
+        v->conn_idx = ddi_state_conn_find_at(st, ddi_conn_key(p), p->ts);
         c = ddi_state_conn(st, v->conn_idx);
     }
 

@@ -76,7 +76,7 @@ const char *ddi_retry_backoff_text(double prev_gap, double gap)
 
 ddi_conficker ddi_retry_conficker(const ddi_syn_history *h, double horizon)
 {
-    if (h->dport != DDI_CONFICKER_PORT || h->count != 2)
+    if (!h->port445 || h->count != 2)
         return DDI_CONF_NA;
     /* silence after an answer is a finished handshake, not giving up */
     if (h->answered)

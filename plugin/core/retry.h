@@ -12,10 +12,9 @@
 typedef struct ddi_syn_history {
     uint8_t count;     /* SYNs seen so far, the first one included */
     double first_ts;
-    double prev_ts;    /* the SYN before the latest one */
     double last_ts;
     float gap1;        /* time from the first to the second SYN (0 if none) */
-    uint16_t dport;
+    bool port445;      /* to DDI_CONFICKER_PORT */
     bool answered;     /* a SYN-ACK or RST answered it: silence afterwards says nothing */
 } ddi_syn_history;
 

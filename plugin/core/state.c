@@ -82,6 +82,7 @@ void ddi_state_free(ddi_state *st)
     ddi_seen_free(&st->seen);
     g_free(st->src_slots);
     g_free(st->conn_slots);
+    g_free(st->conn_fifo);
     if (st->nat_text)
         g_hash_table_destroy(st->nat_text);
     memset(st, 0, sizeof *st);
@@ -252,6 +253,45 @@ uint32_t ddi_state_source_get(ddi_state *st, const ddi_addr *a, bool *created)
     return idx + 1;
 }
 
+static void fifo_push(ddi_state *st, uint32_t idx1)
+{
+    if (st->fifo_len == st->fifo_cap) {
+        uint32_t cap = st->fifo_cap ? st->fifo_cap * 2 : 1024;
+        uint32_t *n = g_new(uint32_t, cap);
+        for (uint32_t i = 0; i < st->fifo_len; i++)
+            n[i] = st->conn_fifo[(st->fifo_head + i) & (st->fifo_cap - 1)];
+        g_free(st->conn_fifo);
+        st->conn_fifo = n;
+        st->fifo_cap = cap;
+        st->fifo_head = 0;
+    }
+    st->conn_fifo[(st->fifo_head + st->fifo_len++) & (st->fifo_cap - 1)] = idx1;
+}
+
+/* A zeroed record for `key` (index + 1), from the free list or the end of
+ * the array; 0 when the table is full.  The caller puts it in the index. */
+static uint32_t conn_new(ddi_state *st, uint64_t key)
+{
+    uint32_t idx1 = st->conn_free;
+    ddi_conn *c;
+    if (idx1) {
+        c = ddi_state_conn(st, idx1);
+        st->conn_free = c->src;
+        memset(c, 0, sizeof *c);
+    } else {
+        if (st->max_conns && st->conns.count >= st->max_conns) {
+            st->conn_dropped++;
+            return 0;
+        }
+        idx1 = st->conns.count + 1;
+        vec_reserve(&st->conns, idx1 - 1);
+        c = ddi_state_conn(st, idx1);
+    }
+    c->key = key;
+    fifo_push(st, idx1);
+    return idx1;
+}
+
 uint32_t ddi_state_conn_get(ddi_state *st, uint64_t key, bool *created)
 {
     uint32_t j;
@@ -261,17 +301,105 @@ uint32_t ddi_state_conn_get(ddi_state *st, uint64_t key, bool *created)
     uint32_t v = conn_probe(st, key, h, &j);
     if (v)
         return v;
-    if (st->max_conns && st->conns.count >= st->max_conns) {
-        st->conn_dropped++;
-        return 0;
+    v = conn_new(st, key);
+    if (v) {
+        st->conn_slots[j] = slot_make(v, h, st->conn_mask);
+        *created = true;
     }
-    uint32_t idx = st->conns.count;
-    vec_reserve(&st->conns, idx);
-    ddi_conn *c = vec_at(&st->conns, idx);
-    c->key = key;
-    st->conn_slots[j] = slot_make(idx + 1, h, st->conn_mask);
-    *created = true;
-    return idx + 1;
+    return v;
+}
+
+/* Fold a connection into its source and mark it retired (once). */
+static void conn_retire(ddi_state *st, ddi_conn *c, double now)
+{
+    if (c->gone)
+        return;
+    c->gone = 1;
+    ddi_source *s = ddi_state_source(st, c->src);
+    if (!s || !c->port445)
+        return;
+    ddi_syn_history h = ddi_conn_history(c);
+    if (s->gone445 < UINT16_MAX)
+        s->gone445++;
+    if (ddi_retry_conficker(&h, now) == DDI_CONF_YES && s->gone445_yes < UINT16_MAX)
+        s->gone445_yes++;
+}
+
+uint32_t ddi_state_conn_renew(ddi_state *st, uint64_t key)
+{
+    uint32_t j, h = mix32(key);
+    uint32_t old = st->conn_slots ? conn_probe(st, key, h, &j) : 0;
+    if (!old) {
+        bool created;
+        return ddi_state_conn_get(st, key, &created);
+    }
+    ddi_conn *c = ddi_state_conn(st, old);
+    conn_retire(st, c, c->first_ts + DDI_SYN_RETRY_WINDOW_S);
+    uint32_t v = conn_new(st, key);
+    if (v)
+        st->conn_slots[j] = slot_make(v, h, st->conn_mask); /* the old record stays in the array for later passes */
+    return v;
+}
+
+/* Linear-probing deletion by backward shift: later members of the probe run
+ * move up so that no lookup stops early at the hole. */
+static void conn_unindex(ddi_state *st, uint32_t idx1)
+{
+    uint32_t m = st->conn_mask, i = mix32(ddi_state_conn(st, idx1)->key) & m;
+    while (slot_idx(st->conn_slots[i], m) != idx1) {
+        if (!st->conn_slots[i])
+            return; /* renewed: the index holds a newer record of the key */
+        i = (i + 1) & m;
+    }
+    for (uint32_t j = i;;) {
+        j = (j + 1) & m;
+        uint32_t v = st->conn_slots[j];
+        if (!v)
+            break;
+        uint32_t home = conn_hash_of(st, slot_idx(v, m)) & m;
+        bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (stays)
+            continue;
+        st->conn_slots[i] = v;
+        i = j;
+    }
+    st->conn_slots[i] = 0;
+}
+
+void ddi_state_conn_expire(ddi_state *st, double now)
+{
+    while (st->fifo_len) {
+        uint32_t idx1 = st->conn_fifo[st->fifo_head];
+        ddi_conn *c = ddi_state_conn(st, idx1);
+        if (now - c->first_ts <= DDI_SYN_RETRY_WINDOW_S)
+            break;
+        st->fifo_head = (st->fifo_head + 1) & (st->fifo_cap - 1);
+        st->fifo_len--;
+        conn_retire(st, c, now);
+        if (st->recycle_conns) {
+            conn_unindex(st, idx1);
+            memset(c, 0, sizeof *c);
+            c->gone = 1;
+            c->src = st->conn_free;
+            st->conn_free = idx1;
+        }
+    }
+}
+
+uint32_t ddi_state_conn_find_at(const ddi_state *st, uint64_t key, double ts)
+{
+    uint32_t v = ddi_state_conn_find(st, key);
+    const ddi_conn *c = ddi_state_conn(st, v);
+    if (!c || ts >= c->first_ts)
+        return v;
+    /* renewed since: the older record is still in the array (only a program
+     * that keeps records for later passes renews without reusing) */
+    for (uint32_t i = st->conns.count; i >= 1; i--) {
+        c = ddi_state_conn(st, i);
+        if (c->key == key && c->first_ts <= ts && i != v)
+            return i;
+    }
+    return 0;
 }
 
 ddi_frame_rec *ddi_state_frame(ddi_state *st, uint32_t num)
@@ -324,10 +452,9 @@ ddi_syn_history ddi_conn_history(const ddi_conn *c)
     ddi_syn_history h = {
         .count = c->count,
         .first_ts = c->first_ts,
-        .prev_ts = c->first_ts + c->prev_dt,
         .last_ts = c->first_ts + c->last_dt,
         .gap1 = c->gap1,
-        .dport = c->dport,
+        .port445 = c->port445,
         .answered = c->answered,
     };
     return h;

@@ -26,6 +26,9 @@ typedef struct ddi_source {
     ddi_addr addr;
     uint8_t tool;          /* last scanner label seen from this source */
     uint16_t nat_bits;     /* every NAT kind seen so far (for the report) */
+    /* tcp/445 connections retired from the connection table (ddi_state_conn_expire),
+     * and of those, Conficker-style ones: their verdicts were final (saturate) */
+    uint16_t gone445, gone445_yes;
     ddi_ipid_acc ipid;
     double first_ts, last_ts;
     float first_syn_off;   /* first SYN, seconds after first_ts (valid when syns > 0) */
@@ -39,15 +42,30 @@ typedef struct ddi_source {
 typedef struct ddi_conn {
     uint64_t key;          /* hash of (src, dst, sport, dport, ISN) */
     double first_ts;
-    float prev_dt, last_dt; /* previous / latest SYN, seconds after the first */
+    float last_dt;         /* latest SYN, seconds after the first */
     float gap1;            /* first retransmission gap */
-    uint16_t dport;
+    uint32_t src;          /* source index + 1: whole-source verdicts walk connections;
+                              a free record: the next free record's index + 1 */
     uint16_t last_ipid;
     uint8_t count;         /* SYNs seen (saturates at 255), duplicates not counted */
-    bool answered;         /* a SYN-ACK or RST answering this connection was seen */
-    uint8_t backoff;       /* ddi_backoff of the first two gaps, set at the third SYN (fits the padding) */
-    uint32_t src;          /* source index + 1: whole-source verdicts walk connections (fits the padding) */
+    uint8_t answered : 1;  /* a SYN-ACK or RST answering this connection was seen */
+    uint8_t backoff : 2;   /* ddi_backoff of the first two gaps, set at the third SYN */
+    uint8_t port445 : 1;   /* to DDI_CONFICKER_PORT: the only port any verdict asks about */
+    uint8_t gone : 1;      /* retired: folded into its source, no more SYNs join it */
 } ddi_conn;
+
+/* No stack retransmits a SYN this long after the first one with its default
+ * settings: Linux, the most persistent (tcp_syn_retries = 6), sends its last
+ * retry 63 s after the first SYN and gives up at 127 s
+ * (docs/references.md#retry).  A copy of a SYN later than this starts a new
+ * connection, and the record of the old one is retired: its Conficker-style
+ * verdict is final by then (DDI_CONFICKER_QUIET_S), so it is folded into the
+ * source, and a program that never dissects a frame twice reuses the record. */
+#define DDI_SYN_RETRY_WINDOW_S 180.0
+static inline bool ddi_conn_live(const ddi_conn *c, double ts)
+{
+    return !c->gone && ts - c->first_ts <= DDI_SYN_RETRY_WINDOW_S;
+}
 
 enum {
     DDI_FR_ANALYSED = 1 << 0,   /* the first pass analysed this frame */
@@ -91,6 +109,13 @@ typedef struct ddi_state {
     uint32_t *src_slots, src_mask;
     uint32_t *conn_slots, conn_mask;
     uint32_t max_sources, max_conns; /* 0 = unlimited */
+    /* Connections in the order they were created (a ring of index + 1), so the
+     * oldest are retired first; with recycle_conns (set by a program that
+     * never dissects a frame twice) retired records leave the index and are
+     * reused through the free list. */
+    uint32_t *conn_fifo, fifo_head, fifo_len, fifo_cap;
+    uint32_t conn_free;    /* first free record, index + 1 (0 = none) */
+    bool recycle_conns;
     double horizon;        /* latest packet time seen */
     double first_ts;
     ddi_seen_set seen;     /* what hosts were seen sending (backscatter.h) */
@@ -120,6 +145,15 @@ uint32_t ddi_state_conn_find(const ddi_state *st, uint64_t key);
 /* Find or create; returns index + 1, or 0 when the table is full. */
 uint32_t ddi_state_source_get(ddi_state *st, const ddi_addr *a, bool *created);
 uint32_t ddi_state_conn_get(ddi_state *st, uint64_t key, bool *created);
+/* A new connection record for `key` in place of the one the index holds
+ * (retired first if it is not yet): index + 1, or 0 when the table is full. */
+uint32_t ddi_state_conn_renew(ddi_state *st, uint64_t key);
+/* Retire the connections whose first SYN is more than DDI_SYN_RETRY_WINDOW_S
+ * before `now` (oldest first); call before looking up a SYN's connection. */
+void ddi_state_conn_expire(ddi_state *st, double now);
+/* The record of `key` that was live at `ts` (later passes: a key may have
+ * been renewed since); index + 1 or 0. */
+uint32_t ddi_state_conn_find_at(const ddi_state *st, uint64_t key, double ts);
 uint32_t ddi_state_source_count(const ddi_state *st);
 
 /* Hints, for a caller that knows its next packets (the batch reader): start

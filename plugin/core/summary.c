@@ -207,7 +207,7 @@ const char *ddi_tri_name(ddi_tri t)
 
 void ddi_conf_fold_add(ddi_conf_fold *f, const ddi_syn_history *h, double horizon)
 {
-    if (h->dport != DDI_CONFICKER_PORT)
+    if (!h->port445)
         return;
     f->conns445++;
     switch (ddi_retry_conficker(h, horizon)) {
@@ -374,6 +374,14 @@ ddi_tri ddi_sender_verdict(uint32_t syns, uint32_t retries, bool answered, doubl
 
 /* ------------------------------------------------------------------ building */
 
+/* Retired tcp/445 connections (state.h, ddi_state_conn_expire) were folded
+ * into their source when they left: their verdicts were final. */
+static void fold_retired(ddi_conf_fold *f, const ddi_source *s)
+{
+    f->conns445 += s->gone445;
+    f->yes += s->gone445_yes;
+}
+
 ddi_conf_fold *ddi_summary_conficker_scan(const ddi_state *st)
 {
     uint32_t n = st->sources.count;
@@ -382,11 +390,13 @@ ddi_conf_fold *ddi_summary_conficker_scan(const ddi_state *st)
         return NULL;
     for (uint32_t i = 1; i <= st->conns.count; i++) {
         const ddi_conn *c = ddi_state_conn(st, i);
-        if (!c || !c->src || c->src > n || c->dport != DDI_CONFICKER_PORT)
+        if (!c || !c->src || c->src > n || !c->port445 || c->gone)
             continue;
         ddi_syn_history h = ddi_conn_history(c);
         ddi_conf_fold_add(&f[c->src - 1], &h, st->horizon);
     }
+    for (uint32_t i = 0; i < n; i++)
+        fold_retired(&f[i], ddi_state_source(st, i + 1));
     return f;
 }
 
@@ -520,11 +530,12 @@ void ddi_summary_build_ex(const ddi_state *st, uint32_t idx1, const ddi_conf_fol
     } else {
         for (uint32_t i = 1; i <= st->conns.count; i++) {
             const ddi_conn *c = ddi_state_conn(st, i);
-            if (c && c->src == idx1 && c->dport == DDI_CONFICKER_PORT) {
+            if (c && c->src == idx1 && c->port445 && !c->gone) {
                 ddi_syn_history h = ddi_conn_history(c);
                 ddi_conf_fold_add(&one, &h, st->horizon);
             }
         }
+        fold_retired(&one, s);
     }
     o->conficker = ddi_conf_fold_verdict(&one, st->horizon, o->conficker_why, sizeof o->conficker_why);
     o->sender_known = ddi_sender_verdict(s->syns - s->syns_dup, s->retries, o->answered, s->first_ts + s->first_syn_off, st->horizon,

@@ -72,10 +72,9 @@ static ddi_syn_history hist(uint8_t count, double first, float gap1, uint16_t dp
     memset(&h, 0, sizeof h);
     h.count = count;
     h.first_ts = first;
-    h.prev_ts = first;
     h.last_ts = first + gap1;
     h.gap1 = gap1;
-    h.dport = dport;
+    h.port445 = dport == DDI_CONFICKER_PORT;
     return h;
 }
 

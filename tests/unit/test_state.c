@@ -216,18 +216,16 @@ static void test_conns(void)
 
     /* history from the compact record */
     c->first_ts = 1000.0;
-    c->prev_dt = 1.0f;
     c->last_dt = 3.0f;
     c->gap1 = 1.0f;
     c->count = 3;
-    c->dport = 445;
+    c->port445 = 1;
     ddi_syn_history h = ddi_conn_history(c);
     g_assert_cmpuint(h.count, ==, 3);
     g_assert_cmpfloat(h.first_ts, ==, 1000.0);
-    g_assert_cmpfloat(h.prev_ts, ==, 1001.0);
     g_assert_cmpfloat(h.last_ts, ==, 1003.0);
     g_assert_cmpfloat(h.gap1, ==, 1.0f);
-    g_assert_cmpuint(h.dport, ==, 445);
+    g_assert_true(h.port445);
     ddi_state_free(&st);
 }
 
@@ -245,6 +243,77 @@ static void test_conn_limit(void)
     g_assert_cmpuint(ddi_state_conn_get(&st, 2 * 1000003, &created), ==, 2);
     g_assert_cmpuint(st.conn_dropped, ==, 2);
     ddi_state_free(&st);
+}
+
+/* Connections older than the retry window are retired: folded into their
+ * source (tcp/445 only), and with recycle_conns their records are reused
+ * and the index forgets them; without it they stay for later passes. */
+static void retire_run(bool recycle)
+{
+    ddi_state st;
+    ddi_state_init(&st, 0, 0);
+    st.recycle_conns = recycle;
+    bool created;
+    ddi_addr a = {.family = 4, .a = {192, 0, 2, 9}};
+    uint32_t si = ddi_state_source_get(&st, &a, &created);
+    enum { N = 3000 };
+    uint32_t idx[N];
+    for (uint32_t i = 0; i < N; i++) {
+        double t = 1000.0 + i; /* one a second */
+        ddi_state_conn_expire(&st, t);
+        idx[i] = ddi_state_conn_get(&st, 0x1234567ULL * (i + 1), &created);
+        g_assert_true(created);
+        ddi_conn *c = ddi_state_conn(&st, idx[i]);
+        c->src = si;
+        c->first_ts = t;
+        c->count = 1;
+        c->port445 = i % 2 == 0;
+    }
+    double now = 1000.0 + N - 1;
+    /* the last 181 (first SYN at most 180 s before `now`) are live */
+    for (uint32_t i = 0; i < N; i++) {
+        uint32_t found = ddi_state_conn_find(&st, 0x1234567ULL * (i + 1));
+        bool live = now - (1000.0 + i) <= DDI_SYN_RETRY_WINDOW_S;
+        if (live) {
+            g_assert_cmpuint(found, ==, idx[i]);
+            g_assert_true(ddi_conn_live(ddi_state_conn(&st, found), now));
+        } else if (recycle) {
+            g_assert_cmpuint(found, ==, 0);
+        } else {
+            g_assert_cmpuint(found, ==, idx[i]);
+            g_assert_false(ddi_conn_live(ddi_state_conn(&st, found), now));
+        }
+    }
+    const ddi_source *s = ddi_state_source(&st, si);
+    /* retired: the first N - 181 - ... up to the last expire call (at `now`) */
+    uint32_t retired = 0;
+    for (uint32_t i = 0; i < N; i++)
+        retired += now - (1000.0 + i) > DDI_SYN_RETRY_WINDOW_S;
+    g_assert_cmpuint(s->gone445, ==, (retired + 1) / 2);
+    g_assert_cmpuint(s->gone445_yes, ==, 0); /* one SYN each: no Conficker-style retry */
+    if (recycle)
+        g_assert_cmpuint(st.conns.count, <=, 200); /* records reused */
+    else
+        g_assert_cmpuint(st.conns.count, ==, N);
+
+    /* renewing a key: the new record takes the index, the old one stays
+     * findable at its own time without recycling */
+    uint64_t k = 0x1234567ULL * N;
+    ddi_conn *old = ddi_state_conn(&st, ddi_state_conn_find(&st, k));
+    old->gone = 1;
+    uint32_t nv = ddi_state_conn_renew(&st, k);
+    g_assert_cmpuint(nv, !=, idx[N - 1]);
+    g_assert_cmpuint(ddi_state_conn_find(&st, k), ==, nv);
+    ddi_state_conn(&st, nv)->first_ts = now + 500;
+    g_assert_cmpuint(ddi_state_conn_find_at(&st, k, now + 600), ==, nv);
+    g_assert_cmpuint(ddi_state_conn_find_at(&st, k, now), ==, idx[N - 1]);
+    ddi_state_free(&st);
+}
+
+static void test_conn_retire(void)
+{
+    retire_run(false);
+    retire_run(true);
 }
 
 static void test_frames(void)
@@ -300,6 +369,7 @@ int main(int argc, char **argv)
     g_test_add_func("/state/conns/keys", test_conn_keys);
     g_test_add_func("/state/conns/table", test_conns);
     g_test_add_func("/state/conns/limit", test_conn_limit);
+    g_test_add_func("/state/conns/retire", test_conn_retire);
     g_test_add_func("/state/frames", test_frames);
     return g_test_run();
 }
