@@ -151,8 +151,6 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
 
     ddi_tool tool = p->l4_complete || p->l4 == DDI_L4_ICMP ? ddi_tool_classify(&s->tool_ctx, p) : DDI_TOOL_NONE;
     rec->tool = (uint8_t)tool;
-    if (tool != DDI_TOOL_NONE)
-        s->tool = (uint8_t)tool;
 
     /* The ACK that completes a handshake, or the RST a raw-socket scanner's
      * kernel sends back to a SYN-ACK (both with seq = ISN + 1), shows that

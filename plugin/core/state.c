@@ -69,6 +69,7 @@ void ddi_state_init(ddi_state *st, uint32_t max_sources, uint32_t max_conns)
     vec_init(&st->sources, sizeof(ddi_source));
     vec_init(&st->conns, sizeof(ddi_conn));
     vec_init(&st->frames, sizeof(ddi_frame_rec));
+    vec_init(&st->addrs6, 16);
     ddi_seen_init(&st->seen);
     st->max_sources = max_sources;
     st->max_conns = max_conns;
@@ -79,6 +80,7 @@ void ddi_state_free(ddi_state *st)
     vec_free(&st->sources);
     vec_free(&st->conns);
     vec_free(&st->frames);
+    vec_free(&st->addrs6);
     ddi_seen_free(&st->seen);
     g_free(st->src_slots);
     g_free(st->conn_slots);
@@ -135,21 +137,35 @@ static void table_grow(uint32_t **slots, uint32_t *mask, uint32_t count, uint32_
     *mask = cap - 1;
 }
 
-static uint32_t src_hash_of(const ddi_state *st, uint32_t idx1) { return addr_hash(&ddi_state_source(st, idx1)->addr); }
-static uint32_t conn_hash_of(const ddi_state *st, uint32_t idx1) { return mix32(ddi_state_conn(st, idx1)->key); }
+_Static_assert(sizeof(ddi_source) == 192, "ddi_source grew: every byte is paid once per source (state.h)");
+_Static_assert(sizeof(ddi_conn) == 32, "ddi_conn grew (state.h)");
 
-static inline bool same_addr(const ddi_addr *a, const ddi_addr *b)
+void ddi_state_source_addr(const ddi_state *st, const ddi_source *s, ddi_addr *out)
 {
-    if (a->family != b->family)
-        return false;
-    if (a->family == 4) {
-        uint32_t x, y;
-        memcpy(&x, a->a, 4);
-        memcpy(&y, b->a, 4);
-        return x == y;
-    }
-    return !memcmp(a->a, b->a, sizeof a->a);
+    memset(out, 0, sizeof *out);
+    out->family = s->family;
+    if (s->family == 6)
+        memcpy(out->a, vec_at(&st->addrs6, s->addr), 16);
+    else
+        memcpy(out->a, &s->addr, 4);
 }
+
+static bool source_is(const ddi_state *st, const ddi_source *s, const ddi_addr *a)
+{
+    if (s->family != a->family)
+        return false;
+    if (a->family == 6)
+        return !memcmp(vec_at(&st->addrs6, s->addr), a->a, 16);
+    return !memcmp(&s->addr, a->a, 4);
+}
+
+static uint32_t src_hash_of(const ddi_state *st, uint32_t idx1)
+{
+    ddi_addr a;
+    ddi_state_source_addr(st, ddi_state_source(st, idx1), &a);
+    return addr_hash(&a);
+}
+static uint32_t conn_hash_of(const ddi_state *st, uint32_t idx1) { return mix32(ddi_state_conn(st, idx1)->key); }
 
 /* Linear probing: the slot holding `a`, or the empty slot where it would go;
  * returns the index + 1 found there (0 = empty). */
@@ -162,7 +178,7 @@ static uint32_t src_probe(const ddi_state *st, const ddi_addr *a, uint32_t hash,
             return 0;
         }
         if (slot_may_be(v, hash, st->src_mask) &&
-            same_addr(&ddi_state_source(st, slot_idx(v, st->src_mask))->addr, a)) {
+            source_is(st, ddi_state_source(st, slot_idx(v, st->src_mask)), a)) {
             *slot = j;
             return slot_idx(v, st->src_mask);
         }
@@ -247,7 +263,14 @@ uint32_t ddi_state_source_get(ddi_state *st, const ddi_addr *a, bool *created)
     uint32_t idx = st->sources.count;
     vec_reserve(&st->sources, idx);
     ddi_source *s = vec_at(&st->sources, idx);
-    s->addr = *a;
+    s->family = a->family;
+    if (a->family == 6) {
+        s->addr = st->addrs6.count;
+        vec_reserve(&st->addrs6, s->addr);
+        memcpy(vec_at(&st->addrs6, s->addr), a->a, 16);
+    } else {
+        memcpy(&s->addr, a->a, 4);
+    }
     st->src_slots[j] = slot_make(idx + 1, h, st->src_mask);
     *created = true;
     return idx + 1;
@@ -476,6 +499,8 @@ size_t ddi_state_memory(const ddi_state *st)
     m += (size_t)st->sources.nchunks * CHUNK_LEN * st->sources.elem;
     m += (size_t)st->conns.nchunks * CHUNK_LEN * st->conns.elem;
     m += (size_t)st->frames.nchunks * CHUNK_LEN * st->frames.elem;
+    m += (size_t)st->addrs6.nchunks * CHUNK_LEN * st->addrs6.elem;
+    m += (size_t)st->fifo_cap * 4;
     m += st->src_slots ? ((size_t)st->src_mask + 1) * 4 : 0;
     m += st->conn_slots ? ((size_t)st->conn_mask + 1) * 4 : 0;
     m += ddi_seen_memory(&st->seen);

@@ -22,16 +22,20 @@
 #include "summary.h"
 #include "tools.h"
 
+/* 192 bytes a source (static assertion in state.c): the address is 4 bytes
+ * in place for IPv4 and an index into the state's IPv6 side table otherwise
+ * (ddi_state_source_addr), and the fields are ordered without padding. */
 typedef struct ddi_source {
-    ddi_addr addr;
-    uint8_t tool;          /* last scanner label seen from this source */
+    uint32_t addr;         /* IPv4: the address bytes as on the wire; IPv6: index into ddi_state.addrs6 */
+    uint8_t family;        /* 4 or 6 */
+    uint8_t pad_;
     uint16_t nat_bits;     /* every NAT kind seen so far (for the report) */
     /* tcp/445 connections retired from the connection table (ddi_state_conn_expire),
      * and of those, Conficker-style ones: their verdicts were final (saturate) */
     uint16_t gone445, gone445_yes;
+    float first_syn_off;   /* first SYN, seconds after first_ts (valid when syns > 0) */
     ddi_ipid_acc ipid;
     double first_ts, last_ts;
-    float first_syn_off;   /* first SYN, seconds after first_ts (valid when syns > 0) */
     uint32_t pkts, syns, retries;
     uint32_t syns_dup;     /* of those, duplicates (retry.h): no evidence about retransmitting */
     ddi_nat_src nat;
@@ -106,6 +110,7 @@ typedef struct ddi_vec {
 
 typedef struct ddi_state {
     ddi_vec sources, conns, frames;
+    ddi_vec addrs6;        /* IPv6 source addresses, 16 bytes each, in the order the sources came */
     uint32_t *src_slots, src_mask;
     uint32_t *conn_slots, conn_mask;
     uint32_t max_sources, max_conns; /* 0 = unlimited */
@@ -155,6 +160,8 @@ void ddi_state_conn_expire(ddi_state *st, double now);
  * been renewed since); index + 1 or 0. */
 uint32_t ddi_state_conn_find_at(const ddi_state *st, uint64_t key, double ts);
 uint32_t ddi_state_source_count(const ddi_state *st);
+/* The source's address (the record keeps IPv6 addresses in a side table). */
+void ddi_state_source_addr(const ddi_state *st, const ddi_source *s, ddi_addr *out);
 
 /* Hints, for a caller that knows its next packets (the batch reader): start
  * loading what a lookup of this address or connection key will touch, so

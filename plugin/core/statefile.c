@@ -204,14 +204,23 @@ static ddi_sf_status load_payload(ddi_state *st, sf_reader *r, const sf_header *
         ddi_source s;
         if (!rd(r, &s, sizeof s))
             return DDI_SF_TRUNCATED;
+        /* an IPv6 source's address follows its record (the record holds an
+         * index into the writer's side table, state.h) */
+        ddi_addr a = {.family = s.family};
+        if (s.family == 6 ? !rd(r, a.a, 16) : (memcpy(a.a, &s.addr, 4), false))
+            return DDI_SF_TRUNCATED;
+        if (s.family != 4 && s.family != 6)
+            return fail(DDI_SF_CORRUPT, why, len, path, "corrupt (source %u has address family %u)", i + 1, s.family);
         bool created;
-        uint32_t si = ddi_state_source_get(st, &s.addr, &created);
+        uint32_t si = ddi_state_source_get(st, &a, &created);
         if (!si)
             return fail(DDI_SF_TOO_LARGE, why, len, path, "holds %u sources, more than the %u this run tracks",
                         h->nsources, st->max_sources);
         if (!created || si != i + 1)
             return fail(DDI_SF_CORRUPT, why, len, path, "corrupt (source %u repeats an address)", i + 1);
-        *ddi_state_source(st, si) = s;
+        ddi_source *d = ddi_state_source(st, si);
+        s.addr = d->addr; /* this state's side-table index */
+        *d = s;
     }
     for (uint32_t i = 0; i < h->nconns; i++) {
         ddi_conn c;
@@ -509,11 +518,23 @@ bool ddi_statefile_save(const ddi_state *st, const char *path, const ddi_sf_evic
     sum_init(&w.sum);
 
     for (uint32_t i = 0; i < n; i++)
-        if (keep[i])
-            wr(&w, ddi_state_source(st, i + 1), sizeof(ddi_source));
+        if (keep[i]) {
+            const ddi_source *s = ddi_state_source(st, i + 1);
+            wr(&w, s, sizeof(ddi_source));
+            if (s->family == 6) {
+                ddi_addr a;
+                ddi_state_source_addr(st, s, &a);
+                wr(&w, a.a, 16);
+            }
+        }
+    /* live connections in the order they were made (state.h, conn_fifo), so
+     * the next run retires them oldest first; retired ones were folded into
+     * their sources already */
     uint32_t nconns = 0, dropped_conns = 0;
-    for (uint32_t i = 1; i <= st->conns.count; i++) {
-        ddi_conn c = *ddi_state_conn(st, i);
+    for (uint32_t k = 0; k < st->fifo_len; k++) {
+        ddi_conn c = *ddi_state_conn(st, st->conn_fifo[(st->fifo_head + k) & (st->fifo_cap - 1)]);
+        if (c.gone)
+            continue;
         if (c.src && c.src <= n) {
             if (!keep[c.src - 1]) {
                 dropped_conns++;

@@ -39,10 +39,11 @@
 
 #include "state.h"
 
-#define DDI_STATEFILE_FORMAT 2 /* header fields and section order (2: the seen set's two generations) */
+#define DDI_STATEFILE_FORMAT 3 /* header fields and section order (2: the seen set's two generations;
+                                  3: an IPv6 source's address after its record) */
 /* Raise when ddi_source, ddi_conn, ddi_summary_labels or what their fields
  * mean changes without changing their size (a size change is caught anyway). */
-#define DDI_STATEFILE_LAYOUT 1
+#define DDI_STATEFILE_LAYOUT 2
 
 /* Default ddi.state_max_gap / --state-max-gap: a state file that ends more
  * than this before the new capture's first packet was written for another

@@ -460,7 +460,7 @@ void ddi_summary_build_ex(const ddi_state *st, uint32_t idx1, const ddi_conf_fol
     if (!s)
         return;
     const ddi_src_acc *a = &s->sum;
-    o->addr = s->addr;
+    ddi_state_source_addr(st, s, &o->addr);
     o->first_ts = s->first_ts;
     o->last_ts = s->last_ts;
     o->pkts = s->pkts;
@@ -500,7 +500,7 @@ void ddi_summary_build_ex(const ddi_state *st, uint32_t idx1, const ddi_conf_fol
         o->has_mss = true;
         o->mss = a->mss;
         o->mss_varies = a->flags & DDI_ACC_MSS_VARIES;
-        ddi_mss_link_encap(s->addr.family == 6 ? 6 : 4, a->mss, ddi_encap_bit(a->mss_encap), &l);
+        ddi_mss_link_encap(s->family == 6 ? 6 : 4, a->mss, ddi_encap_bit(a->mss_encap), &l);
         o->mtu = l.mtu;
         o->link = l.label;
         o->pppoe = l.pppoe;
@@ -509,10 +509,10 @@ void ddi_summary_build_ex(const ddi_state *st, uint32_t idx1, const ddi_conf_fol
     o->nat_bits = s->nat_bits;
     o->nat_first = s->first_ts + a->nat_off;
     o->nat_reason = st->nat_text ? g_hash_table_lookup(st->nat_text, GUINT_TO_POINTER(idx1)) : NULL;
-    ddi_ipid_class cls = s->addr.family == 4 ? ddi_ipid_classify(&s->ipid) : DDI_IPID_UNKNOWN;
-    o->ipid_class = s->addr.family == 4 ? ddi_ipid_class_name(cls) : NULL;
+    ddi_ipid_class cls = s->family == 4 ? ddi_ipid_classify(&s->ipid) : DDI_IPID_UNKNOWN;
+    o->ipid_class = s->family == 4 ? ddi_ipid_class_name(cls) : NULL;
     rate_of(s, cls, &o->rate);
-    if (s->addr.family != 4)
+    if (s->family != 4)
         o->rate.why = "IPv6 has no IP ID";
     o->tools = a->tools;
     o->bytes = ddi_feat_bytes(&a->feat);
@@ -1214,10 +1214,11 @@ static uint64_t be64(const uint8_t *b)
     return v;
 }
 
-static ddi_sort_row row_of(uint32_t idx1, const ddi_source *s)
+static ddi_sort_row row_of(const ddi_state *st, uint32_t idx1, const ddi_source *s)
 {
-    ddi_sort_row r = {{(uint64_t)(UINT32_MAX - s->pkts) << 8 | s->addr.family, be64(s->addr.a), be64(s->addr.a + 8)},
-                      idx1};
+    ddi_addr a;
+    ddi_state_source_addr(st, s, &a);
+    ddi_sort_row r = {{(uint64_t)(UINT32_MAX - s->pkts) << 8 | a.family, be64(a.a), be64(a.a + 8)}, idx1};
     return r;
 }
 
@@ -1241,7 +1242,7 @@ bool ddi_summary_write_report(FILE *out, const struct ddi_state *st, ddi_capture
     for (uint32_t i = 1; i <= n; i++) {
         const ddi_source *s = ddi_state_source(st, i);
         if (s && (!shown || (i <= nshown && shown[i - 1])))
-            rows[count++] = row_of(i, s);
+            rows[count++] = row_of(st, i, s);
     }
     if (!ddi_sort_rows(rows, count)) {
         free(rows);

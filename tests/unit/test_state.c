@@ -71,8 +71,11 @@ static void test_sources_many(void)
         g_assert_false(created);
         g_assert_cmpuint(ddi_state_source_get(&st, &b, &created), ==, NADDR + i + 1);
         g_assert_false(created);
-        g_assert_true(ddi_addr_eq(&ddi_state_source(&st, i + 1)->addr, &a));
-        g_assert_true(ddi_addr_eq(&ddi_state_source(&st, NADDR + i + 1)->addr, &b));
+        ddi_addr got;
+        ddi_state_source_addr(&st, ddi_state_source(&st, i + 1), &got);
+        g_assert_true(ddi_addr_eq(&got, &a));
+        ddi_state_source_addr(&st, ddi_state_source(&st, NADDR + i + 1), &got);
+        g_assert_true(ddi_addr_eq(&got, &b));
     }
     g_assert_cmpuint(ddi_state_source_count(&st), ==, 2 * NADDR);
 
