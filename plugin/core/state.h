@@ -22,7 +22,7 @@
 #include "summary.h"
 #include "tools.h"
 
-/* 192 bytes a source (static assertion in state.c): the address is 4 bytes
+/* 192 bytes a source (bounded by a static assertion in state.c): the address is 4 bytes
  * in place for IPv4 and an index into the state's IPv6 side table otherwise
  * (ddi_state_source_addr), and the fields are ordered without padding. */
 typedef struct ddi_source {
