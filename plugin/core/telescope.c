@@ -299,7 +299,7 @@ static bool one_target(const ddi_source *s, uint64_t *key)
     if (ports > 1 || (ports == 1 && (f->flags & DDI_FEAT_PORTLESS)))
         return false;
     uint64_t k = ddi_mix64(s->sum.dst_sketch ^ ddi_mix64(f->dst24_sketch ^ ddi_mix64(s->sum.port_sketch)));
-    *key = k ^ ((uint64_t)f->target << 32 | (uint64_t)port << 16 | (uint64_t)(ports ? 1 : 2) | (uint64_t)s->addr.family << 2);
+    *key = k ^ ((uint64_t)f->target << 32 | (uint64_t)port << 16 | (uint64_t)(ports ? 1 : 2) | (uint64_t)s->family << 2);
     return true;
 }
 
