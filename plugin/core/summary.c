@@ -727,10 +727,15 @@ static void write_features_text(FILE *out, const ddi_src_summary *s)
     fprintf(out, " destination /%d%s", s->addr.family == 6 ? 48 : 24, s->dst24 == 1 && !s->dst24_at_least ? "" : "s");
     if (s->nports_top) {
         fprintf(out, "; top ports");
-        for (int i = 0; i < s->nports_top; i++)
-            fprintf(out, "%s %u x%" PRIu32, i ? "," : "", s->ports_top[i].port, s->ports_top[i].packets);
+        for (int i = 0; i < s->nports_top; i++) {
+            const ddi_port_count *e = &s->ports_top[i];
+            if (e->packets_min != e->packets)
+                fprintf(out, "%s %u x%" PRIu32 "-%" PRIu32, i ? "," : "", e->port, e->packets_min, e->packets);
+            else
+                fprintf(out, "%s %u x%" PRIu32, i ? "," : "", e->port, e->packets);
+        }
         if (!s->ports_top_exact)
-            fprintf(out, " (approximate: more ports than kept, counts are upper bounds)");
+            fprintf(out, " (approximate: more ports than kept; ports that may be rare are left out)");
     }
     if (s->nttls) {
         fprintf(out, "; TTLs");
@@ -1117,8 +1122,15 @@ void ddi_summary_write_json(FILE *file, const ddi_src_summary *s)
     for (int i = 0; i < s->nports_top; i++) {
         js_s(out, i ? ",{\"port\":" : "{\"port\":");
         js_uint(out, s->ports_top[i].port);
-        js_s(out, ",\"packets\":");
-        js_uint(out, s->ports_top[i].packets);
+        const ddi_port_count *e = &s->ports_top[i];
+        if (e->packets_min != e->packets) {
+            js_s(out, ",\"packets_min\":");
+            js_uint(out, e->packets_min);
+            js_s(out, ",\"packets_max\":");
+        } else {
+            js_s(out, ",\"packets\":");
+        }
+        js_uint(out, e->packets);
         js_c(out, '}');
     }
     js_c(out, ']');

@@ -156,11 +156,20 @@ void ddi_feat_observe(ddi_feat_acc *f, const ddi_feat_in *in)
 
 int ddi_feat_ports_top(const ddi_feat_acc *f, ddi_port_count out[DDI_FEAT_TOP_PORTS], bool *exact)
 {
+    bool evicted = f->flags & DDI_FEAT_PORTS_EVICTED;
+    uint16_t least = UINT16_MAX; /* once evicted, every slot is filled */
+    for (int i = 0; i < DDI_FEAT_TOP_PORTS; i++)
+        if (f->port_n[i] && f->port_n[i] < least)
+            least = f->port_n[i];
     int n = 0;
     for (int i = 0; i < DDI_FEAT_TOP_PORTS; i++)
         if (f->port_n[i]) {
             uint64_t c = (uint64_t)f->port_n[i] << f->port_shift;
-            out[n++] = (ddi_port_count){f->port[i], c > UINT32_MAX ? UINT32_MAX : (uint32_t)c};
+            uint64_t lo = evicted ? (uint64_t)(f->port_n[i] - least) << f->port_shift : c;
+            if (!lo)
+                continue;
+            out[n++] = (ddi_port_count){f->port[i], c > UINT32_MAX ? UINT32_MAX : (uint32_t)c,
+                                        lo > UINT32_MAX ? UINT32_MAX : (uint32_t)lo};
         }
     /* insertion sort: most packets first, then the lower port */
     for (int i = 1; i < n; i++)

@@ -111,10 +111,15 @@ uint64_t ddi_feat_bytes(const ddi_feat_acc *f);
 
 typedef struct ddi_port_count {
     uint16_t port;
-    uint32_t packets;
+    uint32_t packets;     /* the count kept: exact, or an upper bound once a port was evicted */
+    uint32_t packets_min; /* a lower bound: the count minus the table's smallest count once a port was
+                             evicted (Space-Saving: no entry's error exceeds it); = packets otherwise */
 } ddi_port_count;
 /* The top ports, most packets first (ties: lower port first); returns how
- * many.  *exact false when a port was evicted or counts were scaled. */
+ * many.  *exact false when a port was evicted or counts were scaled.  Once a
+ * port was evicted, an entry whose lower bound is 0 may be one of the ports
+ * seen least and is left out: listing it as a "top" port could be refuted by
+ * the capture (a port that took its slot late can outnumber it). */
 int ddi_feat_ports_top(const ddi_feat_acc *f, ddi_port_count out[DDI_FEAT_TOP_PORTS], bool *exact);
 
 /* Distinct TTLs ascending from the source's extremes and the middle values;

@@ -136,10 +136,19 @@ static void test_bytes_prefixes_ports(void)
     feed(&st, win_syn(src, "203.0.113.21", 52001, 22, 113, 41.0));
     summary_of(&st, src, &s);
     g_assert_false(s.ports_top_exact);
+    /* true counts 445 x10, 23 x5, 53 x2, 8080 x1, 22 x1; the table holds 445 10,
+     * 23 5, 22 4 (2 of 53 + 1 of 8080 + 1 of 22: Space-Saving's upper bound).
+     * 22 may be as rare as 0 more than the least: it is not shown as a top port. */
+    g_assert_cmpint(s.nports_top, ==, 2);
     g_assert_cmpuint(s.ports_top[0].port, ==, 445);
+    g_assert_cmpuint(s.ports_top[0].packets, ==, 10);
+    g_assert_cmpuint(s.ports_top[0].packets_min, ==, 6);
     g_assert_cmpuint(s.ports_top[1].port, ==, 23);
-    g_assert_cmpuint(s.ports_top[2].port, ==, 22);
-    g_assert_cmpuint(s.ports_top[2].packets, ==, 4); /* 2 of 53, + 1 of 8080, + 1 of 22: Space-Saving's bound */
+    g_assert_cmpuint(s.ports_top[1].packets_min, ==, 1);
+    j = json_of(&s);
+    g_assert_nonnull(strstr(j, "\"ports_top\":[{\"port\":445,\"packets_min\":6,\"packets_max\":10},"
+                               "{\"port\":23,\"packets_min\":1,\"packets_max\":5}],\"ports_top_exact\":false,"));
+    free(j);
     ddi_state_free(&st);
 }
 
