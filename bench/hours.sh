@@ -39,37 +39,13 @@ sources=${BENCH_HOURS_SOURCES:-2000000}
 shards=${BENCH_HOURS_SHARDS:-$((2 * $(nproc)))}
 engine=${BENCH_HOURS_ENGINE:-reader}
 evict=${BENCH_HOURS_EVICT:-3600}
-seed=${BENCH_SEED:-1}
-work=${BENCH_DIR:-/tmp/ddi-bench}
-build=${DDI_BUILD_DIR:-/tmp/ddi-bench-build}
-results=${BENCH_RESULTS:-$here/RESULTS.md}
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
-for tool in cmake make parallel /usr/bin/time; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 2; }
-done
-t_start=$(date +%s)
-mkdir -p "$work"
-chmod 755 "$work"
+. "$here/common.sh"
+bench_need cmake make parallel /usr/bin/time
 
 # ------------------------------------------------------------------ build + day
-if [ ! -f "$build/CMakeCache.txt" ]; then
-    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
-fi
-src_of_build=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build/CMakeCache.txt")
-if [ "$(readlink -f "$src_of_build")" != "$(readlink -f "$root")" ]; then
-    echo "bench: $build is a build of $src_of_build, not of $root: set DDI_BUILD_DIR" >&2
-    exit 2
-fi
 targets=(ddi-read)
 [ "$engine" = tshark ] && targets+=(ddi)
-cmake --build "$build" --target "${targets[@]}" -j"$(nproc)" >/dev/null 2>&1 ||
-    cmake --build "$build" --target "${targets[@]}" -j"$(nproc)"
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "?")
-if [ -n "$(git -C "$root" status --porcelain -- plugin reader scripts CMakeLists.txt 2>/dev/null)" ]; then
-    commit="$commit + uncommitted changes"
-fi
-make -s -C "$here" gen_darknet >/dev/null
+bench_build "plugin reader scripts CMakeLists.txt" "${targets[@]}"
 stem=$work/day-${packets}p-${sources}s-seed${seed}
 if [ ! -s "$stem-23.pcap" ]; then
     echo "bench: generating $stem-00..23.pcap" >&2

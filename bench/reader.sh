@@ -25,35 +25,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 packets=${BENCH_PACKETS:-1000000}
 sources=${BENCH_SOURCES:-100000}
-seed=${BENCH_SEED:-1}
 runs=${BENCH_RUNS:-3}
-work=${BENCH_DIR:-/tmp/ddi-bench}
-build=${DDI_BUILD_DIR:-/tmp/ddi-bench-build}
-results=${BENCH_RESULTS:-$here/RESULTS.md}
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
-
-for tool in tshark cmake make /usr/bin/time; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 2; }
-done
+. "$here/common.sh"
+bench_need tshark cmake make /usr/bin/time
 have_p0f=$(command -v p0f >/dev/null && echo 1 || echo 0)
 have_tcpdump=$(command -v tcpdump >/dev/null && echo 1 || echo 0)
-t_start=$(date +%s)
-mkdir -p "$work"
-chmod 755 "$work"
 
 # ------------------------------------------------------------------ build + capture
-if [ ! -f "$build/CMakeCache.txt" ]; then
-    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
-fi
-cmake --build "$build" --target ddi ddi-read -j"$(nproc)" >/dev/null 2>&1 ||
-    cmake --build "$build" --target ddi ddi-read -j"$(nproc)"
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "?")
-if [ -n "$(git -C "$root" status --porcelain -- plugin reader CMakeLists.txt 2>/dev/null)" ]; then
-    commit="$commit + uncommitted changes"
-fi
-plugdir=$(cd "$build" && pwd)/plugins
-make -s -C "$here" gen_darknet >/dev/null
+bench_build "plugin reader CMakeLists.txt" ddi ddi-read
 cap=$work/darknet-${packets}p-${sources}s-seed${seed}.pcap
 if [ ! -s "$cap" ]; then
     echo "bench: generating $cap" >&2

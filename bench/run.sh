@@ -74,36 +74,14 @@ else
 fi
 syn_packets=${BENCH_SYN_PACKETS:-200000}
 syn_sources=${BENCH_SYN_SOURCES:-50000}
-seed=${BENCH_SEED:-1}
 runs=${BENCH_RUNS:-3}
-work=${BENCH_DIR:-/tmp/ddi-bench}
-build=${DDI_BUILD_DIR:-/tmp/ddi-bench-build}
-results=${BENCH_RESULTS:-$here/RESULTS.md}
 ncpu=$(nproc)
 pair=${BENCH_PAIR:-$([ "$ncpu" -ge 2 ] && echo 1 || echo 0)}
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
-
-for tool in tshark p0f cmake make /usr/bin/time; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 2; }
-done
-t_start=$(date +%s)
-mkdir -p "$work"
-chmod 755 "$work"
+. "$here/common.sh"
+bench_need tshark p0f cmake make /usr/bin/time
 
 # ------------------------------------------------------------------ build
-if [ ! -f "$build/CMakeCache.txt" ]; then
-    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
-fi
-cmake --build "$build" --target ddi -j"$ncpu" >/dev/null 2>&1 ||
-    cmake --build "$build" --target ddi -j"$ncpu"   # show the errors
-# what was measured: the commit and whether plugin/ had uncommitted changes at build time
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "?")
-if [ -n "$(git -C "$root" status --porcelain -- plugin CMakeLists.txt 2>/dev/null)" ]; then
-    commit="$commit + uncommitted plugin changes"
-fi
-plugdir=$(cd "$build" && pwd)/plugins
-make -s -C "$here" gen_darknet >/dev/null
+bench_build "plugin CMakeLists.txt" ddi
 
 cap=$work/darknet-${packets}p-${sources}s-seed${seed}.pcap
 if [ ! -s "$cap" ]; then
