@@ -162,11 +162,17 @@ def norm(value, ftype):
 
 def untruncated(text):
     """(text, was cut): a label or column longer than Wireshark keeps is cut
-    and marked, " [truncated]" in 4.0, a trailing ellipsis in later versions."""
+    and marked: a label after its field name, " [truncated]" in 4.0 and
+    " [\u2026]" from 4.2 on, which puts it first in a label without a name
+    ("[\u2026] " once the indent is stripped); a column with a trailing
+    ellipsis."""
+    for mark in (" [truncated]", " [\u2026]"):
+        if mark in text:
+            return text.replace(mark, "", 1), True
+    if text.startswith("[\u2026] "):
+        return text[len("[\u2026] "):], True
     if text.endswith("\u2026"):
         return text[:-1], True
-    if " [truncated]" in text:
-        return text.replace(" [truncated]", "", 1), True
     return text, False
 
 
@@ -327,7 +333,7 @@ def ddi_sections(text):
         if text.startswith("[") and text.endswith("]"):
             text = text[1:-1]
         if indent == 0:
-            inside = text.startswith("Deep Darknet Inspection")
+            inside = untruncated(text)[0].startswith("Deep Darknet Inspection")
         if inside:
             res[frame].append((indent // 4, text))
     return res
@@ -493,10 +499,10 @@ class DetailsText(Base):
                 f, labels = p["fields"], p["labels"]
                 if not f:
                     continue
-                proto = p["lines"][0][1]
+                proto = untruncated(p["lines"][0][1])[0]
                 self.assertTrue(proto.startswith("Deep Darknet Inspection"), (name, frame, proto))
                 verdict = f.get("ddi.verdict", [""])[0]
-                summary = untruncated(proto[len("Deep Darknet Inspection: "):])[0]
+                summary = proto[len("Deep Darknet Inspection: "):]
                 self.assertTrue(verdict and verdict.startswith(summary), (name, frame, proto, verdict))
                 checks = [("ddi.os", "Probable OS: "), ("ddi.tool", "Scanning tool: "),
                           ("ddi.backscatter", "Backscatter: ")]
