@@ -85,23 +85,15 @@ echo "bench: one process over the 24 files in order" >&2
     >"$work/single.json" 2>"$work/err-single"
 elapsed=$(($(date +%s) - t_start))
 
-"$PY" - "$work" "$results" "$packets" "$sources" "$shards" "$engine" "$evict" "$bytes" "$elapsed" "$commit" \
+PYTHONPATH="$here" "$PY" - "$work" "$results" "$packets" "$sources" "$shards" "$engine" "$evict" "$bytes" "$elapsed" "$commit" \
     "$seed" "${DDI_JOBS:-$(nproc)}" "$root/scripts/ddi_shard.py" <<'PYEOF'
-import datetime, json, os, re, statistics, subprocess, sys
+import json, os, re, statistics, sys
+import results as R
 
 work, results, packets, sources, shards, engine, evict, nbytes, elapsed, commit, seed, jobs, splitter = sys.argv[1:]
 packets, sources, shards, nbytes = int(packets), int(sources), int(shards), int(nbytes)
 sys.path.insert(0, os.path.dirname(splitter))
 import ddi_shard
-
-
-def gnu_time(path):
-    t = open(path).read()
-    w = re.search(r"Elapsed \(wall clock\) time.*: (.*)", t).group(1).split(":")
-    wall = sum(float(x) * 60 ** i for i, x in enumerate(reversed(w)))
-    cpu = float(re.search(r"User time.*: (.*)", t).group(1)) + float(re.search(r"System time.*: (.*)", t).group(1))
-    rss = int(re.search(r"Maximum resident set size.*: (.*)", t).group(1))
-    return wall, cpu, rss
 
 
 def phases(path):
@@ -127,13 +119,13 @@ def state_figures(name):
     return {"lines": len(lines), "distinct": len({l["src"] for l in lines}), "evicted": len(evicted),
             "in_state": in_state, "state_bytes": size, "per_source": size / in_state if in_state else 0,
             "engine_runs": len(rss), "engine_rss_max": max(rss), "engine_rss_median": statistics.median(rss),
-            "time": gnu_time(os.path.join(work, "time-" + name)), "phases": phases(os.path.join(work, "err-" + name))}
+            "time": R.gnu_time(os.path.join(work, "time-" + name)), "phases": phases(os.path.join(work, "err-" + name))}
 
 
 runs = {"plain": state_figures("plain")}
 if evict != "0":
     runs["evict"] = state_figures("evict")
-single = gnu_time(os.path.join(work, "time-single"))
+single = R.gnu_time(os.path.join(work, "time-single"))
 want = sorted((l for l in open(os.path.join(work, "single.json")) if l.startswith('{"src"')),
               key=lambda l: json.loads(l)["src"])
 got = open(os.path.join(work, "hours-plain", "sources.jsonl")).readlines()
@@ -159,43 +151,28 @@ if m:
     boundary = (host, row[0]["conficker"] if row else "missing", m.group(1))
 
 
-def mb(kb):
-    return "%.0f MB" % (kb / 1024)
-
-
 hdr = ["run", "wall", "CPU", "packets/s (wall)", "split / analysis / merge", "peak RSS, largest engine run",
        "peak RSS, any process", "sources at the end in state", "state bytes", "bytes per source", "evicted"]
 rows = []
 for name, r in runs.items():
     w, c, m_ = r["time"]
     rows.append(["shards x hours" + (", --evict-idle %s" % evict if name == "evict" else ""), "%.1f s" % w,
-                 "%.1f s" % c, "{:,.0f}".format(packets / w), r["phases"], mb(r["engine_rss_max"]), mb(m_),
+                 "%.1f s" % c, R.thousands(packets / w), r["phases"], R.mb(r["engine_rss_max"]), R.mb(m_),
                  "{:,}".format(r["in_state"]), "{:,}".format(r["state_bytes"]), "%.0f" % r["per_source"],
                  "{:,}".format(r["evicted"])])
 rows.append(["one ddi-read over the 24 files", "%.1f s" % single[0], "%.1f s" % single[1],
-             "{:,.0f}".format(packets / single[0]), "—", mb(single[2]), mb(single[2]), "—", "—", "—", "—"])
-for r in [hdr] + rows:
-    print("  ".join(r))
+             R.thousands(packets / single[0]), "—", R.mb(single[2]), R.mb(single[2]), "—", "—", "—", "—"])
+R.print_table(hdr, rows)
 print("equal to one process:", equal, "differing sources:", len(differ), keys)
 if results == "-":
     sys.exit(0)
-
-
-def sh(cmd):
-    return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
-
-
-now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-md = ["<!-- hours:begin (written by bench/hours.sh; edit outside the markers) -->",
-      "## Shards × hours, measured %s" % now, "",
+md = ["## Shards × hours, measured %s" % R.utc_now(), "",
       "`bench/hours.sh`: `gen_darknet --hours 24 --hourly` (%s packets, %s sources, seed %s; 24 files, %.0f MB), "
       "`scripts/shard.sh --engine %s --hours %d` over the 24 files in one run (%d engine runs: %d shards × 24 hours, "
-      "%d at a time), ddi %s. Machine: %d CPUs, load average at the end %s. Whole script %s s."
+      "%d at a time), ddi %s. %s Whole script %s s."
       % ("{:,}".format(packets), "{:,}".format(sources), seed, nbytes / 1e6,
-         engine, shards, runs["plain"]["engine_runs"], shards, int(jobs), commit, os.cpu_count() or 0,
-         sh("cut -d' ' -f1-3 /proc/loadavg"), elapsed), "",
-      "| " + " | ".join(hdr) + " |", "|" + "---|" * len(hdr)]
-md += ["| " + " | ".join(r) + " |" for r in rows]
+         engine, shards, runs["plain"]["engine_runs"], shards, int(jobs), commit, R.machine_sentence(), elapsed), ""]
+md += R.md_table(hdr, rows)
 md += ["", "Output check: the run without eviction is %s the single process's report sorted by source (%s lines)."
        % ("**line for line equal to**" if equal else "**different from**", "{:,}".format(len(want)))]
 if not equal:
@@ -209,13 +186,5 @@ if "evict" in runs:
     r = runs["evict"]
     md.append("With `--evict-idle %s`: %s lines for %s sources (a source that comes back after eviction has one "
               "line per stretch of activity)." % (evict, "{:,}".format(r["lines"]), "{:,}".format(r["distinct"])))
-md.append("<!-- hours:end -->")
-text = open(results).read() if os.path.exists(results) else "# ddi benchmark results\n"
-block = "\n".join(md)
-if "<!-- hours:begin" in text:
-    text = re.sub(r"<!-- hours:begin.*?<!-- hours:end -->", lambda m: block, text, flags=re.S)
-else:
-    text = text.rstrip("\n") + "\n\n" + block + "\n"
-open(results, "w").write(text)
-print("bench: wrote %s" % results)
+R.write_section(results, "hours", "hours.sh", md)
 PYEOF

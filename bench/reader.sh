@@ -91,30 +91,21 @@ skipped=$(sed -n 's/^ddi-read: [0-9]* frames, [0-9]* analysed, \([0-9]*\) skippe
 [ "$json_lines" -gt 0 ] || { echo "bench: the reader wrote no JSON" >&2; exit 1; }
 elapsed=$(($(date +%s) - t_start))
 
-"$PY" - "$raw" "$results" "$packets" "$sources" "$runs" "$elapsed" "$cap" "$commit" "$same" "$json_lines" \
+PYTHONPATH="$here" "$PY" - "$raw" "$results" "$packets" "$sources" "$runs" "$elapsed" "$cap" "$commit" "$same" "$json_lines" \
     "$skipped" "$have_p0f" "$have_tcpdump" <<'PYEOF'
-import datetime, os, re, statistics, subprocess, sys
+import os, sys
+import results as R
 
 (raw, results, packets, sources, runs, elapsed, cap, commit, same, json_lines, skipped, have_p0f,
  have_tcpdump) = sys.argv[1:]
 packets, sources, runs = int(packets), int(sources), int(runs)
-rows = {}
-for line in open(raw):
-    k, r, wall, cpu, rss = line.split("\t")
-    rows.setdefault(k, []).append((float(wall), float(cpu), int(rss)))
-med = {k: tuple(statistics.median(x[i] for x in v) for i in range(3)) for k, v in rows.items()}
-# /usr/bin/time reports hundredths: a tiny run may show 0.00 s
-med = {k: (max(w, 0.01), max(c, 0.01), m) for k, (w, c, m) in med.items()}
-
-
-def sh(cmd):
-    return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
-
+rows, _ = R.read_runs(raw)
+med = R.medians(rows, floor=0.01)
 
 names = {"R": "ddi-read (batch reader)", "S": "ddi-read --single-thread", "T": "tshark -q -z ddi,sources,json", "P": "p0f -r", "D": "tcpdump -r -w /dev/null"}
-ver = {"R": "ddi %s" % commit, "S": "ddi %s" % commit, "T": sh("tshark --version | head -1 | sed 's/ (Git.*//'"),
-       "P": "p0f " + (sh("dpkg-query -W -f='${Version}' p0f 2>/dev/null") or "?"),
-       "D": sh("tcpdump --version 2>&1 | head -1")}
+ver = {"R": "ddi %s" % commit, "S": "ddi %s" % commit, "T": R.sh("tshark --version | head -1 | sed 's/ (Git.*//'"),
+       "P": "p0f " + (R.sh("dpkg-query -W -f='${Version}' p0f 2>/dev/null") or "?"),
+       "D": R.sh("tcpdump --version 2>&1 | head -1")}
 hdr = ["tool", "median wall", "median CPU", "packets/s (wall)", "packets/s (CPU)", "reader's speed-up (wall)",
        "reader's speed-up (CPU)", "peak RSS", "version"]
 table = []
@@ -122,11 +113,10 @@ for k in ("R", "S", "T", "P", "D"):
     if k not in med:
         continue
     w, c, m = med[k]
-    table.append([names[k], "%.2f s" % w, "%.2f s" % c, "{:,.0f}".format(packets / w), "{:,.0f}".format(packets / c),
+    table.append([names[k], "%.2f s" % w, "%.2f s" % c, R.thousands(packets / w), R.thousands(packets / c),
                   "—" if k in "RS" else "%.1f×" % (w / med["R"][0]), "—" if k in "RS" else "%.1f×" % (c / med["R"][1]),
-                  "%.0f MB" % (m / 1024), ver[k]])
-for r in [hdr] + table:
-    print("  ".join(r))
+                  R.mb(m), ver[k]])
+R.print_table(hdr, table)
 targets = []
 for r in ("R", "S"):
     for k, want in (("T", 20), ("P", 5)):
@@ -134,7 +124,7 @@ for r in ("R", "S"):
             x, y = med[k][0] / med[r][0], med[k][1] / med[r][1]
             targets.append("%s ≥ %d× %s: %.1f× by wall time %s, %.1f× by CPU time %s" % (
                 "ddi-read" if r == "R" else "ddi-read --single-thread", want, "tshark" if k == "T" else "p0f", x,
-                "**met**" if x >= want else "**missed**", y, "**met**" if y >= want else "**missed**"))
+                R.verdict(x >= want), y, R.verdict(y >= want)))
 reading = ""
 if "D" in med:
     reading = ("Just reading the file (tcpdump -r -w /dev/null) takes %.0f %% of the reader's wall time and %.0f %% of "
@@ -142,15 +132,12 @@ if "D" in med:
 if results == "-":
     print("; ".join(targets))
     sys.exit(0)
-now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-md = ["<!-- reader:begin (written by bench/reader.sh; edit outside the markers) -->",
-      "## Batch reader, measured %s" % now, "",
+md = ["## Batch reader, measured %s" % R.utc_now(), "",
       "`bench/reader.sh` on `%s` (%d packets, %d sources, %.0f MB); %d runs of each command one at a time, "
-      "order rotating; `/usr/bin/time -v`; medians. Machine: %d CPUs, load average at the end %s. "
+      "order rotating; `/usr/bin/time -v`; medians. %s "
       "Whole script %s s." % (os.path.basename(cap), packets, sources, os.path.getsize(cap) / 1e6, runs,
-                              os.cpu_count() or 0, sh("cut -d' ' -f1-3 /proc/loadavg"), elapsed), "",
-      "| " + " | ".join(hdr) + " |", "|" + "---|" * len(hdr)]
-md += ["| " + " | ".join(r) + " |" for r in table]
+                              R.machine_sentence(), elapsed), ""]
+md += R.md_table(hdr, table)
 md += ["", "Targets (issue 12): " + "; ".join(targets) + ".", ""]
 if reading:
     md += [reading, ""]
@@ -165,16 +152,6 @@ if have_p0f != "1":
     md.append("")
     md.append("p0f is not installed on this machine: its column is left out.")
 md += ["", "All runs, seconds wall / seconds CPU / peak RSS MB:", ""]
-for k in ("R", "S", "T", "P", "D"):
-    if k in rows:
-        md.append("* %s: %s" % (names[k], ", ".join("%.2f / %.2f / %.0f" % (a, b, c / 1024) for a, b, c in rows[k])))
-md.append("<!-- reader:end -->")
-text = open(results).read() if os.path.exists(results) else "# ddi benchmark results\n"
-block = "\n".join(md)
-if "<!-- reader:begin" in text:
-    text = re.sub(r"<!-- reader:begin.*?<!-- reader:end -->", lambda m: block, text, flags=re.S)
-else:
-    text = text.rstrip("\n") + "\n\n" + block + "\n"
-open(results, "w").write(text)
-print("bench: wrote %s" % results)
+md += R.runs_list(rows, ("R", "S", "T", "P", "D"), names, "%.2f / %.2f / %.0f")
+R.write_section(results, "reader", "reader.sh", md)
 PYEOF

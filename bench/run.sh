@@ -292,66 +292,40 @@ cmp -s "$work/out.P.base" "$work/out.P.ddi" ||
 
 # ------------------------------------------------------------------ report
 elapsed=$(($(date +%s) - t_start))
-"$PY" - "$raw" "$checks" "$results" "$packets" "$sources" "$runs" "$pair" "$elapsed" "$cap" "$commit" "$irtsv" "$irp" \
+PYTHONPATH="$here" "$PY" - "$raw" "$checks" "$results" "$packets" "$sources" "$runs" "$pair" "$elapsed" "$cap" "$commit" "$irtsv" "$irp" \
     "$syncap" "$syn_packets" "$syn_sources" "$quick" <<'PYEOF'
-import datetime, os, platform, re, statistics, subprocess, sys
+import os, sys
+import results as R
 
 (raw, checks, results, packets, sources, runs, pair, elapsed, cap, commit, irtsv, irp,
  syncap, syn_packets, syn_sources, quick) = sys.argv[1:]
 packets, sources, runs, elapsed = int(packets), int(sources), int(runs), int(elapsed)
 syn_packets, syn_sources = int(syn_packets), int(syn_sources)
-rows, byrun = {}, {}
-for line in open(raw):
-    name, run, wall, user, sys_, rss = line.rstrip("\n").split("\t")
-    rows.setdefault(name, []).append((float(wall), float(user) + float(sys_), int(rss)))
-    byrun.setdefault(name, {})[run] = rows[name][-1]
-
-
-def paired(a, b, i):
-    """median over runs of (b / a), run by run (the two sides of a pair ran together)"""
-    rs = [byrun[b][r][i] / byrun[a][r][i] for r in byrun[a] if r in byrun[b] and byrun[a][r][i]]
-    return statistics.median(rs)
-med = {k: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v),
-           statistics.median(r[2] for r in v), len(v)) for k, v in rows.items()}
+rows, byrun = R.read_runs(raw)
+med = R.medians(rows)
 chk = {}
 for line in open(checks):
     parts = line.split()
     if len(parts) == 3 and parts[2].isdigit():
         chk[(parts[0], parts[1])] = int(parts[2])
 
-
-def sh(cmd):
-    try:
-        return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return "?"
-
-
-cpu = sh("sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1") or platform.processor()
-mem_kb = int(sh("awk '/MemTotal/{print $2}' /proc/meminfo") or 0)
-ws = sh("tshark --version | head -1")
-p0fv = sh("dpkg-query -W -f='${Version}' p0f 2>/dev/null") or "?"
-load = sh("cut -d' ' -f1-3 /proc/loadavg")
-now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def verdict(ok):
-    return "**met**" if ok else "**missed**"
+ws = R.sh("tshark --version | head -1") or "?"
+p0fv = R.sh("dpkg-query -W -f='${Version}' p0f 2>/dev/null") or "?"
 
 
 def row(label, a, b, nsrc, target_wall=None, rss_target=None):
-    wa, ca, ra, na = med[a]
-    wb, cb, rb, nb = med[b]
-    ratio = paired(a, b, 0)
-    cratio = paired(a, b, 1)
+    wa, ca, ra = med[a]
+    wb, cb, rb = med[b]
+    ratio = R.paired_ratio(byrun, a, b, 0)
+    cratio = R.paired_ratio(byrun, a, b, 1)
     per_src = (rb - ra) * 1024.0 / nsrc if nsrc else None
     out = [label, "%.2f s" % wa, "%.2f s" % wb, "%.3f×" % ratio, "%.3f×" % cratio,
-           "%.0f MB" % (ra / 1024), "%.0f MB" % (rb / 1024), "%.0f B" % per_src if per_src is not None else "—"]
+           R.mb(ra), R.mb(rb), "%.0f B" % per_src if per_src is not None else "—"]
     verdicts = []
     if target_wall is not None:
-        verdicts.append("wall ≤ %.2f×: %s" % (target_wall, verdict(ratio <= target_wall)))
+        verdicts.append("wall ≤ %.2f×: %s" % (target_wall, R.verdict(ratio <= target_wall)))
     if rss_target is not None:
-        verdicts.append("≤ %d B/source: %s" % (rss_target, verdict(per_src <= rss_target)))
+        verdicts.append("≤ %d B/source: %s" % (rss_target, R.verdict(per_src <= rss_target)))
     out.append("; ".join(verdicts))
     return out
 
@@ -364,12 +338,12 @@ allrows = [
     row("M: -T fields, 4 ddi fields, mixed capture", "M.base", "M.ddi", sources, 1.10, 150),
     row("B: S with -2", "B.base", "B.ddi", syn_sources),
 ]
-wp, cp, rp, _ = med["C.p0f"]
-wd, cd, rd, _ = med["C.ddi"]
-ratio_c = paired("C.p0f", "C.ddi", 0)
+wp, cp, rp = med["C.p0f"]
+wd, cd, rd = med["C.ddi"]
+ratio_c = R.paired_ratio(byrun, "C.p0f", "C.ddi", 0)
 allrows.append(["C: p0f -r vs -z ddi,sources, mixed capture", "%.2f s" % wp, "%.2f s" % wd, "%.3f×" % ratio_c,
-                "%.3f×" % paired("C.p0f", "C.ddi", 1), "%.0f MB" % (rp / 1024), "%.0f MB" % (rd / 1024), "—",
-                "ddi at least as fast as p0f: %s" % verdict(ratio_c <= 1.0)])
+                "%.3f×" % R.paired_ratio(byrun, "C.p0f", "C.ddi", 1), R.mb(rp), R.mb(rd), "—",
+                "ddi at least as fast as p0f: %s" % R.verdict(ratio_c <= 1.0)])
 
 ir = {}
 if os.path.exists(irtsv):
@@ -388,23 +362,17 @@ for cmd, label, target in (("S", "S's commands", 1.10), ("P", "P's commands", 1.
     iratio = per["ddi"] / per["base"]
     irrows.append(["I%s: instructions/packet (callgrind, %d SYNs, %s)" % (cmd, irn, label), "%.0f" % per["base"],
                    "%.0f" % per["ddi"], "%.3f×" % iratio, "(exact)", "", "", "",
-                   "ratio ≤ %.2f×: %s" % (target, verdict(iratio <= target))])
+                   "ratio ≤ %.2f×: %s" % (target, R.verdict(iratio <= target))])
 allrows += irrows
 
-# console table
-w = [max(len(str(x)) for x in col) for col in zip(hdr, *allrows)]
-for r in [hdr] + allrows:
-    print("  ".join(str(x).replace("**", "").ljust(n) for x, n in zip(r, w)))
-
+R.print_table(hdr, allrows)
 if results == "-":
     sys.exit(0)
 md = []
-md.append("<!-- bench:begin (written by bench/run.sh; edit outside the markers) -->")
-md.append("## Measured %s%s" % (now, " (bench/run.sh --quick)" if quick == "1" else ""))
+md.append("## Measured %s%s" % (R.utc_now(), " (bench/run.sh --quick)" if quick == "1" else ""))
 md.append("")
 md.append("| | |\n|---|---|")
-md.append("| machine | %d CPUs (`nproc`), %s, %.1f GiB RAM; load average at the end %s |" % (
-    os.cpu_count() or 0, cpu, mem_kb / 1048576.0, load))
+md.append("| machine | %s |" % R.machine_cell())
 md.append("| Wireshark | %s |" % ws)
 md.append("| p0f | %s (Debian package), default limits |" % p0fv)
 md.append("| ddi | commit %s (at build time), RelWithDebInfo build tree, run as user nobody with WIRESHARK_PLUGIN_DIR |"
@@ -418,10 +386,7 @@ md.append("| method | %d runs each; %s; `/usr/bin/time -v` (wall, user+sys CPU, 
     runs, "the two sides of a comparison run at the same time, one per core, start order alternating"
     if pair == "1" else "one run at a time, order alternating", elapsed))
 md.append("")
-md.append("| " + " | ".join(hdr) + " |")
-md.append("|" + "---|" * len(hdr))
-for r in allrows:
-    md.append("| " + " | ".join(r) + " |")
+md += R.md_table(hdr, allrows)
 md.append("")
 md.append("Commands (tshark is `tshark -n` as user nobody with the build tree's plugin dir; ddi runs also get "
           "`-o ddi.own_db:signatures/ddi.fp`; every baseline is the same command with `--disable-protocol ddi`):")
@@ -439,8 +404,7 @@ if irrows:
 md.append("")
 md.append("All runs, seconds wall / seconds CPU / peak RSS MB:")
 md.append("")
-for k in sorted(rows):
-    md.append("* %s: %s" % (k, ", ".join("%.1f / %.1f / %.0f" % (a, b, c / 1024) for a, b, c in rows[k])))
+md += R.runs_list(rows, sorted(rows))
 md.append("")
 md.append("Output checks: S ddi %s lines, %s with an OS, %s with a link type (baseline: %s with an OS); "
           "M ddi %s lines, %s with an OS; B ddi %s with an OS; P: identical output with and without ddi; "
@@ -459,17 +423,6 @@ if ("state_kb", "C.ddi") in chk:
                   chk[("state_kb", "C.ddi")] / 1024.0, chk.get(("state_sources", "C.ddi"), 0),
                   chk.get(("state_conns", "C.ddi"), 0), chk.get(("state_frames", "C.ddi"), 0),
                   chk[("state_kb", "C.ddi")] * 1024.0 / sources, chk[("state_kb", "C.ddi")] * 1024.0 / packets))
-md.append("<!-- bench:end -->")
-block = "\n".join(md)
-
-if os.path.exists(results):
-    text = open(results, encoding="utf-8").read()
-    m = re.search(r"<!-- bench:begin.*?<!-- bench:end -->", text, re.S)
-    text = text[:m.start()] + block + text[m.end():] if m else text.rstrip("\n") + "\n\n" + block + "\n"
-else:
-    text = "# ddi benchmark results\n\nProduced by `bench/run.sh` (see bench/README.md).\n\n" + block + "\n"
-with open(results, "w", encoding="utf-8") as f:
-    f.write(text)
-print("bench: wrote %s" % results, file=sys.stderr)
+R.write_section(results, "bench", "run.sh", md)
 PYEOF
 echo "bench: done in $(($(date +%s) - t_start)) s" >&2
