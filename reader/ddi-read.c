@@ -96,6 +96,7 @@ typedef struct reader {
     uint64_t frames;
     int linktype;          /* of the file being read */
     bool read_ok;
+    const char *failed_input; /* the first file that could not be read whole */
     batch *filling;
 
     /* the batches between the two threads */
@@ -121,7 +122,8 @@ static void usage(FILE *f)
             "  --capture-end EPOCH    end time of the whole capture, for a shard of it\n"
             "  --state-in FILE        start from the state an earlier run wrote (a bad file is reported and\n"
             "                         the run starts from empty state)\n"
-            "  --state-out FILE       write the state at the end (atomically: temporary file + rename)\n"
+            "  --state-out FILE       write the state at the end (atomically: temporary file + rename);\n"
+            "                         not written when an input could not be read whole\n"
             "  --state-max-gap S      refuse a state that ends more than S seconds before the first packet\n"
             "                         (default %.0f; 0 = no limit)\n"
             "  --evict-idle S         leave sources idle for more than S seconds with final verdicts out of\n"
@@ -288,8 +290,10 @@ static gpointer read_all(gpointer data)
     reader *r = data;
     r->read_ok = true;
     for (int i = 0; i < r->npaths; i++)
-        if (!read_file(r, r->paths[i]))
+        if (!read_file(r, r->paths[i]) && r->read_ok) {
             r->read_ok = false;
+            r->failed_input = r->paths[i];
+        }
     if (r->filling->n)
         batch_done(r);
     if (r->threaded) {
@@ -531,14 +535,21 @@ int main(int argc, char **argv)
     clock_t t0 = clock();
     r.paths = argv + optind;
     r.npaths = argc - optind;
-    if (!read_and_analyse(&r, !single_thread))
+    bool inputs_ok = read_and_analyse(&r, !single_thread);
+    if (!inputs_ok)
         status = 1;
     clock_t t1 = clock();
     if (r.mode != OUT_VERDICTS && !write_report(&r))
         status = 1;
     clock_t t2 = clock();
-    if (state_out && !save_state(&r, state_out, evict_idle, evicted_out))
+    /* a state that misses part of the input would be carried into the next
+     * hour as if complete: write none, and leave an older file in place */
+    if (state_out && !inputs_ok) {
+        fprintf(stderr, "ddi-read: state file %s not written: %s could not be read whole\n", state_out,
+                r.failed_input);
+    } else if (state_out && !save_state(&r, state_out, evict_idle, evicted_out)) {
         status = 1;
+    }
 
     if (fflush(r.out) || (out_path && fclose(r.out))) {
         fprintf(stderr, "ddi-read: writing %s: %s\n", out_path ? out_path : "standard output", strerror(errno));

@@ -289,6 +289,42 @@ class ReaderCarriesState(Workdir):
         leftovers = [n for n in os.listdir(self.dir) if n.startswith("good.state.")]
         self.assertLessEqual(len(leftovers), 1)
 
+    def test_unreadable_input_writes_no_state(self):
+        """An input that cannot be read whole (missing, not a capture, cut
+        short) fails the run and writes no state: a state missing part of an
+        hour would be carried into the next as if complete.  An older state
+        file and the evicted-lines file stay as they were."""
+        data = self.make_states()
+        before = os.stat(self.good)
+        with open(self.h2, "rb") as f:
+            h2 = f.read()
+        cases = [(self.p("no-such.pcap"), "No such file"),
+                 (self.write("text.pcap", b"this is not a capture file\n" * 4), None),
+                 (self.write("cut.pcapng", h2[:len(h2) - 7]), None)]
+        for bad, why in cases:
+            with self.subTest(bad=os.path.basename(bad)):
+                for state in (self.good, self.p("new.state")):
+                    ev = self.p("evicted.jsonl")
+                    run = reader(["-q", "--state-out", state, "--evict-idle", "0.001", "--evicted-out", ev,
+                                  self.h2, bad], check=False)
+                    self.assertEqual(run.returncode, 1, run.stderr)
+                    msgs = run.stderr.splitlines()
+                    self.assertTrue(msgs[0].startswith("ddi-read: %s: " % bad), run.stderr)
+                    if why:
+                        self.assertIn(why, msgs[0])
+                    self.assertEqual(msgs[-1], "ddi-read: state file %s not written: %s could not be read whole"
+                                     % (state, bad))
+                    self.assertFalse(os.path.exists(ev))
+                    self.assertFalse(os.path.exists(self.p("new.state")))
+                    # the report of what was read is still written
+                    self.assertGreater(len(source_lines(run.stdout)), 0)
+                with open(self.good, "rb") as f:
+                    self.assertEqual(f.read(), data)
+                self.assertEqual(os.stat(self.good).st_ino, before.st_ino)
+        # the same inputs without the bad one write the state
+        reader(["-q", "--state-out", self.p("new.state"), self.h2])
+        self.assertTrue(os.path.exists(self.p("new.state")))
+
     def test_state_unchanged_through_an_empty_capture(self):
         """An hour without packets passes the state on byte for byte (the
         file is deterministic: the same state gives the same bytes)."""
