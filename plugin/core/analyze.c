@@ -93,8 +93,11 @@ static bool sent_flow(const ddi_state *st, const ddi_addr *a)
 static ddi_bs_seen observe_seen(ddi_state *st, const ddi_pkt *p, ddi_source *s, bool is_cls, const ddi_bs_result *cls)
 {
     ddi_bs_seen seen = DDI_BS_SEEN_NONE;
-    /* replies always; other packets only until two-way traffic is known */
-    if (is_cls || (!st->two_way_frame && !ddi_pkt_is_syn(p))) {
+    /* replies always; other packets until two-way traffic is known, and
+     * until their source is seen answering (its address is then its own:
+     * telescope.h's spoofing tests) */
+    bool src_two_way = s && (s->sum.flags & DDI_ACC_TWO_WAY);
+    if (is_cls || ((!st->two_way_frame || (s && !src_two_way)) && !ddi_pkt_is_syn(p))) {
         bool unknown = st->src_dropped > 0; /* a full table forgets senders: look anyway */
         ddi_bs_gate g = {
             .dst_sent = unknown || ddi_state_source_find(st, &p->dst),
@@ -106,6 +109,8 @@ static ddi_bs_seen observe_seen(ddi_state *st, const ddi_pkt *p, ddi_source *s, 
     }
     if (seen == DDI_BS_SEEN_ANSWERS_SYN && is_cls && cls->proto == 6)
         mark_answered(st, p);
+    if (s && ddi_backscatter_seen_two_way(seen))
+        s->sum.flags |= DDI_ACC_TWO_WAY;
     if (ddi_backscatter_seen_two_way(seen) && !st->two_way_frame) {
         st->two_way_frame = p->frame ? p->frame : (uint32_t)st->packets;
         st->two_way_ts = p->ts;

@@ -38,6 +38,8 @@ enum {
     DDI_ACC_TTL_SEEN = 1 << 2,
     DDI_ACC_WIN_WS_TS = 1 << 3,  /* a Windows SYN with window scaling and timestamps (the published Vista reading) */
     DDI_ACC_SENT_TCP = 1 << 4,   /* sent a SYN or a TCP packet that was no backscatter (backscatter.h's gate) */
+    DDI_ACC_TWO_WAY = 1 << 5,    /* one of its packets answered one sent to it earlier in the capture
+                                    (ddi_backscatter_seen_two_way): the address is its sender's own */
 };
 
 /* Per-source accumulator: part of ddi_source, so every byte counts. */
