@@ -520,7 +520,7 @@ void ddi_summary_build_ex(const ddi_state *st, uint32_t idx1, const ddi_conf_fol
     o->nports_top = ddi_feat_ports_top(&a->feat, o->ports_top, &o->ports_top_exact);
     o->nttls = ddi_feat_ttls(&a->feat, o->has_ttl, a->ttl_min, a->ttl_max, o->ttls, &o->ttls_complete);
     bool in_flood = flood ? flood[idx1 - 1] : ddi_feat_flood_member(st, idx1);
-    o->spoof = ddi_spoof_assess(a->feat.flags, &o->addr, a->tools, in_flood);
+    o->spoof = ddi_spoof_assess(a->feat.flags, &o->addr, a->tools, in_flood, a->flags & DDI_ACC_TWO_WAY);
     o->answered = a->flags & DDI_ACC_ANSWERED;
     o->vista_reading = a->flags & DDI_ACC_WIN_WS_TS;
 

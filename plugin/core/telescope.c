@@ -105,13 +105,31 @@ static bool dst_is_group(const ddi_addr *d)
     return (d->a[0] >= 224 && d->a[0] <= 239) || (d->a[0] == 255 && d->a[1] == 255 && d->a[2] == 255 && d->a[3] == 255);
 }
 
+/* masscan's default probe as corsaro3 spots it (libcorsaro_filtering.c,
+ * the large-scale-scan filter, which its spoofed filter exempts from the TTL
+ * test): a SYN with window 1024 and no TCP options */
+static bool masscan_shape(const ddi_pkt *p)
+{
+    return ddi_pkt_is_syn(p) && p->tcp.win == 1024 && p->tcp.hdr_len == 20;
+}
+
+/* A UDP answer from a service: a DNS server's (source port 53: corsaro3
+ * counts it as backscatter) or a DHCP server's to a client (67 -> 68, RFC
+ * 2131 section 4.1).  Its TTL is the answering host's. */
+static bool udp_service_answer(const ddi_pkt *p)
+{
+    return p->l4 == DDI_L4_UDP && p->l4_ports &&
+           (p->udp_sport == DDI_PORT_DNS || (p->udp_sport == DDI_PORT_DHCP_SERVER && p->udp_dport == DDI_PORT_DHCP_CLIENT));
+}
+
 unsigned ddi_feat_packet_tests(const ddi_pkt *p, bool ttl_explained)
 {
     unsigned sp = 0;
     if (p->src.family && ddi_addr_eq(&p->src, &p->dst))
         sp |= DDI_FEAT_SP_SELF;
     /* corsaro3 leaves ICMP out (routers answer with TTL 255) */
-    if (p->l4 != DDI_L4_ICMP && p->ttl >= DDI_SPOOF_TTL_MIN && !ttl_explained && !dst_is_group(&p->dst))
+    if (p->l4 != DDI_L4_ICMP && p->ttl >= DDI_SPOOF_TTL_MIN && !ttl_explained && !dst_is_group(&p->dst) &&
+        !masscan_shape(p) && !udp_service_answer(p))
         sp |= DDI_FEAT_SP_TTL;
     if (p->l4_ports && ((p->l4 == DDI_L4_TCP && (!p->tcp.sport || !p->tcp.dport)) ||
                         (p->l4 == DDI_L4_UDP && (!p->udp_sport || !p->udp_dport))))
@@ -236,9 +254,10 @@ const char *ddi_spoof_name(ddi_spoof s)
 static const struct {
     const char *token, *text;
 } reasons[DDI_SR__COUNT] = {
-    [DDI_SR_TTL] = {"ttl>=200", "TTL >= 200 (initial 255) that no scanner or OS label explains"},
+    [DDI_SR_TTL] = {"ttl>=200", "TTL >= 200 (initial 255: packet-crafting tools, but also network equipment and some "
+                                "stacks) that no scanner, OS label or answer in the capture explains"},
     [DDI_SR_EDGE_ADDR] = {"src-last-octet-0-or-255",
-                          "source address ends in .0 or .255 (a host address only in a /23 or shorter prefix, "
+                          "source address ends in .0 or .255 (still a host address in a /23 or shorter prefix, "
                           "or on a /31 or /32)"},
     [DDI_SR_SELF] = {"src==dst", "source address equals the destination"},
     [DDI_SR_PORT0] = {"port-0", "TCP or UDP port 0"},
@@ -250,9 +269,13 @@ static const struct {
 const char *ddi_spoof_reason_token(ddi_spoof_reason r) { return r < DDI_SR__COUNT ? reasons[r].token : "?"; }
 const char *ddi_spoof_reason_text(ddi_spoof_reason r) { return r < DDI_SR__COUNT ? reasons[r].text : "?"; }
 
-ddi_spoof_result ddi_spoof_assess(unsigned sp_bits, const ddi_addr *src, uint16_t tools, bool flood)
+ddi_spoof_result ddi_spoof_assess(unsigned sp_bits, const ddi_addr *src, uint16_t tools, bool flood, bool two_way)
 {
     ddi_spoof_result r = {DDI_SPOOF_UNLIKELY, 0};
+    /* it answered packets sent to its address, so it received them there:
+     * the capture refutes a forged source, whatever its TTL or address */
+    if (two_way)
+        return r;
     if ((sp_bits & DDI_FEAT_SP_TTL) && !ddi_tools_send_ttl255(tools))
         r.reasons |= 1u << DDI_SR_TTL;
     /* 0.0.0.0 is "this host" (RFC 1122 section 3.2.1.3), a DHCP client's
@@ -281,7 +304,7 @@ ddi_spoof_result ddi_spoof_packet(const ddi_pkt *p, ddi_tool tool, const ddi_os_
 {
     unsigned sp = ddi_feat_packet_tests(p, ddi_ttl255_explained(tool, os));
     uint16_t tools = tool != DDI_TOOL_NONE && tool < 16 ? (uint16_t)(1u << tool) : 0;
-    return ddi_spoof_assess(sp, &p->src, tools, false);
+    return ddi_spoof_assess(sp, &p->src, tools, false, false);
 }
 
 /* ------------------------------------------------------------------ the flood pattern */

@@ -40,9 +40,18 @@
 #define DDI_FEAT_TTL_MID 2
 
 /* corsaro3's TTL test: a packet with TTL >= 200 (ICMP excepted) left a
- * sender whose initial TTL was 255, which few stacks use and packet-crafting
- * tools do (docs/references.md#spoofing). */
+ * sender whose initial TTL was 255, which packet-crafting tools use, and so
+ * do network equipment and some stacks (docs/references.md#spoofing): ddi
+ * leaves out what the capture explains (a tool or OS label that sends 255,
+ * masscan's probe shape, answers of any kind) and never counts it for a
+ * source seen answering. */
 #define DDI_SPOOF_TTL_MIN 200
+
+/* Service ports of UDP answers, whose TTL is the answering server's: DNS
+ * (RFC 1035 section 4.2.1), DHCP server to client (RFC 2131 section 4.1). */
+#define DDI_PORT_DNS 53
+#define DDI_PORT_DHCP_SERVER 67
+#define DDI_PORT_DHCP_CLIENT 68
 
 /* A random-source flood, as ddi reads it: at least DDI_FLOOD_MIN_SOURCES
  * sources that each sent at most DDI_FLOOD_MAX_PKTS packets in the whole
@@ -159,11 +168,15 @@ const char *ddi_spoof_reason_text(ddi_spoof_reason r);
 /* The source's likelihood from its per-packet bits (DDI_FEAT_SP_*), its
  * address, its tools (bitmap) and whether the capture's flood scan counted
  * it.  IPv6 sources have no .0/.255 test: no broadcast address, and the
- * all-zero interface identifier is a valid (anycast) address. */
-ddi_spoof_result ddi_spoof_assess(unsigned sp_bits, const ddi_addr *src, uint16_t tools, bool flood);
+ * all-zero interface identifier is a valid (anycast) address.  `two_way`: the
+ * source answered packets sent to it (DDI_ACC_TWO_WAY: it completed a
+ * handshake, answered a query, ...), which a forged source cannot: unlikely,
+ * with no reason, whatever the tests say. */
+ddi_spoof_result ddi_spoof_assess(unsigned sp_bits, const ddi_addr *src, uint16_t tools, bool flood, bool two_way);
 
 /* One packet alone (the ddi.spoof field): its own tests and its source
- * address, without the flood pattern, which needs the whole capture. */
+ * address, without the flood pattern and without the two-way refutation,
+ * which need the rest of the capture (the per-source report has both). */
 ddi_spoof_result ddi_spoof_packet(const ddi_pkt *p, ddi_tool tool, const ddi_os_result *os);
 
 /* ------------------------------------------------------------------ the flood pattern */

@@ -142,6 +142,52 @@ class Telescope(unittest.TestCase):
                 self.assertEqual(r["bytes"], facts[scanner]["bytes"])
                 self.assertEqual(r["ttls"], sorted(facts[scanner]["ttls"]))
 
+    def test_no_spoofing_claim_the_capture_refutes(self):
+        """A source that sent into a TCP or UDP conversation after the other
+        side had sent to it there (an ACK after a SYN-ACK, data, a DNS or
+        HTTP answer) received those packets: its address is its own, whatever
+        its TTL (Cisco's and other network gear's 255) or its last byte (.0 in
+        a network larger than /24).  Conversations are Wireshark's own
+        (tcp.stream, udp.stream); sources of the other direction alone keep
+        their hedged claim."""
+        names = ["arkime__gtp-iphone.pcap", "arkime__v6.pcap", "ndpi__android.pcap", "ndpi__iphone.pcap",
+                 "ndpi__tcp_scan.pcapng", "zeek__mixed-vlan-mpls.pcap", "zeek__nmap-vsn.pcap",
+                 "zeek__pppoe-over-qinq.pcap", "sv__bug-4810_pppoe-session-http.pcap"]
+        cols = ["ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.stream", "udp.stream", "tcp.flags.syn",
+                "tcp.flags.ack", "tcp.flags.reset"]
+        answered_all, claims = set(), {}
+        for name in names:
+            with self.subTest(capture=name):
+                path = T.corpus(name)
+                answered, sent_to = set(), set()
+                for r in T.fields(path, cols, aggregator="|"):
+                    last = {k: r[k].split("|")[-1] for k in cols}
+                    # the analysed header is the innermost: IPv6 inside an IPv4 tunnel (GTP) when both
+                    src, dst = (last["ipv6.src"], last["ipv6.dst"]) if last["ipv6.src"] else (last["ip.src"], last["ip.dst"])
+                    conv = ("tcp", last["tcp.stream"]) if last["tcp.stream"] else \
+                        ("udp", last["udp.stream"]) if last["udp.stream"] else None
+                    if not src or not conv:
+                        continue
+                    opens = last["tcp.flags.syn"] in ("1", "True") and last["tcp.flags.ack"] not in ("1", "True")
+                    if (conv, src) in sent_to and not opens:
+                        answered.add(src)
+                    sent_to.add((conv, dst))
+                rows = reader_json(path)
+                for src in answered:
+                    if src in rows:
+                        self.assertEqual((rows[src]["spoof"], rows[src]["spoof_reasons"]), ("unlikely", []), src)
+                answered_all |= {(name, s) for s in answered}
+                claims.update({(name, s): (r["spoof"], r["spoof_reasons"]) for s, r in rows.items()})
+        # the sources that carried a claim before it was checked against the other direction
+        for case in (("zeek__pppoe-over-qinq.pcap", "2.2.2.2"), ("sv__bug-4810_pppoe-session-http.pcap", "10.100.0.0"),
+                     ("zeek__nmap-vsn.pcap", "192.168.1.71"), ("ndpi__tcp_scan.pcapng", "192.168.1.178")):
+            if os.path.exists(os.path.join(T.CORPUS, case[0])):
+                self.assertIn(case, answered_all)
+        # a Cisco-like telnet client whose peer's packets are not in the capture: nothing refutes TTL 255
+        if ("zeek__mixed-vlan-mpls.pcap", "10.1.2.1") in claims:
+            self.assertNotIn(("zeek__mixed-vlan-mpls.pcap", "10.1.2.1"), answered_all)
+            self.assertEqual(claims[("zeek__mixed-vlan-mpls.pcap", "10.1.2.1")], ("possible", ["ttl>=200"]))
+
     def test_seed_sources_unlikely(self):
         rows = plugin_json(os.path.join(T.CAPTURES, "seed-conficker.pcapng"))
         self.assertTrue(rows)

@@ -378,6 +378,129 @@ static void test_two_weak_reasons_likely(void)
     free(j);
 }
 
+/* A TCP packet of one side of a connection (no options: enough for these tests) */
+static ddi_pkt seg(const char *src, const char *dst, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                   uint16_t flags, uint8_t ttl, size_t payload, double ts)
+{
+    pb_ip ip = {.src = src, .dst = dst, .ttl = ttl, .id = (uint16_t)(seq & 0xffff), .df = true};
+    pb_tcp t = {.sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = flags, .win = 4128,
+                .payload = payload};
+    return pb_tcp_parsed(&ip, &t, ts);
+}
+
+/* A telnet session as zeek's mixed-vlan-mpls capture shows it (a Cisco-like
+ * client, TTL 255) and a server answering with TTL 239 (zeek's
+ * pppoe-over-qinq): both sides received what the other sent, so neither
+ * address was forged, whatever the TTL.  Without the other side in the
+ * capture the TTL stays a (possible) reason. */
+static void test_two_way_refutes_spoofing(void)
+{
+    const char *cli = "192.0.2.50", *srv = "198.51.100.60";
+    for (int both = 0; both <= 1; both++) {
+        ddi_state st;
+        ddi_state_init(&st, 0, 0);
+        frame_no = 0;
+        feed(&st, seg(cli, srv, 11001, 23, 1000, 0, DDI_TH_SYN, 255, 0, 1.0));
+        if (both)
+            feed(&st, seg(srv, cli, 23, 11001, 5000, 1001, DDI_TH_SYN | DDI_TH_ACK, 239, 0, 1.01));
+        feed(&st, seg(cli, srv, 11001, 23, 1001, 5001, DDI_TH_ACK, 255, 0, 1.02));
+        feed(&st, seg(cli, srv, 11001, 23, 1001, 5001, DDI_TH_ACK | DDI_TH_PUSH, 255, 9, 1.03));
+        if (both)
+            feed(&st, seg(srv, cli, 23, 11001, 5001, 1010, DDI_TH_ACK | DDI_TH_PUSH, 239, 12, 1.04));
+        ddi_src_summary s;
+        summary_of(&st, cli, &s);
+        if (both) {
+            assert_spoof(&s, DDI_SPOOF_UNLIKELY, 0);
+            summary_of(&st, srv, &s);
+            assert_spoof(&s, DDI_SPOOF_UNLIKELY, 0);
+        } else {
+            assert_spoof(&s, DDI_SPOOF_POSSIBLE, 1u << DDI_SR_TTL);
+        }
+        ddi_state_free(&st);
+    }
+    /* the packet alone cannot know what follows: its own field keeps the test */
+    ddi_pkt p = seg(cli, srv, 11001, 23, 1000, 0, DDI_TH_SYN, 255, 0, 1.0);
+    ddi_spoof_result r = ddi_spoof_packet(&p, DDI_TOOL_NONE, NULL);
+    g_assert_cmpuint(r.reasons, ==, 1u << DDI_SR_TTL);
+    /* a source that only answered itself (an RST in its own connection) shows nothing received */
+    ddi_state st;
+    ddi_state_init(&st, 0, 0);
+    feed(&st, seg(cli, srv, 11002, 23, 2000, 0, DDI_TH_SYN, 255, 0, 2.0));
+    feed(&st, seg(cli, srv, 11002, 23, 2001, 0, DDI_TH_RST, 255, 0, 2.1));
+    ddi_src_summary s;
+    summary_of(&st, cli, &s);
+    assert_spoof(&s, DDI_SPOOF_POSSIBLE, 1u << DDI_SR_TTL);
+    ddi_state_free(&st);
+}
+
+/* An address ending in .0 is a host in a network larger than /24 (the PPPoE
+ * client 10.100.0.0 of the corpus's sv__bug-4810 capture browses the web):
+ * "possible" alone, and nothing once it completes a handshake. */
+static void test_edge_address_two_way(void)
+{
+    const char *cli = "10.100.0.0", *srv = "203.0.113.80";
+    for (int both = 0; both <= 1; both++) {
+        ddi_state st;
+        ddi_state_init(&st, 0, 0);
+        frame_no = 0;
+        feed(&st, seg(cli, srv, 3371, 80, 700, 0, DDI_TH_SYN, 64, 0, 1.0));
+        if (both)
+            feed(&st, seg(srv, cli, 80, 3371, 9000, 701, DDI_TH_SYN | DDI_TH_ACK, 50, 0, 1.1));
+        feed(&st, seg(cli, srv, 3371, 80, 701, 9001, DDI_TH_ACK, 64, 0, 1.2));
+        ddi_src_summary s;
+        summary_of(&st, cli, &s);
+        if (both)
+            assert_spoof(&s, DDI_SPOOF_UNLIKELY, 0);
+        else
+            assert_spoof(&s, DDI_SPOOF_POSSIBLE, 1u << DDI_SR_EDGE_ADDR);
+        char *j = json_of(&s);
+        g_assert_nonnull(strstr(j, both ? "\"spoof\":\"unlikely\",\"spoof_reasons\":[]," :
+                                          "\"spoof\":\"possible\",\"spoof_reasons\":[\"src-last-octet-0-or-255\"],"));
+        free(j);
+        ddi_state_free(&st);
+    }
+}
+
+/* What corsaro3's spoofed filter exempts from its TTL test, and UDP answers:
+ * a DNS server's (source port 53) or a DHCP server's (67 -> 68) TTL is the
+ * server's own, even when nothing in the capture shows the question
+ * (arkime's v6 capture: DNS answers with hop limit 230; nDPI's android
+ * capture: DHCP offers with TTL 255). */
+static void test_ttl_200_corsaro_exemptions_and_udp_answers(void)
+{
+    /* masscan's probe shape (SYN, window 1024, no options) without masscan's IP-ID rule */
+    pb_ip ip = {.src = "192.0.2.70", .dst = DARK, .ttl = 247, .id = 4242};
+    pb_tcp t = {.sport = 61000, .dport = 8080, .seq = 99, .flags = DDI_TH_SYN, .win = 1024};
+    ddi_pkt p = pb_tcp_parsed(&ip, &t, 1.0);
+    ddi_src_summary s = one_source(&p, 1);
+    g_assert_false(s.tools & (1u << DDI_TOOL_MASSCAN));
+    assert_spoof(&s, DDI_SPOOF_UNLIKELY, 0);
+    /* the same with an option, or another window, is not that shape */
+    t.win = 1025;
+    p = pb_tcp_parsed(&ip, &t, 1.0);
+    s = one_source(&p, 1);
+    assert_spoof(&s, DDI_SPOOF_POSSIBLE, 1u << DDI_SR_TTL);
+    pb_tcp to = {.sport = 61000, .dport = 8080, .seq = 99, .flags = DDI_TH_SYN, .win = 1024, PB_OPTS(PB_MSS(1460))};
+    p = pb_tcp_parsed(&ip, &to, 1.0);
+    s = one_source(&p, 1);
+    assert_spoof(&s, DDI_SPOOF_POSSIBLE, 1u << DDI_SR_TTL);
+
+    p = udp("192.0.2.71", DARK, 53, 40123, 230, 1.0);
+    s = one_source(&p, 1);
+    assert_spoof(&s, DDI_SPOOF_UNLIKELY, 0);
+    g_assert_cmpuint(ddi_spoof_packet(&p, DDI_TOOL_NONE, NULL).reasons, ==, 0);
+    p = udp("192.0.2.72", "192.0.2.16", 67, 68, 255, 1.0);
+    s = one_source(&p, 1);
+    assert_spoof(&s, DDI_SPOOF_UNLIKELY, 0);
+    /* to the DNS port, or from 67 to another port, it is a request like any */
+    p = udp("192.0.2.73", DARK, 40123, 53, 230, 1.0);
+    s = one_source(&p, 1);
+    assert_spoof(&s, DDI_SPOOF_POSSIBLE, 1u << DDI_SR_TTL);
+    p = udp("192.0.2.74", DARK, 67, 4444, 250, 1.0);
+    s = one_source(&p, 1);
+    assert_spoof(&s, DDI_SPOOF_POSSIBLE, 1u << DDI_SR_TTL);
+}
+
 /* The per-packet reading (ddi.spoof): the packet's own tests, its tool and OS */
 static void test_packet_alone(void)
 {
@@ -515,6 +638,9 @@ int main(int argc, char **argv)
     g_test_add_func("/telescope/spoof/port0", test_port_zero);
     g_test_add_func("/telescope/spoof/two-weak-likely", test_two_weak_reasons_likely);
     g_test_add_func("/telescope/spoof/packet-alone", test_packet_alone);
+    g_test_add_func("/telescope/spoof/two-way-refutes", test_two_way_refutes_spoofing);
+    g_test_add_func("/telescope/spoof/edge-address-two-way", test_edge_address_two_way);
+    g_test_add_func("/telescope/spoof/corsaro-exemptions-udp-answers", test_ttl_200_corsaro_exemptions_and_udp_answers);
     g_test_add_func("/telescope/flood", test_flood);
     g_test_add_func("/telescope/flood-negatives", test_flood_negatives);
     return g_test_run();
