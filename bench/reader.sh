@@ -73,6 +73,11 @@ for ((i = 1; i <= runs; i++)); do
         echo "bench: run $i/$runs: $k" >&2
         out=/dev/null
         [ "$k" = T ] && out=$work/out.T
+        # every run writes a new file, as an hourly job does: overwriting the
+        # last run's 117 MB costs its truncation and, on ext4 (auto_da_alloc),
+        # a flush at close, ~0.1 s charged to a tool writing with -o but not
+        # to one writing to a shell redirection (opened and closed untimed)
+        rm -f "$work/out.$k"
         eval "/usr/bin/time -v -o $work/time.$k.$i ${cmds[$k]}" >"$out" 2>"$work/err.$k.$i" || {
             echo "bench: $k run $i failed:" >&2; cat "$work/time.$k.$i" "$work/err.$k.$i" >&2; exit 1; }
         awk -v n="$k" -v r="$i" -F': ' '
