@@ -2,8 +2,8 @@
 # bench/reader.sh — the batch reader against the tools an operator would
 # otherwise run on the same file (issue 12, item 5):
 #
-#   R  ddi-read FILE                          (per-source JSON; a reading thread beside analysis)
-#   S  ddi-read --single-thread FILE          (the same in one thread)
+#   R  ddi-read FILE                          (per-source JSON; the report's lines built by every processor)
+#   S  ddi-read --single-thread FILE          (the same, no threads at all)
 #   T  tshark -q -z ddi,sources,json -r FILE  (the plugin's per-source JSON)
 #   P  p0f -r FILE -o LOG                     (p0f's own SYN fingerprinting)
 #   D  tcpdump -r FILE -w /dev/null           (the cost of just reading the file)

@@ -43,10 +43,15 @@
 
 typedef enum { OUT_JSON, OUT_TEXT, OUT_VERDICTS } out_mode;
 
-/* One thread reads and parses frames (libpcap, decapsulation, ddi_pkt_parse:
- * nothing there depends on the state) into batches; the main thread
- * analyses them one by one in capture order, so the output is the same as
- * in one thread (--single-thread).  While it analyses a frame it starts
+/* Frames are read and parsed (libpcap, decapsulation, ddi_pkt_parse:
+ * nothing there depends on the state) into batches, analysed one by one in
+ * capture order.  With --read-thread another thread reads and parses while
+ * the main thread analyses; the output is the same.  It is not the default:
+ * on a quiet 2-core machine it saved no wall time and cost 15 % more CPU
+ * time (handing 300 kB batches from one core's cache to the other's costs
+ * what the parsing it moves saves; bench/RESULTS.md).  The report's lines
+ * are built by all processors unless --single-thread.  While the main
+ * thread analyses a frame it starts
  * loading the table slots and records of the frames AHEAD and AHEAD / 2
  * later (ddi_observe_prefetch, stages 0 and 1): at telescope scale each
  * lookup is otherwise a cache miss. */
@@ -104,6 +109,7 @@ typedef struct reader {
     uint32_t head, full;   /* oldest full batch, full batches */
     bool done;             /* the reading side has read everything */
     bool threaded;
+    unsigned report_threads; /* threads building the report's lines */
     GMutex lock;
     GCond changed;
 } reader;
@@ -131,7 +137,9 @@ static void usage(FILE *f)
             "  --evicted-out FILE     append their per-source JSON lines to FILE\n"
             "  -o FILE                write the output to FILE instead of standard output\n"
             "  -q, --quiet            no skipped-frame counts on standard error\n"
-            "  --single-thread        read and analyse in one thread (the output is the same)\n",
+            "  --read-thread          read and parse in a thread beside the analysis (the output is the same)\n"
+            "  --single-thread        no threads at all; by default the report's lines are built by every\n"
+            "                         processor (the output is the same)\n",
             DEFAULT_P0F_DB, DDI_DEFAULT_OWN_DB, DEFAULT_MAX_SOURCES, DEFAULT_MAX_CONNS, DDI_STATE_MAX_GAP_DEFAULT);
 }
 
@@ -354,7 +362,7 @@ static bool write_report(reader *r)
     ddi_summary_capture(&r->st, r->dbs, (int)(sizeof r->dbs / sizeof r->dbs[0]), &cap);
     cap.state_in = r->state_in;
     cap.state_error = r->state_in && r->state_err[0] ? r->state_err : NULL;
-    if (!ddi_summary_write_report(r->out, &r->st, &cap, NULL, 0, r->mode == OUT_JSON)) {
+    if (!ddi_summary_write_report_mt(r->out, &r->st, &cap, NULL, 0, r->mode == OUT_JSON, r->report_threads)) {
         fprintf(stderr, "ddi-read: out of memory for the report of %u sources\n", ddi_state_source_count(&r->st));
         return false;
     }
@@ -441,6 +449,7 @@ int main(int argc, char **argv)
         {"capture-end", required_argument, NULL, 'e'},
         {"quiet", no_argument, NULL, 'q'},
         {"single-thread", no_argument, NULL, '1'},
+        {"read-thread", no_argument, NULL, 'R'},
         {"state-in", required_argument, NULL, 'I'},
         {"state-out", required_argument, NULL, 'O'},
         {"state-max-gap", required_argument, NULL, 'G'},
@@ -451,7 +460,7 @@ int main(int argc, char **argv)
     };
     const char *p0f_db = DEFAULT_P0F_DB, *own_db = DDI_DEFAULT_OWN_DB, *out_path = NULL, *capture_end = NULL;
     uint32_t max_sources = DEFAULT_MAX_SOURCES, max_conns = DEFAULT_MAX_CONNS;
-    bool quiet = false, single_thread = false;
+    bool quiet = false, single_thread = false, read_thread = false;
     const char *state_out = NULL, *evicted_out = NULL;
     double evict_idle = 0;
     static reader r; /* large (the verdict buffer): not on the stack */
@@ -477,6 +486,7 @@ int main(int argc, char **argv)
         case 'o': out_path = optarg; break;
         case 'q': quiet = true; break;
         case '1': single_thread = true; break;
+        case 'R': read_thread = true; break;
         case 'I': r.state_in = *optarg ? optarg : NULL; break;
         case 'O': state_out = *optarg ? optarg : NULL; break;
         case 'X': evicted_out = *optarg ? optarg : NULL; break;
@@ -493,6 +503,7 @@ int main(int argc, char **argv)
         }
     }
     r.quiet = quiet;
+    r.report_threads = single_thread ? 1 : g_get_num_processors();
     if (optind >= argc) {
         usage(stderr);
         return 2;
@@ -535,7 +546,7 @@ int main(int argc, char **argv)
     clock_t t0 = clock();
     r.paths = argv + optind;
     r.npaths = argc - optind;
-    bool inputs_ok = read_and_analyse(&r, !single_thread);
+    bool inputs_ok = read_and_analyse(&r, read_thread && !single_thread);
     if (!inputs_ok)
         status = 1;
     clock_t t1 = clock();

@@ -855,8 +855,15 @@ void ddi_summary_write_footer(FILE *out, const ddi_capture_summary *c)
  * assembled in a buffer and written with one fwrite (the report writes ~50
  * values for each of possibly millions of sources; bench/RESULTS.md, batch
  * reader). */
+typedef struct js_mem {
+    char *data;
+    size_t len, cap;
+    bool failed; /* out of memory: the rows are written again, straight to the file */
+} js_mem;
+
 typedef struct js_out {
     FILE *file;
+    js_mem *mem; /* non-NULL: into memory instead (the report's threads) */
     size_t len;
     char buf[4096];
 } js_out;
@@ -869,9 +876,34 @@ typedef struct js_out {
 #define JS_INLINE static inline
 #endif
 
+static void js_sink(js_out *o, const char *s, size_t n)
+{
+    js_mem *m = o->mem;
+    if (!m) {
+        fwrite(s, 1, n, o->file);
+        return;
+    }
+    if (m->failed)
+        return;
+    if (n > m->cap - m->len) {
+        size_t cap = m->cap ? m->cap : 65536;
+        while (cap - m->len < n)
+            cap *= 2;
+        char *d = realloc(m->data, cap);
+        if (!d) {
+            m->failed = true;
+            return;
+        }
+        m->data = d;
+        m->cap = cap;
+    }
+    memcpy(m->data + m->len, s, n);
+    m->len += n;
+}
+
 static void js_flush(js_out *o)
 {
-    fwrite(o->buf, 1, o->len, o->file);
+    js_sink(o, o->buf, o->len);
     o->len = 0;
 }
 
@@ -879,7 +911,7 @@ static void js_raw_slow(js_out *o, const char *s, size_t n)
 {
     js_flush(o);
     if (n > sizeof o->buf) {
-        fwrite(s, 1, n, o->file);
+        js_sink(o, s, n);
         return;
     }
     memcpy(o->buf, s, n);
@@ -1045,6 +1077,7 @@ void ddi_summary_write_json_header(FILE *file, const ddi_capture_summary *c)
 {
     js_out o, *out = &o;
     o.file = file;
+    o.mem = NULL;
     o.len = 0;
     bool f = true;
     js_s(out, "{\"capture\":{");
@@ -1090,11 +1123,9 @@ void ddi_summary_write_json_header(FILE *file, const ddi_capture_summary *c)
     js_flush(out);
 }
 
-void ddi_summary_write_json(FILE *file, const ddi_src_summary *s)
+/* One source's line, into `out` (flushed at its end). */
+static void write_json_line(js_out *out, const ddi_src_summary *s)
 {
-    js_out o, *out = &o;
-    o.file = file;
-    o.len = 0;
     char addr[48];
     bool f = true;
     ddi_addr_str(&s->addr, addr, sizeof addr);
@@ -1214,6 +1245,15 @@ void ddi_summary_write_json(FILE *file, const ddi_src_summary *s)
     js_flush(out);
 }
 
+void ddi_summary_write_json(FILE *file, const ddi_src_summary *s)
+{
+    js_out o;
+    o.file = file;
+    o.mem = NULL;
+    o.len = 0;
+    write_json_line(&o, s);
+}
+
 /* ------------------------------------------------------------------ the report */
 
 /* The report's order, most packets first, then by address (family, then
@@ -1236,8 +1276,171 @@ static ddi_sort_row row_of(const ddi_state *st, uint32_t idx1, const ddi_source 
 
 #define REPORT_AHEAD 8
 
+/* The lines of rows [from, to): JSON into `o` (a file or memory), or text
+ * to `file`. */
+static void format_rows(const ddi_state *st, const ddi_sort_row *rows, uint32_t from, uint32_t to,
+                        const ddi_conf_fold *folds, const uint8_t *flood, ddi_src_summary *sum, bool json, FILE *file,
+                        js_out *o)
+{
+    for (uint32_t i = from; i < to; i++) {
+        /* the rows visit the sources in no memory order: start loading a
+         * later row's records (a cache miss each at telescope scale) */
+        if (i + REPORT_AHEAD < to) {
+            const char *rec = (const char *)ddi_state_source(st, rows[i + REPORT_AHEAD].idx);
+            for (size_t off = 0; off < sizeof(ddi_source); off += 64)
+                __builtin_prefetch(rec + off);
+            __builtin_prefetch(rec + sizeof(ddi_source) - 1);
+            __builtin_prefetch(&folds[rows[i + REPORT_AHEAD].idx - 1]);
+        }
+        ddi_summary_build_ex(st, rows[i].idx, folds, flood, sum);
+        if (json)
+            write_json_line(o, sum);
+        else
+            ddi_summary_write_text(file, sum);
+    }
+}
+
+/* JSON lines built by several threads, written in order by the caller's:
+ * building a source's line reads the state only (ddi_summary_build_ex), so
+ * the rows are cut into chunks that any thread formats into memory, at
+ * most `window` chunks ahead of the one being written. */
+#define REPORT_CHUNK 1024
+
+typedef struct report_job {
+    const ddi_state *st;
+    const ddi_sort_row *rows;
+    const ddi_conf_fold *folds;
+    const uint8_t *flood;
+    uint32_t count, nchunks;
+    uint32_t next, written, window; /* chunk to take next, chunks written, chunks in memory at most */
+    js_mem *slot;                   /* chunk c is built in slot[c % window] (buffers reused) */
+    bool *done;                     /* per slot: its chunk is built */
+    GMutex lock;
+    GCond changed;
+} report_job;
+
+static void report_build_chunk(report_job *j, uint32_t c, ddi_src_summary *sum)
+{
+    js_out *o = malloc(sizeof *o);
+    js_mem *m = &j->slot[c % j->window];
+    m->len = 0;
+    m->failed = !o;
+    if (o) {
+        o->file = NULL;
+        o->mem = m;
+        o->len = 0;
+        uint32_t from = c * REPORT_CHUNK, to = from + REPORT_CHUNK < j->count ? from + REPORT_CHUNK : j->count;
+        format_rows(j->st, j->rows, from, to, j->folds, j->flood, sum, true, NULL, o);
+    }
+    free(o);
+}
+
+/* Take and build chunks until none is left to take (lock held on entry and
+ * exit).  The writer (`out` non-NULL) writes each chunk as soon as it is
+ * the next in order; the other threads wait while the window is full. */
+static void report_work(report_job *j, ddi_src_summary *sum, FILE *out)
+{
+    for (;;) {
+        uint32_t w = j->written;
+        if (out && w < j->nchunks && j->done[w % j->window]) {
+            js_mem *m = &j->slot[w % j->window];
+            g_mutex_unlock(&j->lock);
+            if (m->failed) { /* no memory for it: the same rows, straight to the file */
+                js_out o = {.file = out};
+                uint32_t from = w * REPORT_CHUNK, to = from + REPORT_CHUNK < j->count ? from + REPORT_CHUNK : j->count;
+                format_rows(j->st, j->rows, from, to, j->folds, j->flood, sum, true, NULL, &o);
+            } else {
+                fwrite(m->data, 1, m->len, out);
+            }
+            g_mutex_lock(&j->lock);
+            j->done[w % j->window] = false;
+            j->written++;
+            g_cond_broadcast(&j->changed);
+            continue;
+        }
+        if (out ? w == j->nchunks : j->next == j->nchunks)
+            return;
+        if (j->next < j->nchunks && j->next < w + j->window) {
+            uint32_t c = j->next++;
+            g_mutex_unlock(&j->lock);
+            report_build_chunk(j, c, sum);
+            g_mutex_lock(&j->lock);
+            j->done[c % j->window] = true;
+            g_cond_broadcast(&j->changed);
+            continue;
+        }
+        g_cond_wait(&j->changed, &j->lock);
+    }
+}
+
+typedef struct report_helper {
+    report_job *job;
+    ddi_src_summary sum;
+} report_helper;
+
+static gpointer report_helper_run(gpointer data)
+{
+    report_helper *h = data;
+    g_mutex_lock(&h->job->lock);
+    report_work(h->job, &h->sum, NULL);
+    g_mutex_unlock(&h->job->lock);
+    return NULL;
+}
+
+/* False when the threads or their memory could not be had (nothing written). */
+static bool report_parallel(FILE *out, const ddi_state *st, const ddi_sort_row *rows, uint32_t count,
+                            const ddi_conf_fold *folds, const uint8_t *flood, ddi_src_summary *sum, unsigned threads)
+{
+    report_job j = {.st = st, .rows = rows, .folds = folds, .flood = flood, .count = count};
+    j.nchunks = (count + REPORT_CHUNK - 1) / REPORT_CHUNK;
+    j.window = 2 * threads;
+    j.slot = calloc(j.window, sizeof *j.slot);
+    j.done = calloc(j.window, sizeof *j.done);
+    unsigned nh = threads - 1;
+    report_helper *helpers = calloc(nh, sizeof *helpers);
+    GThread **t = calloc(nh, sizeof *t);
+    if (!j.slot || !j.done || !helpers || !t) {
+        free(j.slot);
+        free(j.done);
+        free(helpers);
+        free(t);
+        return false;
+    }
+    g_mutex_init(&j.lock);
+    g_cond_init(&j.changed);
+    unsigned started = 0;
+    for (unsigned i = 0; i < nh; i++) {
+        helpers[i].job = &j;
+        t[i] = g_thread_try_new("ddi-report", report_helper_run, &helpers[i], NULL);
+        if (t[i])
+            started++;
+    }
+    g_mutex_lock(&j.lock);
+    report_work(&j, sum, out);
+    g_mutex_unlock(&j.lock);
+    for (unsigned i = 0; i < nh; i++)
+        if (t[i])
+            g_thread_join(t[i]);
+    (void)started;
+    g_mutex_clear(&j.lock);
+    g_cond_clear(&j.changed);
+    for (uint32_t i = 0; i < j.window; i++)
+        free(j.slot[i].data);
+    free(j.slot);
+    free(j.done);
+    free(helpers);
+    free(t);
+    return true;
+}
+
 bool ddi_summary_write_report(FILE *out, const struct ddi_state *st, ddi_capture_summary *cap,
                               const uint8_t *shown, uint32_t nshown, bool json)
+{
+    return ddi_summary_write_report_mt(out, st, cap, shown, nshown, json, 1);
+}
+
+bool ddi_summary_write_report_mt(FILE *out, const struct ddi_state *st, ddi_capture_summary *cap,
+                                 const uint8_t *shown, uint32_t nshown, bool json, unsigned threads)
 {
     uint32_t n = st ? ddi_state_source_count(st) : 0, count = 0;
     ddi_sort_row *rows = malloc(((size_t)n + 1) * sizeof *rows);
@@ -1260,6 +1463,7 @@ bool ddi_summary_write_report(FILE *out, const struct ddi_state *st, ddi_capture
         free(rows);
         free(sum);
         free(folds);
+        free(flood);
         return false;
     }
     cap->shown = count;
@@ -1267,21 +1471,10 @@ bool ddi_summary_write_report(FILE *out, const struct ddi_state *st, ddi_capture
         ddi_summary_write_json_header(out, cap);
     else
         ddi_summary_write_header(out, cap);
-    for (uint32_t i = 0; i < count; i++) {
-        /* the rows visit the sources in no memory order: start loading a
-         * later row's records (a cache miss each at telescope scale) */
-        if (i + REPORT_AHEAD < count) {
-            const char *rec = (const char *)ddi_state_source(st, rows[i + REPORT_AHEAD].idx);
-            for (size_t off = 0; off < sizeof(ddi_source); off += 64)
-                __builtin_prefetch(rec + off);
-            __builtin_prefetch(rec + sizeof(ddi_source) - 1);
-            __builtin_prefetch(&folds[rows[i + REPORT_AHEAD].idx - 1]);
-        }
-        ddi_summary_build_ex(st, rows[i].idx, folds, flood, sum);
-        if (json)
-            ddi_summary_write_json(out, sum);
-        else
-            ddi_summary_write_text(out, sum);
+    /* threads pay only when there is more than one chunk to share */
+    if (!json || threads < 2 || count <= REPORT_CHUNK || !report_parallel(out, st, rows, count, folds, flood, sum, threads)) {
+        js_out o = {.file = out};
+        format_rows(st, rows, 0, count, folds, flood, sum, json, out, &o);
     }
     if (!json)
         ddi_summary_write_footer(out, cap);

@@ -230,6 +230,11 @@ void ddi_summary_write_json(FILE *out, const ddi_src_summary *s);
  * its `shown` is set here.  False when memory ran out (nothing written). */
 bool ddi_summary_write_report(FILE *out, const struct ddi_state *st, ddi_capture_summary *cap,
                               const uint8_t *shown, uint32_t nshown, bool json);
+/* The same, the JSON lines built by up to `threads` threads (the output is
+ * the same: the calling thread writes them in order).  Building a line only
+ * reads the state, so nothing else may change it meanwhile. */
+bool ddi_summary_write_report_mt(FILE *out, const struct ddi_state *st, ddi_capture_summary *cap,
+                                 const uint8_t *shown, uint32_t nshown, bool json, unsigned threads);
 
 /* Locale-independent fixed-point formatting: "-12.345". */
 char *ddi_fmt_fixed(char *buf, size_t len, double v, int decimals);

@@ -225,6 +225,27 @@ class TestReader(unittest.TestCase):
         total = int(re.search(r"(\d+) frames, (\d+) analysed, (\d+) skipped", err).group(1))
         self.assertEqual(total, len(d.fields(cap, ["frame.number"])))
 
+    def test_threads_do_not_change_the_output(self):
+        """The reading thread (--read-thread) and the report's threads (the
+        default) write what one thread (--single-thread) writes, byte for
+        byte, per-frame listing and JSON, on every capture with more than one
+        chunk of report rows (1024) and on a crafted one with several files."""
+        caps = [c for c in all_captures() if os.path.getsize(c) > 600000]
+        caps.append(os.path.join(d.CAPTURES, "netns-scanners.pcapng"))
+        big = 0
+        for cap in caps:
+            with self.subTest(capture=os.path.basename(cap)):
+                _, one, _ = reader(["-q", "--single-thread", cap])
+                big += one.count("\n") > 1025
+                for mode in ([], ["--read-thread"]):
+                    _, out, _ = reader(["-q"] + mode + [cap])
+                    self.assertEqual(out, one, " ".join(mode) or "default")
+                _, v1, _ = reader(["-q", "--verdicts", "--single-thread", cap])
+                _, v2, _ = reader(["-q", "--verdicts", "--read-thread", cap])
+                self.assertEqual(v2, v1)
+        if os.path.isdir(d.CORPUS):
+            self.assertGreater(big, 0, "no capture with more than 1024 sources")
+
     def test_files_in_order_are_one_capture(self):
         """Hourly files read in order give what the concatenated capture gives;
         '-' reads standard input."""

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analyze.h"
+#include "p0fdb.h"
+#include "pktbuild.h"
 #include "summary.h"
 
 static char *write_one(const ddi_src_summary *s)
@@ -66,11 +69,79 @@ static void test_addr4(void)
     g_assert_cmpstr(ddi_addr_str(&a, small, sizeof small), ==, "192.168");
 }
 
+static char *report_of(const ddi_state *st, unsigned threads)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    g_assert_nonnull(f);
+    ddi_capture_summary cap;
+    ddi_summary_capture(st, NULL, 0, &cap);
+    g_assert_true(ddi_summary_write_report_mt(f, st, &cap, NULL, 0, true, threads));
+    fclose(f);
+    return buf;
+}
+
+/* The report's lines built by several threads (ddi-read) are the lines one
+ * thread writes, in the same order: 5,000 sources (several chunks of rows,
+ * more than the threads keep in memory at once) of SYNs, UDP and IPv6 with
+ * different packet counts. */
+static void test_report_threads(void)
+{
+    ddi_p0fdb *db = ddi_p0fdb_new();
+    ddi_state st;
+    ddi_state_init(&st, 0, 0);
+    uint8_t b[256];
+    for (uint32_t i = 0; i < 5000; i++) {
+        char src[64], dst[64];
+        bool v6 = i % 7 == 3;
+        if (v6) {
+            g_snprintf(src, sizeof src, "2001:db8:%x::%x", i >> 8, i & 255);
+            g_snprintf(dst, sizeof dst, "2001:db8:ffff::%x", i % 97);
+        } else {
+            g_snprintf(src, sizeof src, "10.%u.%u.%u", i >> 16, (i >> 8) & 255, i & 255);
+            g_snprintf(dst, sizeof dst, "198.51.100.%u", i % 251);
+        }
+        for (uint32_t k = 0; k <= i % 5; k++) {
+            pb_ip ip = {.src = src, .dst = dst, .ttl = (uint8_t)(40 + i % 200), .id = (uint16_t)(i * 7 + k)};
+            double ts = 1700000000.0 + i * 0.01 + k * 0.5;
+            if (i % 11 == 5) {
+                size_t n = pb_udp_pkt(b, &ip, (uint16_t)(1024 + i), (uint16_t)(53 + k), 12);
+                ddi_pkt p = pb_parse(b, n, ts);
+                ddi_frame_rec rec;
+                ddi_observe(&st, db, &p, &rec);
+            } else {
+                pb_tcp t = {.sport = (uint16_t)(30000 + i % 2000), .dport = (uint16_t)(22 + (i + k) % 40),
+                            .seq = i * 2654435761u + k, .flags = DDI_TH_SYN, .win = (uint16_t)(1024 + i % 4096),
+                            PB_OPTS(PB_MSS(1460))};
+                ddi_pkt p = pb_tcp_parsed(&ip, &t, ts);
+                ddi_frame_rec rec;
+                ddi_observe(&st, db, &p, &rec);
+            }
+        }
+    }
+    g_assert_cmpuint(ddi_state_source_count(&st), ==, 5000);
+    char *one = report_of(&st, 1);
+    unsigned lines = 0;
+    for (const char *c = one; *c; c++)
+        lines += *c == '\n';
+    g_assert_cmpuint(lines, ==, 5001);
+    for (unsigned threads = 2; threads <= 4; threads++) {
+        char *many = report_of(&st, threads);
+        g_assert_cmpstr(many, ==, one);
+        free(many);
+    }
+    free(one);
+    ddi_state_free(&st);
+    ddi_p0fdb_free(db);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/summary_json/escaping", test_escaping);
     g_test_add_func("/summary_json/fixed", test_fixed);
     g_test_add_func("/summary_json/addr4", test_addr4);
+    g_test_add_func("/summary_json/report_threads", test_report_threads);
     return g_test_run();
 }
