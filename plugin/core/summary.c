@@ -937,13 +937,35 @@ JS_INLINE void js_c(js_out *o, char c)
 
 JS_INLINE void js_s(js_out *o, const char *s) { js_raw(o, s, strlen(s)); }
 
+static const char js_pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                               "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                               "8081828384858687888990919293949596979899";
+
+/* The digits of v end at `end` (two at a time, from the right); returns
+ * where they begin.  `width` digits at least (zeros in front). */
+static inline char *js_digits(char *end, uint64_t v, int width)
+{
+    char *p = end;
+    while (v >= 100) {
+        unsigned two = (unsigned)(v % 100);
+        v /= 100;
+        p -= 2;
+        memcpy(p, js_pairs + 2 * two, 2);
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, js_pairs + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
+    while (end - p < width)
+        *--p = '0';
+    return p;
+}
+
 static void js_uint(js_out *o, uint64_t v)
 {
-    char b[24], *p = b + sizeof b;
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    char b[24], *p = js_digits(b + sizeof b, v, 1);
     js_raw(o, p, (size_t)(b + sizeof b - p));
 }
 
@@ -995,12 +1017,46 @@ static size_t js_plain_run(const unsigned char *s, size_t n)
     return i;
 }
 
+/* Whether s[0..n) needs no escape: eight bytes a step as js_plain_run,
+ * the last step on the last eight bytes (overlapping the one before). */
+static inline bool js_all_plain(const unsigned char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            if (!js_plain(s[i]))
+                return false;
+        return true;
+    }
+    uint64_t bad = 0, x, q, b;
+    for (size_t i = 0;; i += 8) {
+        if (i + 8 > n)
+            i = n - 8;
+        memcpy(&x, s + i, 8);
+        q = x ^ (ones * '"');
+        b = x ^ (ones * '\\');
+        bad |= ((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x);
+        if (i + 8 == n)
+            break;
+    }
+    return !(bad & highs);
+}
+
 /* a JSON string: runs without escapes copied whole */
 static void js_text(js_out *out, const char *s)
 {
-    js_c(out, '"');
     const unsigned char *c = (const unsigned char *)s;
     size_t n = strlen(s);
+    /* the common case: nothing to escape, room in the buffer */
+    if (n + 2 <= sizeof out->buf - out->len && js_all_plain(c, n)) {
+        char *d = out->buf + out->len;
+        *d = '"';
+        memcpy(d + 1, s, n);
+        d[n + 1] = '"';
+        out->len += n + 2;
+        return;
+    }
+    js_c(out, '"');
     for (;;) {
         size_t run = js_plain_run(c, n);
         js_raw(out, (const char *)c, run);
@@ -1044,6 +1100,24 @@ static void js_fixed(js_out *out, bool has, double v, int decimals)
         js_uint(out, (uint64_t)v); /* counts, ports, TTLs: what ddi_fmt_fixed writes for them */
         return;
     }
+    if (has && decimals > 0 && decimals <= 9 && v >= 0 && v < 1e12) {
+        /* times and rates: what ddi_fmt_fixed writes (the same rounding of
+         * the same double), without its copies */
+        static const double scale[10] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+        static const uint64_t pow10[10] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+                                           1000000000};
+        double r = round(v * scale[decimals]);
+        if (r > 9e18)
+            goto slow;
+        uint64_t n = (uint64_t)r;
+        char *end = b + sizeof b;
+        char *p = js_digits(end, n % pow10[decimals], decimals);
+        *--p = '.';
+        p = js_digits(p, n / pow10[decimals], 1);
+        js_raw(out, p, (size_t)(end - p));
+        return;
+    }
+slow:
     js_s(out, has ? ddi_fmt_fixed(b, sizeof b, v, decimals) : "null");
 }
 

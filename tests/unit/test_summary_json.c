@@ -40,6 +40,30 @@ static void test_escaping(void)
     g_free(j);
 }
 
+/* Any character to escape, at any place of a string of any length up to
+ * three 8-byte steps, is escaped (the scan looks at whole words). */
+static void test_escaping_everywhere(void)
+{
+    const char bad[] = {'"', '\\', '\x1f', '\n'};
+    for (size_t n = 1; n <= 24; n++)
+        for (size_t at = 0; at < n; at++)
+            for (size_t k = 0; k < sizeof bad; k++) {
+                char text[32], want[64];
+                memset(text, 'a', n);
+                text[n] = 0;
+                text[at] = bad[k];
+                ddi_src_summary s;
+                memset(&s, 0, sizeof s);
+                s.addr.family = 4;
+                g_strlcpy(s.verdict, text, sizeof s.verdict);
+                char *j = write_one(&s);
+                const char *esc = bad[k] == '"' ? "\\\"" : bad[k] == '\\' ? "\\\\" : bad[k] == '\n' ? "\\u000a" : "\\u001f";
+                g_snprintf(want, sizeof want, "\"verdict\":\"%.*s%s%s\"}\n", (int)at, text, esc, text + at + 1);
+                g_assert_nonnull(strstr(j, want));
+                free(j);
+            }
+}
+
 static void test_fixed(void)
 {
     char b[48];
@@ -50,6 +74,39 @@ static void test_fixed(void)
     g_assert_cmpstr(ddi_fmt_fixed(b, sizeof b, 65535, 0), ==, "65535");
     /* a short buffer truncates, never overflows */
     g_assert_cmpstr(ddi_fmt_fixed(b, 4, 123456.5, 1), ==, "123");
+}
+
+/* The JSON line writes times (6 decimals), spans and rates (3) with its own
+ * digits: they must be ddi_fmt_fixed's, the text report's, for any value
+ * (rounding at the last decimal, whole numbers, the largest times). */
+static void test_fixed_in_json(void)
+{
+    const double fixed_values[] = {0, 0.0000004, 0.0000005, 0.9999995, 1, 9.9999999, 0.125, 1700003593.550985,
+                                   1700000000.0000005, 999999999999.9999, 123456789.1234565, 1e11 + 0.5};
+    GRand *rnd = g_rand_new_with_seed(12);
+    for (int i = 0; i < 20000; i++) {
+        double v = i < (int)G_N_ELEMENTS(fixed_values) ? fixed_values[i]
+                   : i % 3 == 0                         ? g_rand_double_range(rnd, 0, 10)
+                   : i % 3 == 1                         ? g_rand_double_range(rnd, 1.6e9, 1.8e9)
+                                                        : g_rand_double_range(rnd, 0, 1e12);
+        ddi_src_summary s;
+        memset(&s, 0, sizeof s);
+        s.addr.family = 4;
+        s.first_ts = v;
+        s.rate.has = true;
+        s.rate.pps = v;
+        s.rate.samples = 2;
+        s.rate.span = v;
+        char *j = write_one(&s), b[48], want[96];
+        g_snprintf(want, sizeof want, "\"first_seen\":%s,", ddi_fmt_fixed(b, sizeof b, v, 6));
+        g_assert_nonnull(strstr(j, want));
+        g_snprintf(want, sizeof want, "\"ipid_rate\":%s,", ddi_fmt_fixed(b, sizeof b, v, 3));
+        g_assert_nonnull(strstr(j, want));
+        g_snprintf(want, sizeof want, "\"ipid_rate_span\":%s,", ddi_fmt_fixed(b, sizeof b, v, 6));
+        g_assert_nonnull(strstr(j, want));
+        free(j);
+    }
+    g_rand_free(rnd);
 }
 
 /* ddi_addr_str() writes IPv4 by hand: it must equal inet_ntop for every
@@ -140,7 +197,9 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/summary_json/escaping", test_escaping);
+    g_test_add_func("/summary_json/escaping_everywhere", test_escaping_everywhere);
     g_test_add_func("/summary_json/fixed", test_fixed);
+    g_test_add_func("/summary_json/fixed_in_json", test_fixed_in_json);
     g_test_add_func("/summary_json/addr4", test_addr4);
     g_test_add_func("/summary_json/report_threads", test_report_threads);
     return g_test_run();
