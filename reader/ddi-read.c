@@ -58,6 +58,7 @@ typedef enum { OUT_JSON, OUT_TEXT, OUT_VERDICTS } out_mode;
 #define BATCH 1024
 #define BATCHES 4
 #define AHEAD 16
+#define REPORT_THREADS_MAX 8
 
 typedef struct pending {
     ddi_pkt pkt;
@@ -503,7 +504,8 @@ int main(int argc, char **argv)
         }
     }
     r.quiet = quiet;
-    r.report_threads = single_thread ? 1 : g_get_num_processors();
+    /* each thread keeps two chunks of lines (~1.2 MB each) in memory */
+    r.report_threads = single_thread ? 1 : MIN(g_get_num_processors(), REPORT_THREADS_MAX);
     if (optind >= argc) {
         usage(stderr);
         return 2;
