@@ -409,15 +409,32 @@ const char *ddi_addr_str(const ddi_addr *a, char *buf, size_t len)
             }
             i = j == i ? i + 1 : j;
         }
-        size_t o = 0;
-        for (int i = 0; i < 8 && o < len; i++) {
+        /* by hand too (the report writes one per IPv6 source), then cut as
+         * snprintf would */
+        static const char hex[] = "0123456789abcdef";
+        char t[48], *o = t;
+        for (int i = 0; i < 8; i++) {
             if (i == best) {
-                o += (size_t)snprintf(buf + o, len - o, "::");
+                *o++ = ':';
+                *o++ = ':';
                 i += bestlen - 1;
                 continue;
             }
-            o += (size_t)snprintf(buf + o, len - o, "%s%x",
-                                  (i && i != best + bestlen) ? ":" : "", g[i]);
+            if (i && i != best + bestlen)
+                *o++ = ':';
+            bool lead = true;
+            for (int sh = 12; sh >= 0; sh -= 4) {
+                unsigned d = (g[i] >> sh) & 15;
+                if (lead && d == 0 && sh)
+                    continue;
+                lead = false;
+                *o++ = hex[d];
+            }
+        }
+        if (len) {
+            size_t n = (size_t)(o - t) < len ? (size_t)(o - t) : len - 1;
+            memcpy(buf, t, n);
+            buf[n] = 0;
         }
     } else {
         snprintf(buf, len, "?");

@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <glib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pkt.h"
@@ -877,6 +878,56 @@ static void test_icmpv6_error(void)
 
 /* ----------------------------------------------------------- addresses */
 
+/* RFC 5952 text as ddi_addr_str wrote it with snprintf before it wrote the
+ * digits by hand: the reference for the random addresses below. */
+static void addr6_reference(const uint8_t a[16], char *buf, size_t len)
+{
+    uint16_t g[8];
+    int best = -1, bestlen = 0;
+    for (int i = 0; i < 8; i++)
+        g[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
+    for (int i = 0; i < 8;) {
+        int j = i;
+        while (j < 8 && !g[j])
+            j++;
+        if (j - i > bestlen && j - i > 1) {
+            best = i;
+            bestlen = j - i;
+        }
+        i = j == i ? i + 1 : j;
+    }
+    size_t o = 0;
+    for (int i = 0; i < 8 && o < len; i++) {
+        if (i == best) {
+            o += (size_t)snprintf(buf + o, len - o, "::");
+            i += bestlen - 1;
+            continue;
+        }
+        o += (size_t)snprintf(buf + o, len - o, "%s%x", (i && i != best + bestlen) ? ":" : "", g[i]);
+    }
+}
+
+static void test_addr6_random(void)
+{
+    GRand *r = g_rand_new_with_seed(6);
+    for (int n = 0; n < 100000; n++) {
+        ddi_addr a = {.family = 6};
+        for (int i = 0; i < 8; i++) {
+            /* zero groups often (runs to compress), short and long values */
+            uint32_t kind = (uint32_t)g_rand_int_range(r, 0, 4);
+            uint16_t v = kind == 0 ? 0 : kind == 1 ? (uint16_t)g_rand_int_range(r, 1, 16) : (uint16_t)g_rand_int(r);
+            a.a[2 * i] = (uint8_t)(v >> 8);
+            a.a[2 * i + 1] = (uint8_t)v;
+        }
+        size_t len = n % 5 ? 48 : (size_t)g_rand_int_range(r, 1, 42);
+        char want[48], got[48];
+        addr6_reference(a.a, want, len);
+        ddi_addr_str(&a, got, len);
+        g_assert_cmpstr(got, ==, want);
+    }
+    g_rand_free(r);
+}
+
 static void test_addr_text(void)
 {
     static const char *const v6[] = {
@@ -1044,6 +1095,7 @@ int main(int argc, char **argv)
     g_test_add_func("/pkt/icmp/not-error", test_icmp_not_error);
     g_test_add_func("/pkt/icmp/v6-error", test_icmpv6_error);
     g_test_add_func("/pkt/addr-text", test_addr_text);
+    g_test_add_func("/pkt/addr6-random", test_addr6_random);
     g_test_add_func("/pkt/fuzz/random", test_fuzz_random);
     g_test_add_func("/pkt/fuzz/mutations", test_fuzz_mutations);
     return g_test_run();
