@@ -16,6 +16,8 @@
 
 #include <glib.h>
 
+#include <epan/proto.h>
+
 #include "core/analyze.h"
 
 /* which verdict text a field's value needs (analyze.h's DDI_EXPLAIN_*) */
@@ -140,12 +142,18 @@ typedef enum {
 /* registered ids, by row; HF(OS) is the id of ddi.os */
 extern int ddi_hf[DDI_F__COUNT];
 #define HF(id) (ddi_hf[DDI_F_##id])
+/* their registration records (stable after registration): whether a filter,
+ * column or -e references a field is one load, where
+ * proto_registrar_get_nth() is a call with checks, and the glue asks this
+ * for every item of every packet */
+extern header_field_info *ddi_hfi[DDI_F__COUNT];
+#define HFI(id) (ddi_hfi[DDI_F_##id])
 
 /* register every row's field under the protocol */
 void ddi_fields_register(int proto);
 
-/* The verdict texts some read field needs: is_read(hf) says whether a
- * reader of that field exists for this packet. */
-unsigned ddi_fields_text(gboolean (*is_read)(int hf));
+/* The verdict texts some field referenced in this packet (a filter, a
+ * column, -e) needs; the rows without text are not looked at. */
+unsigned ddi_fields_text(void);
 
 #endif

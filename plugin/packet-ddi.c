@@ -335,6 +335,7 @@ static void save_state_file(void)
                  saved.sources, saved.conns, saved.bytes, saved.evicted);
 }
 
+static void lookup_expert_hfi(void);
 static void ddi_init(void)
 {
 #ifndef _WIN32
@@ -348,6 +349,7 @@ static void ddi_init(void)
     expert_tap_id = find_tap_id("expert");
     /* so is the expert protocol (_ws.expert): -1 at handoff */
     hf_ws_expert = proto_registrar_get_id_byname("_ws.expert");
+    lookup_expert_hfi();
     if (state_ready)
         ddi_state_free(&state);
     ddi_state_init(&state, pref_max_sources, pref_max_conns);
@@ -594,15 +596,16 @@ static proto_item *add_double(proto_tree *t, int hf, tvbuff_t *tvb, gint start, 
 
 static gboolean tree_visible(proto_tree *tree) { return ddi_tree_visible(tree); }
 
-/* A filter, column or -e names this field.  (proto_field_is_referenced() also
- * says yes for every FT_PROTOCOL field, such as _ws.expert, whenever tshark
- * turns protocol faking off, which -T fields does.) */
-static gboolean field_wanted(proto_tree *tree, int hf)
-{
-    if (tree_visible(tree))
-        return TRUE;
-    return hf >= 0 && proto_registrar_get_nth((guint)hf)->ref_type != HF_REF_TYPE_NONE;
-}
+/* A filter, column or -e names this field of ddi's (a visible tree shows
+ * them all).  (proto_field_is_referenced() also says yes for every
+ * FT_PROTOCOL field, such as _ws.expert, whenever tshark turns protocol
+ * faking off, which -T fields does: the record's ref_type is what counts.) */
+#define WANTED(tree, id) (tree_visible(tree) || HFI(id)->ref_type != HF_REF_TYPE_NONE)
+/* Whether to add an item at all.  In an invisible tree Wireshark fakes every
+ * item nothing references (it returns the parent), so skipping the call
+ * changes no output and saves the call and its value; with experts on, the
+ * items stay, as the expert items hang below them. */
+#define ITEM(tree, id) (experts_on || WANTED(tree, id))
 
 /* Subtrees only help a reader of the details pane; in a batch run each one
  * costs a formatted label for nothing, so the fields go straight under ddi. */
@@ -624,7 +627,7 @@ static proto_tree *subtree(proto_tree *t, tvbuff_t *tvb, int ett, proto_item **t
  * characters, so each clause also gets its own item under the full string. */
 static void add_clues(proto_item *parent, tvbuff_t *tvb, const char *text)
 {
-    if (!field_wanted(proto_item_get_parent(parent), HF(CLUE)))
+    if (!WANTED(proto_item_get_parent(parent), CLUE))
         return;
     proto_tree *t = proto_item_add_subtree(parent, ett_clues);
     const char *p = text;
@@ -646,7 +649,8 @@ static void add_ipid(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const 
     proto_tree *t = subtree(tree, tvb, ett_ipid, &ti, "IP ID %u: %s", v->p->ip_id,
                                                   ddi_ipid_class_name(v->ipid_class));
     GEN(ti);
-    GEN(proto_tree_add_string(t, HF(IPID_CLASS), tvb, 0, 0, ddi_ipid_class_name(v->ipid_class)));
+    if (ITEM(t, IPID_CLASS))
+        GEN(proto_tree_add_string(t, HF(IPID_CLASS), tvb, 0, 0, ddi_ipid_class_name(v->ipid_class)));
     if (!v->has_gap) {
         if (ddi_ipid_atomic_zero(v->p->df, v->p->ip_id))
             proto_item_set_text(ti, "IP ID 0 with DF: carries no counter value (RFC 6864)");
@@ -654,23 +658,27 @@ static void add_ipid(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const 
             proto_item_set_text(ti, "IP ID %u: first packet of this source", v->p->ip_id);
         return;
     }
-    GEN(proto_tree_add_uint(t, HF(IPID_GAP), tvb, 0, 0, v->gap));
-    GEN(add_double(t, HF(IPID_DT), tvb, 0, 0, usec(v->dt)));
+    if (ITEM(t, IPID_GAP))
+        GEN(proto_tree_add_uint(t, HF(IPID_GAP), tvb, 0, 0, v->gap));
+    if (ITEM(t, IPID_DT))
+        GEN(add_double(t, HF(IPID_DT), tvb, 0, 0, usec(v->dt)));
     const ddi_ipid_estimate *e = &v->rate_est;
     if (e->status == DDI_RATE_OK || e->status == DDI_RATE_TOO_LITTLE || e->status == DDI_RATE_IMPLAUSIBLE) {
-        GEN(proto_tree_add_uint(t, HF(IPID_SAMPLES), tvb, 0, 0, e->samples));
-        GEN(add_double(t, HF(IPID_SPAN), tvb, 0, 0, usec(e->span)));
+        if (ITEM(t, IPID_SAMPLES))
+            GEN(proto_tree_add_uint(t, HF(IPID_SAMPLES), tvb, 0, 0, e->samples));
+        if (ITEM(t, IPID_SPAN))
+            GEN(add_double(t, HF(IPID_SPAN), tvb, 0, 0, usec(e->span)));
     }
     char text[256];
     if (v->has_rate) {
-        proto_item *ri = add_double(t, HF(IPID_RATE), tvb, 0, 0, milli(v->rate));
+        proto_item *ri = ITEM(t, IPID_RATE) ? add_double(t, HF(IPID_RATE), tvb, 0, 0, milli(v->rate)) : NULL;
         GEN(ri);
         if (experts_on) {
             ddi_ipid_estimate_text(e, text, sizeof text);
             expert_add_info_format(pinfo, ri, &ei_ipid_rate, "IP-ID counter advanced by %u since the source's "
                                    "first sample: the sender emits %s in all", e->advance, text);
         }
-    } else if (field_wanted(t, HF(IPID_NORATE))) {
+    } else if (WANTED(t, IPID_NORATE)) {
         ddi_ipid_estimate_text(e, text, sizeof text);
         GEN(proto_tree_add_string(t, HF(IPID_NORATE), tvb, 0, 0, text));
     }
@@ -694,7 +702,8 @@ static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
     if (!v->retry_count) {
         t = subtree(tree, tvb, ett_retry, &ti, "SYN: first of its connection");
         GEN(ti);
-        GEN(proto_tree_add_uint(t, HF(RETRY_COUNT), tvb, 0, 0, 0));
+        if (ITEM(t, RETRY_COUNT))
+            GEN(proto_tree_add_uint(t, HF(RETRY_COUNT), tvb, 0, 0, 0));
     } else {
         t = subtree(tree, tvb, ett_retry, &ti, "SYN retransmission #%u, %.3f s after the previous SYN",
                                           v->retry_count, v->retry_iv);
@@ -756,12 +765,20 @@ static void add_os(proto_tree *tree, tvbuff_t *tvb, const ddi_verdict *v)
     proto_tree *t = subtree(tree, tvb, ett_os, &ti, "Probable OS: %s (%s)", o->label,
                                                   ddi_os_match_name(o->match));
     GEN(ti);
-    GEN(proto_tree_add_string(t, HF(OS), tvb, 0, 0, o->label));
-    GEN(proto_tree_add_string(t, HF(OS_FAMILY), tvb, 0, 0, ddi_os_family_name(o->family)));
-    GEN(proto_tree_add_string(t, HF(OS_MATCH), tvb, 0, 0, ddi_os_match_name(o->match)));
-    GEN(proto_tree_add_string(t, HF(OS_SIG), tvb, 0, 0, o->raw_sig));
-    GEN(proto_tree_add_uint(t, HF(TTL_INITIAL), tvb, 0, 0, o->fp.ittl));
-    GEN(proto_tree_add_int(t, HF(TTL_DISTANCE), tvb, 0, 0, o->fp.distance));
+    if (ITEM(t, OS))
+        GEN(proto_tree_add_string(t, HF(OS), tvb, 0, 0, o->label));
+    if (ITEM(t, OS_FAMILY))
+        GEN(proto_tree_add_string(t, HF(OS_FAMILY), tvb, 0, 0, ddi_os_family_name(o->family)));
+    if (ITEM(t, OS_MATCH))
+        GEN(proto_tree_add_string(t, HF(OS_MATCH), tvb, 0, 0, ddi_os_match_name(o->match)));
+    if (ITEM(t, OS_SIG))
+        GEN(proto_tree_add_string(t, HF(OS_SIG), tvb, 0, 0, o->raw_sig));
+    if (ITEM(t, TTL_INITIAL))
+        GEN(proto_tree_add_uint(t, HF(TTL_INITIAL), tvb, 0, 0, o->fp.ittl));
+    if (ITEM(t, TTL_DISTANCE))
+        GEN(proto_tree_add_int(t, HF(TTL_DISTANCE), tvb, 0, 0, o->fp.distance));
+    if (!ITEM(t, OS_EVIDENCE) && !WANTED(t, CLUE))
+        return;
     proto_item *ev = proto_tree_add_string(t, HF(OS_EVIDENCE), tvb, 0, 0, o->evidence);
     GEN(ev);
     add_clues(ev, tvb, o->evidence);
@@ -775,10 +792,13 @@ static void add_link(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const 
     proto_tree *t = subtree(tree, tvb, ett_link, &ti, "Link: MSS %u -> MTU %u: %s",
                                                   v->link.mss, v->link.mtu, v->link.label);
     GEN(ti);
-    GEN(proto_tree_add_uint(t, HF(MSS), tvb, 0, 0, v->link.mss));
-    GEN(proto_tree_add_uint(t, HF(MSS_MTU), tvb, 0, 0, v->link.mtu));
-    GEN(proto_tree_add_string_format_value(t, HF(MSS_LINK), tvb, 0, 0, v->link.label, "%s [source: %s]", v->link.label,
-                                           v->link.source));
+    if (ITEM(t, MSS))
+        GEN(proto_tree_add_uint(t, HF(MSS), tvb, 0, 0, v->link.mss));
+    if (ITEM(t, MSS_MTU))
+        GEN(proto_tree_add_uint(t, HF(MSS_MTU), tvb, 0, 0, v->link.mtu));
+    if (ITEM(t, MSS_LINK))
+        GEN(proto_tree_add_string_format_value(t, HF(MSS_LINK), tvb, 0, 0, v->link.label, "%s [source: %s]",
+                                               v->link.label, v->link.source));
     if (v->link.pppoe) {
         proto_item *pi = proto_tree_add_boolean(t, HF(MSS_PPPOE), tvb, 0, 0, TRUE);
         GEN(pi);
@@ -890,7 +910,7 @@ static void add_synack_os(proto_tree *tree, tvbuff_t *tvb, const ddi_verdict *v)
  * capture's random-source flood): shown only when some test matched. */
 static void add_spoof(proto_tree *tree, tvbuff_t *tvb, const ddi_verdict *v)
 {
-    if (!field_wanted(tree, HF(SPOOF)) && !field_wanted(tree, HF(SPOOF_REASON)))
+    if (!WANTED(tree, SPOOF) && !WANTED(tree, SPOOF_REASON))
         return;
     ddi_spoof_result r = ddi_spoof_packet(v->p, v->tool, v->has_os ? &v->os : NULL);
     if (r.level == DDI_SPOOF_UNLIKELY)
@@ -899,6 +919,15 @@ static void add_spoof(proto_tree *tree, tvbuff_t *tvb, const ddi_verdict *v)
     for (int k = 0; k < DDI_SR__COUNT; k++)
         if (r.reasons & (1u << k))
             GEN(proto_tree_add_string(tree, HF(SPOOF_REASON), tvb, 0, 0, ddi_spoof_reason_text((ddi_spoof_reason)k)));
+}
+
+static void add_sender(proto_tree *t, tvbuff_t *tvb, const ddi_verdict *v)
+{
+    if (v->sender != DDI_SENDER_UNKNOWN)
+        GEN(proto_tree_add_string(t, HF(SENDER), tvb, 0, 0, ddi_retry_sender_text(v->sender)));
+    else if (v->src && v->src->syns)
+        GEN(proto_tree_add_string_format_value(t, HF(SENDER), tvb, 0, 0, "undetermined", "undetermined: %s",
+                                               v->sender_why));
 }
 
 static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_frame_rec *rec, const ddi_verdict *v)
@@ -914,7 +943,8 @@ static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
         return;
     }
     proto_item_append_text(top, ": %s", v->summary);
-    GEN(proto_tree_add_string(t, HF(VERDICT), tvb, 0, 0, v->summary));
+    if (ITEM(t, VERDICT))
+        GEN(proto_tree_add_string(t, HF(VERDICT), tvb, 0, 0, v->summary));
     /* the GUI user sees what became of the state file on the first analysed packet */
     if (pinfo->num == sf.note_frame && sf.in[0]) {
         if (!sf.loaded)
@@ -932,11 +962,8 @@ static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
                                "ddi connection table full (%u): SYN retries of new connections are not tracked",
                                pref_max_conns);
     /* whole capture: known once retries or enough unanswered silence were seen */
-    if (v->sender != DDI_SENDER_UNKNOWN)
-        GEN(proto_tree_add_string(t, HF(SENDER), tvb, 0, 0, ddi_retry_sender_text(v->sender)));
-    else if (v->src && v->src->syns)
-        GEN(proto_tree_add_string_format_value(t, HF(SENDER), tvb, 0, 0, "undetermined", "undetermined: %s",
-                                               v->sender_why));
+    if (ITEM(t, SENDER))
+        add_sender(t, tvb, v);
     add_tool(t, tvb, pinfo, v);
     add_exchange(t, tvb, pinfo, v);
     add_bs(t, tvb, pinfo, v);
@@ -951,27 +978,37 @@ static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
 
 /* Text is built only when a field that quotes it is read (fields-ddi.h),
  * or a tap listener (the per-source report) or an expert reads it. */
-static proto_tree *text_tree; /* the tree wanted_text() asks about */
-static gboolean text_read(int hf) { return field_wanted(text_tree, hf); }
-static unsigned wanted_text(proto_tree *tree)
+static unsigned wanted_text(proto_tree *tree, gboolean tapped)
 {
     /* expert summaries quote the evidence */
-    if (have_tap_listener(ddi_tap) || experts_on)
+    if (tapped || experts_on || tree_visible(tree))
         return DDI_EXPLAIN_ALL;
-    if (tree_visible(tree))
-        return DDI_EXPLAIN_ALL;
-    text_tree = tree;
-    return ddi_fields_text(text_read);
+    return ddi_fields_text();
+}
+
+/* the expert items' fields (_ws.expert, then ddi.expert.*), looked up per
+ * file in ddi_init: the gate below runs per packet */
+static header_field_info *expert_hfi[N_EXPERTS + 1];
+static gsize n_expert_hfi;
+
+static void lookup_expert_hfi(void)
+{
+    n_expert_hfi = 0;
+    if (hf_ws_expert >= 0)
+        expert_hfi[n_expert_hfi++] = proto_registrar_get_nth((guint)hf_ws_expert);
+    for (gsize i = 0; i < N_EXPERTS; i++)
+        if (all_experts[i]->hf >= 0)
+            expert_hfi[n_expert_hfi++] = proto_registrar_get_nth((guint)all_experts[i]->hf);
 }
 
 static gboolean wants_experts(proto_tree *tree)
 {
     if (expert_tap_id >= 0 && have_tap_listener(expert_tap_id))
         return TRUE;
-    if (field_wanted(tree, hf_ws_expert))
+    if (tree_visible(tree))
         return TRUE;
-    for (gsize i = 0; i < N_EXPERTS; i++)
-        if (field_wanted(tree, all_experts[i]->hf))
+    for (gsize i = 0; i < n_expert_hfi; i++)
+        if (expert_hfi[i]->ref_type != HF_REF_TYPE_NONE)
             return TRUE;
     return FALSE;
 }
@@ -1043,7 +1080,7 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     ddi_verdict *v = wmem_new(pinfo->pool, ddi_verdict);
     C_NUMERIC_BEGIN();
     TRY {
-        ddi_verdict_build_ex(&state, sigdb, &pkt, rec, wanted_text(tree), v);
+        ddi_verdict_build_ex(&state, sigdb, &pkt, rec, wanted_text(tree, tapped), v);
         if (tree || experts_on)
             render(tree, tvb, pinfo, rec, v);
     }
