@@ -24,6 +24,7 @@
 #define DDI_TEXT_NONE 0u
 #define DDI_TEXT_SUMMARY ((unsigned)DDI_EXPLAIN_SUMMARY)
 #define DDI_TEXT_EVIDENCE ((unsigned)DDI_EXPLAIN_EVIDENCE)
+#define DDI_TEXT_SENDER ((unsigned)DDI_EXPLAIN_SENDER) /* not text alone: the whole-capture verdict */
 
 /* clang-format off */
 #define DDI_FIELD_ROWS(X) \
@@ -49,7 +50,7 @@
       "How the gaps between retransmissions grow") \
     X(CONFICKER_STATUS, "Conficker-style check", "ddi.conficker.status", FT_STRING, BASE_NONE, NULL, DDI_TEXT_NONE, \
       "yes / no / undetermined, with the reason (whole-capture verdict)") \
-    X(SENDER, "Sender type", "ddi.sender", FT_STRING, BASE_NONE, NULL, DDI_TEXT_NONE, \
+    X(SENDER, "Sender type", "ddi.sender", FT_STRING, BASE_NONE, NULL, DDI_TEXT_SENDER, \
       "Whether this source retransmits its SYNs: stateful (a kernel stack) or stateless (a raw-socket " \
       "scanner); whole-capture verdict") \
     X(RETRY_COUNT, "SYN retransmission count", "ddi.retry.count", FT_UINT8, BASE_DEC, NULL, DDI_TEXT_NONE, \

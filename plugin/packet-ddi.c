@@ -1017,6 +1017,8 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
 {
     ddi_pkt pkt;
     const ddi_frame_rec *rec;
+    ddi_observed obs; /* what the first pass worked out, for the verdict below */
+    const ddi_observed *const known = PINFO_FD_VISITED(pinfo) ? NULL : &obs;
     if (!state_ready)
         return 0;
     ip_hdr_loc loc;
@@ -1035,7 +1037,7 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         ddi_frame_rec *r = frames == FRAMES_ONCE ? &frame_once : ddi_state_frame(&state, pinfo->num);
         if (!r)
             return 0;
-        ddi_observe(&state, sigdb, &pkt, r);
+        ddi_observe_keep(&state, sigdb, &pkt, r, &obs);
         r->ip_off = where.ip_off;
         r->flags |= where.flags;
         rec = r;
@@ -1080,7 +1082,7 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     ddi_verdict *v = wmem_new(pinfo->pool, ddi_verdict);
     C_NUMERIC_BEGIN();
     TRY {
-        ddi_verdict_build_ex(&state, sigdb, &pkt, rec, wanted_text(tree, tapped), v);
+        ddi_verdict_build_from(&state, sigdb, &pkt, rec, wanted_text(tree, tapped), known, v);
         if (tree || experts_on)
             render(tree, tvb, pinfo, rec, v);
     }

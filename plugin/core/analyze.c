@@ -3,6 +3,7 @@
  */
 #include "analyze.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include <glib.h>
@@ -124,6 +125,13 @@ static ddi_bs_seen observe_seen(ddi_state *st, const ddi_pkt *p, ddi_source *s, 
 
 void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame_rec *rec)
 {
+    ddi_observe_keep(st, db, p, rec, NULL);
+}
+
+void ddi_observe_keep(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame_rec *rec, ddi_observed *out)
+{
+    if (out)
+        out->has_os = false;
     memset(rec, 0, sizeof *rec);
     rec->encap = ddi_encap_code(p->encap);
     if (!p->ver)
@@ -263,6 +271,10 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
         ddi_os_infer(&in, &os);
         nat |= ddi_nat_packet(p, &os) | ddi_nat_source_syn(&s->nat, p, &os, !retrans);
         os_label = ddi_summary_label_id(&st->labels, os.label);
+        if (out) {
+            out->has_os = true;
+            memcpy(&out->os, &os, offsetof(ddi_os_result, evidence));
+        }
     }
     bool is_bs = is_cls && seen == DDI_BS_SEEN_NONE;
     ddi_summary_observe(&s->sum, p, tool, has_os ? &os : NULL, os_label, is_bs ? &bs : NULL);
@@ -385,6 +397,12 @@ static void synack_os(const ddi_p0fdb *db, const ddi_pkt *p, ddi_verdict *v)
 void ddi_verdict_build_ex(const ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, const ddi_frame_rec *rec,
                           unsigned explain, ddi_verdict *v)
 {
+    ddi_verdict_build_from(st, db, p, rec, explain, NULL, v);
+}
+
+void ddi_verdict_build_from(const ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, const ddi_frame_rec *rec,
+                            unsigned explain, const ddi_observed *obs, ddi_verdict *v)
+{
     bool evidence = explain & DDI_EXPLAIN_EVIDENCE;
     memset(v, 0, sizeof *v);
     v->p = p;
@@ -430,7 +448,7 @@ void ddi_verdict_build_ex(const ddi_state *st, const ddi_p0fdb *db, const ddi_pk
     }
 
     v->horizon = st->horizon;
-    if (v->src && v->src->syns)
+    if ((explain & DDI_EXPLAIN_SENDER) && v->src && v->src->syns)
         /* duplicates say nothing about retransmitting (retry.h) */
         ddi_sender_verdict(v->src->syns - v->src->syns_dup, v->src->retries, v->src->sum.flags & DDI_ACC_ANSWERED,
                            v->src->first_ts + v->src->first_syn_off, st->horizon, &v->sender, v->sender_why,
@@ -438,7 +456,13 @@ void ddi_verdict_build_ex(const ddi_state *st, const ddi_p0fdb *db, const ddi_pk
     v->two_way = ddi_state_two_way(st, p->frame, &v->two_way_frame, NULL);
     v->two_way_here = v->two_way && v->two_way_frame == p->frame;
 
-    if (wants_os(p, v->tool)) {
+    if (wants_os(p, v->tool) && obs && obs->has_os && !evidence) {
+        /* the same inputs (this frame's record, its connection as it is
+         * now) right after ddi_observe(): the same result; the texts stay
+         * empty as after the memset above */
+        memcpy(&v->os, &obs->os, offsetof(ddi_os_result, evidence));
+        v->has_os = true;
+    } else if (wants_os(p, v->tool)) {
         ddi_os_input in;
         os_input(p, db, rec, c, evidence, &in);
         ddi_os_infer(&in, &v->os);

@@ -74,6 +74,16 @@ typedef struct ddi_verdict {
 
 /* First pass only, in capture order. */
 void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame_rec *rec);
+/* What ddi_observe() worked out that the verdict of the same packet needs
+ * again: a caller that builds the verdict right after observing (the first
+ * pass) passes it on instead of matching the signature twice.  The OS is
+ * without texts (they are built only when asked for). */
+typedef struct ddi_observed {
+    bool has_os;
+    ddi_os_result os;
+} ddi_observed;
+/* ddi_observe(), also filling *out (which may be NULL). */
+void ddi_observe_keep(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame_rec *rec, ddi_observed *out);
 /* A hint for a caller that parses packets ahead of observing them (the batch
  * reader): start loading the table slots (stage 0) and then the records
  * (stage 1, a few packets later) that ddi_observe() of `p` will touch.
@@ -94,9 +104,14 @@ void ddi_verdict_build(const ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *
 enum {
     DDI_EXPLAIN_SUMMARY = 1 << 0,  /* the one-line summary (ddi.verdict) */
     DDI_EXPLAIN_EVIDENCE = 1 << 1, /* OS evidence, raw signature, NAT reason, tool/backscatter evidence */
-    DDI_EXPLAIN_ALL = DDI_EXPLAIN_SUMMARY | DDI_EXPLAIN_EVIDENCE,
+    DDI_EXPLAIN_SENDER = 1 << 2,   /* the whole-capture sender type and why (sender, sender_why) */
+    DDI_EXPLAIN_ALL = DDI_EXPLAIN_SUMMARY | DDI_EXPLAIN_EVIDENCE | DDI_EXPLAIN_SENDER,
 };
 void ddi_verdict_build_ex(const ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, const ddi_frame_rec *rec,
                           unsigned explain, ddi_verdict *v);
+/* The same, reusing what ddi_observe_keep() just worked out for this packet
+ * (`obs` may be NULL: everything is computed again).  Same verdict. */
+void ddi_verdict_build_from(const ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, const ddi_frame_rec *rec,
+                            unsigned explain, const ddi_observed *obs, ddi_verdict *v);
 
 #endif

@@ -60,6 +60,30 @@ static void cap_free(capture *c)
     g_free(c);
 }
 
+/* The glue's first pass hands ddi_observe_keep()'s OS to the verdict
+ * (ddi_verdict_build_from) instead of matching again: the values must be
+ * those of a verdict that matches again. */
+static void assert_observed_reused(const capture *c, const ddi_pkt *p, const ddi_frame_rec *rec,
+                                   const ddi_observed *obs, const ddi_verdict *full)
+{
+    static ddi_verdict v;
+    ddi_verdict_build_from(&c->st, c->db, p, rec, DDI_EXPLAIN_SUMMARY, obs, &v);
+    if (obs->has_os) /* (a frame observe() stopped short of, such as a full table's, has none: matched again) */
+        g_assert_true(full->has_os);
+    g_assert_cmpint(v.has_os, ==, full->has_os);
+    g_assert_cmpint(v.os.family, ==, full->os.family);
+    g_assert_cmpint(v.os.era, ==, full->os.era);
+    g_assert_cmpint(v.os.match, ==, full->os.match);
+    g_assert_cmpint(v.os.dated, ==, full->os.dated);
+    g_assert_cmpint(v.os.fp.kind, ==, full->os.fp.kind);
+    g_assert_cmpuint(v.os.fp.ittl, ==, full->os.fp.ittl);
+    g_assert_cmpint(v.os.fp.distance, ==, full->os.fp.distance);
+    g_assert_cmpuint(v.os.fp.line, ==, full->os.fp.line);
+    g_assert_cmpstr(v.os.label, ==, full->os.label);
+    g_assert_cmpstr(v.os.evidence, ==, ""); /* no text asked for */
+    g_assert_cmpstr(v.summary, ==, full->summary);
+}
+
 /* Feed one packet; returns its frame number. */
 static uint32_t feed_bytes(capture *c, const uint8_t *b, size_t len, double ts)
 {
@@ -69,8 +93,10 @@ static uint32_t feed_bytes(capture *c, const uint8_t *b, size_t len, double ts)
     pb_parse_exact(b, len, ts, p);
     p->frame = frame;
     ddi_frame_rec *rec = ddi_state_frame(&c->st, frame);
-    ddi_observe(&c->st, c->db, p, rec);
+    static ddi_observed obs;
+    ddi_observe_keep(&c->st, c->db, p, rec, &obs);
     ddi_verdict_build(&c->st, c->db, p, rec, &c->first_pass[frame - 1]);
+    assert_observed_reused(c, p, rec, &obs, &c->first_pass[frame - 1]);
     return frame;
 }
 
@@ -740,7 +766,8 @@ static void test_explain_levels(void)
     uint32_t f2 = feed_seed(c, 32638, T0 + SEED_DT);
     ddi_verdict *all = g_new0(ddi_verdict, 1), *v = g_new0(ddi_verdict, 1);
     verdict(c, f2, all);
-    static const unsigned levels[] = {0, DDI_EXPLAIN_SUMMARY, DDI_EXPLAIN_EVIDENCE};
+    static const unsigned levels[] = {0, DDI_EXPLAIN_SUMMARY, DDI_EXPLAIN_EVIDENCE, DDI_EXPLAIN_SENDER};
+    g_assert_cmpint(all->sender, !=, DDI_SENDER_UNKNOWN); /* so that leaving it out shows */
     for (size_t i = 0; i < G_N_ELEMENTS(levels); i++) {
         ddi_verdict_build_ex(&c->st, c->db, &c->pkts[f2 - 1], rec_of(c, f2), levels[i], v);
         /* the values never depend on which text is wanted */
@@ -764,6 +791,13 @@ static void test_explain_levels(void)
             g_assert_cmpstr(v->summary, ==, all->summary);
         else
             g_assert_cmpstr(v->summary, ==, "");
+        /* the whole-capture sender verdict only when asked for */
+        if (levels[i] & DDI_EXPLAIN_SENDER) {
+            g_assert_cmpint(v->sender, ==, all->sender);
+            g_assert_cmpstr(v->sender_why, ==, all->sender_why);
+        } else {
+            g_assert_cmpint(v->sender, ==, DDI_SENDER_UNKNOWN);
+        }
     }
     g_free(all);
     g_free(v);
