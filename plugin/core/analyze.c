@@ -394,6 +394,33 @@ static void synack_os(const ddi_p0fdb *db, const ddi_pkt *p, ddi_verdict *v)
     snprintf(v->synack_os, sizeof v->synack_os, "%s%s%s", r.name, *r.flavor ? " " : "", r.flavor);
 }
 
+/* Clear a verdict for building.  Its texts are 3.5 kB of its 4.4 kB, and
+ * every writer NUL-terminates what it writes, so they need only their first
+ * byte: a whole memset cost ~550 instructions a packet.  Everything between
+ * the texts is cleared, so a member added anywhere but after `summary` is
+ * cleared too (the assertion below stops one added after it). */
+#define END_OF(member) (offsetof(ddi_verdict, member) + sizeof(((ddi_verdict *)0)->member))
+static void verdict_clear(ddi_verdict *v)
+{
+    G_STATIC_ASSERT(sizeof(ddi_verdict) - END_OF(summary) < _Alignof(ddi_verdict)); /* padding only */
+    memset(v, 0, offsetof(ddi_verdict, sender_why));
+    v->sender_why[0] = 0;
+    memset((char *)v + END_OF(sender_why), 0, offsetof(ddi_verdict, os.evidence) - END_OF(sender_why));
+    v->os.evidence[0] = 0;
+    v->os.raw_sig[0] = 0;
+    memset((char *)v + END_OF(os.raw_sig), 0, offsetof(ddi_verdict, synack_os) - END_OF(os.raw_sig));
+    v->synack_os[0] = 0;
+    memset((char *)v + END_OF(synack_os), 0, offsetof(ddi_verdict, nat_reason) - END_OF(synack_os));
+    v->nat_reason[0] = 0;
+    memset((char *)v + END_OF(nat_reason), 0, offsetof(ddi_verdict, tool_evidence) - END_OF(nat_reason));
+    v->tool_evidence[0] = 0;
+    memset((char *)v + END_OF(tool_evidence), 0, offsetof(ddi_verdict, bs_evidence) - END_OF(tool_evidence));
+    v->bs_evidence[0] = 0;
+    memset((char *)v + END_OF(bs_evidence), 0, offsetof(ddi_verdict, summary) - END_OF(bs_evidence));
+    v->summary[0] = 0;
+}
+#undef END_OF
+
 void ddi_verdict_build_ex(const ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, const ddi_frame_rec *rec,
                           unsigned explain, ddi_verdict *v)
 {
@@ -404,7 +431,7 @@ void ddi_verdict_build_from(const ddi_state *st, const ddi_p0fdb *db, const ddi_
                             unsigned explain, const ddi_observed *obs, ddi_verdict *v)
 {
     bool evidence = explain & DDI_EXPLAIN_EVIDENCE;
-    memset(v, 0, sizeof *v);
+    verdict_clear(v);
     v->p = p;
     v->src = ddi_state_source(st, ddi_state_source_find(st, &p->src));
     v->syn = ddi_pkt_is_syn(p);
