@@ -606,6 +606,8 @@ static gboolean tree_visible(proto_tree *tree) { return ddi_tree_visible(tree); 
  * changes no output and saves the call and its value; with experts on, the
  * items stay, as the expert items hang below them. */
 #define ITEM(tree, id) (experts_on || WANTED(tree, id))
+/* the item the call adds, or NULL without calling it */
+#define ADD(tree, id, call) (ITEM(tree, id) ? (call) : NULL)
 
 /* Subtrees only help a reader of the details pane; in a batch run each one
  * costs a formatted label for nothing, so the fields go straight under ddi. */
@@ -694,9 +696,9 @@ static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
         t = subtree(tree, tvb, ett_retry, &ti, "SYN duplicate, %.3f s after the previous SYN of its connection",
                     v->dup_iv);
         GEN(ti);
-        proto_item *di = proto_tree_add_boolean(t, HF(RETRY_DUPLICATE), tvb, 0, 0, TRUE);
+        proto_item *di = ADD(t, RETRY_DUPLICATE, proto_tree_add_boolean(t, HF(RETRY_DUPLICATE), tvb, 0, 0, TRUE));
         GEN(di);
-        GEN(proto_tree_add_double(t, HF(RETRY_INTERVAL), tvb, 0, 0, usec(v->dup_iv)));
+        GEN(ADD(t, RETRY_INTERVAL, proto_tree_add_double(t, HF(RETRY_INTERVAL), tvb, 0, 0, usec(v->dup_iv))));
         return;
     }
     if (!v->retry_count) {
@@ -708,29 +710,31 @@ static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
         t = subtree(tree, tvb, ett_retry, &ti, "SYN retransmission #%u, %.3f s after the previous SYN",
                                           v->retry_count, v->retry_iv);
         GEN(ti);
-        proto_item *ci = proto_tree_add_uint(t, HF(RETRY_COUNT), tvb, 0, 0, v->retry_count);
+        proto_item *ci = ADD(t, RETRY_COUNT, proto_tree_add_uint(t, HF(RETRY_COUNT), tvb, 0, 0, v->retry_count));
         GEN(ci);
         DDI_EXPERT(pinfo, ci, &ei_retry, "SYN retransmission #%u after %.3f s (same addresses, ports and ISN)",
                                v->retry_count, v->retry_iv);
-        GEN(add_double(t, HF(RETRY_INTERVAL), tvb, 0, 0, usec(v->retry_iv)));
-        GEN(add_double(t, HF(RETRY_FIRST_GAP), tvb, 0, 0, usec(v->retry_gap1)));
-        GEN(proto_tree_add_string(t, HF(RETRY_RTO), tvb, 0, 0, ddi_retry_rto_text(ddi_retry_rto_class(v->retry_gap1))));
+        GEN(ADD(t, RETRY_INTERVAL, add_double(t, HF(RETRY_INTERVAL), tvb, 0, 0, usec(v->retry_iv))));
+        GEN(ADD(t, RETRY_FIRST_GAP, add_double(t, HF(RETRY_FIRST_GAP), tvb, 0, 0, usec(v->retry_gap1))));
+        GEN(ADD(t, RETRY_RTO, proto_tree_add_string(t, HF(RETRY_RTO), tvb, 0, 0,
+                                                    ddi_retry_rto_text(ddi_retry_rto_class(v->retry_gap1)))));
         if (v->backoff)
-            GEN(proto_tree_add_string(t, HF(RETRY_BACKOFF), tvb, 0, 0, v->backoff));
+            GEN(ADD(t, RETRY_BACKOFF, proto_tree_add_string(t, HF(RETRY_BACKOFF), tvb, 0, 0, v->backoff)));
     }
     if (!v->conn.port445)
         return;
     /* whole-capture verdict: only claimed once the silence has been observed */
     switch (v->conficker) {
     case DDI_CONF_YES: {
-        proto_item *ci = proto_tree_add_boolean(t, HF(CONFICKER), tvb, 0, 0, TRUE);
+        proto_item *ci = ADD(t, CONFICKER, proto_tree_add_boolean(t, HF(CONFICKER), tvb, 0, 0, TRUE));
         GEN(ci);
         DDI_EXPERT(pinfo, ci, &ei_conficker,
                                "Conficker-style SYN retry: exactly one retransmission %.2f s after the first SYN to "
                                "tcp/%u, then silence for %.0f s (Windows would retry again at 9 s)",
                                v->conn.gap1, DDI_CONFICKER_PORT, v->observed_after);
-        GEN(add_double(t, HF(CONFICKER_OBSERVED), tvb, 0, 0, usec(v->observed_after)));
-        GEN(proto_tree_add_string(t, HF(CONFICKER_STATUS), tvb, 0, 0, "yes: one retry at ~3 s, then silence"));
+        GEN(ADD(t, CONFICKER_OBSERVED, add_double(t, HF(CONFICKER_OBSERVED), tvb, 0, 0, usec(v->observed_after))));
+        GEN(ADD(t, CONFICKER_STATUS, proto_tree_add_string(t, HF(CONFICKER_STATUS), tvb, 0, 0,
+                                                           "yes: one retry at ~3 s, then silence")));
         break;
     }
     case DDI_CONF_UNKNOWN: {
@@ -739,19 +743,19 @@ static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
         ddi_conf_fold f = {0};
         ddi_conf_fold_add(&f, &v->conn, v->horizon);
         ddi_conf_fold_verdict(&f, v->horizon, why, sizeof why);
-        GEN(add_double(t, HF(CONFICKER_OBSERVED), tvb, 0, 0, usec(v->observed_after)));
-        GEN(proto_tree_add_string_format_value(t, HF(CONFICKER_STATUS), tvb, 0, 0, "undetermined",
-                                               "undetermined: %s", why));
+        GEN(ADD(t, CONFICKER_OBSERVED, add_double(t, HF(CONFICKER_OBSERVED), tvb, 0, 0, usec(v->observed_after))));
+        GEN(ADD(t, CONFICKER_STATUS, proto_tree_add_string_format_value(t, HF(CONFICKER_STATUS), tvb, 0, 0,
+                                                                        "undetermined", "undetermined: %s", why)));
         break;
     }
     default:
         if (v->conn.count > 2)
-            GEN(proto_tree_add_string_format_value(t, HF(CONFICKER_STATUS), tvb, 0, 0, "no",
-                                                   "no: %u SYNs (an OS retry schedule)", v->conn.count));
+            GEN(ADD(t, CONFICKER_STATUS, proto_tree_add_string_format_value(t, HF(CONFICKER_STATUS), tvb, 0, 0, "no",
+                                                   "no: %u SYNs (an OS retry schedule)", v->conn.count)));
         else if (v->conn.answered && v->retry_count)
-            GEN(proto_tree_add_string_format_value(t, HF(CONFICKER_STATUS), tvb, 0, 0, "no",
+            GEN(ADD(t, CONFICKER_STATUS, proto_tree_add_string_format_value(t, HF(CONFICKER_STATUS), tvb, 0, 0, "no",
                                                    "no: the connection was answered (a SYN-ACK or RST to it is in "
-                                                   "the capture), so the silence after its retry is no give-up"));
+                                                   "the capture), so the silence after its retry is no give-up")));
         break;
     }
 }
@@ -800,7 +804,7 @@ static void add_link(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const 
         GEN(proto_tree_add_string_format_value(t, HF(MSS_LINK), tvb, 0, 0, v->link.label, "%s [source: %s]",
                                                v->link.label, v->link.source));
     if (v->link.pppoe) {
-        proto_item *pi = proto_tree_add_boolean(t, HF(MSS_PPPOE), tvb, 0, 0, TRUE);
+        proto_item *pi = ADD(t, MSS_PPPOE, proto_tree_add_boolean(t, HF(MSS_PPPOE), tvb, 0, 0, TRUE));
         GEN(pi);
         DDI_EXPERT(pinfo, pi, &ei_mss, "MSS %u implies link MTU %u: %s", v->link.mss, v->link.mtu,
                                v->link.label);
@@ -814,14 +818,17 @@ static void add_nat(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const d
     proto_item *ti;
     proto_tree *t = subtree(tree, tvb, ett_nat, &ti, "NAT / middle box suspected");
     GEN(ti);
-    proto_item *ni = proto_tree_add_boolean(t, HF(NAT), tvb, 0, 0, TRUE);
+    proto_item *ni = ADD(t, NAT, proto_tree_add_boolean(t, HF(NAT), tvb, 0, 0, TRUE));
     GEN(ni);
-    proto_item *ri = proto_tree_add_string(t, HF(NAT_REASON), tvb, 0, 0, v->nat_reason);
+    /* the clues hang below the reason */
+    proto_item *ri = ITEM(t, NAT_REASON) || WANTED(t, CLUE)
+                         ? proto_tree_add_string(t, HF(NAT_REASON), tvb, 0, 0, v->nat_reason)
+                         : NULL;
     GEN(ri);
     add_clues(ri, tvb, v->nat_reason);
     for (unsigned k = 0; k < DDI_NAT__KINDS; k++)
         if (v->nat_bits & ddi_nat_bit((ddi_nat_kind)k))
-            GEN(proto_tree_add_string(t, HF(NAT_KIND), tvb, 0, 0, ddi_nat_kinds[k].name));
+            GEN(ADD(t, NAT_KIND, proto_tree_add_string(t, HF(NAT_KIND), tvb, 0, 0, ddi_nat_kinds[k].name)));
     for (unsigned k = 0; k < DDI_NAT__KINDS; k++)
         if (v->nat_bits & ddi_nat_bit((ddi_nat_kind)k)) {
             char one[512];
@@ -838,9 +845,9 @@ static void add_tool(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const 
     proto_item *ti;
     proto_tree *t = subtree(tree, tvb, ett_tool, &ti, "Scanning tool: %s", ddi_tool_name(v->tool));
     GEN(ti);
-    proto_item *ni = proto_tree_add_string(t, HF(TOOL), tvb, 0, 0, ddi_tool_name(v->tool));
+    proto_item *ni = ADD(t, TOOL, proto_tree_add_string(t, HF(TOOL), tvb, 0, 0, ddi_tool_name(v->tool)));
     GEN(ni);
-    GEN(proto_tree_add_string(t, HF(TOOL_EVIDENCE), tvb, 0, 0, v->tool_evidence));
+    GEN(ADD(t, TOOL_EVIDENCE, proto_tree_add_string(t, HF(TOOL_EVIDENCE), tvb, 0, 0, v->tool_evidence)));
     DDI_EXPERT(pinfo, ni, &ei_tool, "Packet crafted by %s: %s", ddi_tool_name(v->tool), v->tool_evidence);
 }
 
@@ -855,22 +862,22 @@ static void add_bs(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
     proto_tree *t = subtree(tree, tvb, ett_bs, &ti, "Backscatter: %s from %s",
                                                   ddi_backscatter_name(v->bs.kind), a);
     GEN(ti);
-    proto_item *ni = proto_tree_add_string(t, HF(BS), tvb, 0, 0, ddi_backscatter_name(v->bs.kind));
+    proto_item *ni = ADD(t, BS, proto_tree_add_string(t, HF(BS), tvb, 0, 0, ddi_backscatter_name(v->bs.kind)));
     GEN(ni);
     /* an ICMP error whose quote is missing or was not sent from this address
      * names no victim: the outer source is only a router */
     if (v->bs.victim_known && v->bs.victim.family == 4) {
         guint32 v4;
         memcpy(&v4, v->bs.victim.a, 4); /* FT_IPv4 takes network order */
-        GEN(proto_tree_add_ipv4(t, HF(BS_VICTIM), tvb, 0, 0, v4));
+        GEN(ADD(t, BS_VICTIM, proto_tree_add_ipv4(t, HF(BS_VICTIM), tvb, 0, 0, v4)));
     } else if (v->bs.victim_known && v->bs.victim.family == 6) {
         ws_in6_addr v6;
         memcpy(v6.bytes, v->bs.victim.a, 16);
-        GEN(proto_tree_add_ipv6(t, HF(BS_VICTIM6), tvb, 0, 0, &v6));
+        GEN(ADD(t, BS_VICTIM6, proto_tree_add_ipv6(t, HF(BS_VICTIM6), tvb, 0, 0, &v6)));
     }
     if (v->bs.victim_known && v->bs.has_port)
-        GEN(proto_tree_add_uint(t, HF(BS_PORT), tvb, 0, 0, v->bs.victim_port));
-    GEN(proto_tree_add_string(t, HF(BS_EVIDENCE), tvb, 0, 0, v->bs_evidence));
+        GEN(ADD(t, BS_PORT, proto_tree_add_uint(t, HF(BS_PORT), tvb, 0, 0, v->bs.victim_port)));
+    GEN(ADD(t, BS_EVIDENCE, proto_tree_add_string(t, HF(BS_EVIDENCE), tvb, 0, 0, v->bs_evidence)));
     if (v->two_way)
         DDI_EXPERT(pinfo, ni, &ei_bs, "Possible backscatter (%s) in a two-way capture: %s may be answering spoofed "
                                       "traffic, or traffic the capture does not show; %s",
@@ -884,11 +891,12 @@ static void add_bs(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const dd
 static void add_exchange(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_verdict *v)
 {
     if (v->bs_seen != DDI_BS_SEEN_NONE)
-        GEN(proto_tree_add_string_format_value(tree, HF(EXCHANGE), tvb, 0, 0, ddi_backscatter_seen_name(v->bs_seen),
-                                               "%s", v->bs_evidence[0] ? v->bs_evidence
-                                                                       : ddi_backscatter_seen_name(v->bs_seen)));
+        GEN(ADD(tree, EXCHANGE,
+                proto_tree_add_string_format_value(tree, HF(EXCHANGE), tvb, 0, 0, ddi_backscatter_seen_name(v->bs_seen),
+                                                   "%s", v->bs_evidence[0] ? v->bs_evidence
+                                                                           : ddi_backscatter_seen_name(v->bs_seen))));
     if (v->two_way_here) {
-        proto_item *ti = proto_tree_add_boolean(tree, HF(TWOWAY), tvb, 0, 0, TRUE);
+        proto_item *ti = ADD(tree, TWOWAY, proto_tree_add_boolean(tree, HF(TWOWAY), tvb, 0, 0, TRUE));
         GEN(ti);
         DDI_EXPERT(pinfo, ti, &ei_twoway,
                    "Two-way traffic: this packet answers one sent earlier in the capture, so the capture is no "
@@ -902,8 +910,9 @@ static void add_synack_os(proto_tree *tree, tvbuff_t *tvb, const ddi_verdict *v)
 {
     if (!v->has_synack_os)
         return;
-    GEN(proto_tree_add_string(tree, HF(SYNACK_OS), tvb, 0, 0, v->synack_os));
-    GEN(proto_tree_add_string(tree, HF(SYNACK_OS_MATCH), tvb, 0, 0, ddi_match_name(v->synack_fp.kind)));
+    GEN(ADD(tree, SYNACK_OS, proto_tree_add_string(tree, HF(SYNACK_OS), tvb, 0, 0, v->synack_os)));
+    GEN(ADD(tree, SYNACK_OS_MATCH,
+            proto_tree_add_string(tree, HF(SYNACK_OS_MATCH), tvb, 0, 0, ddi_match_name(v->synack_fp.kind))));
 }
 
 /* Spoofed source, from this packet alone (the per-source report adds the
@@ -930,13 +939,29 @@ static void add_sender(proto_tree *t, tvbuff_t *tvb, const ddi_verdict *v)
                                                v->sender_why));
 }
 
-static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_frame_rec *rec, const ddi_verdict *v)
+/* In a `tshark -T fields` run, where ddi hides the tree (dissect_ddi), only
+ * referenced items are added (ITEM) and they are read by their field, never
+ * by their place; the protocol item costs as much as two fields there, so
+ * they go straight into the tree, unless something reads the protocol item:
+ * a filter or column naming `ddi` (DIRECT; the -e fields make it only
+ * INDIRECT), the expert items (they hang below it), or a tap that walks the
+ * tree (TL_REQUIRES_PROTO_TREE, e.g. -z io,phs counting protocols). */
+static header_field_info *proto_ddi_hfi;
+static gboolean flat_items(gboolean hide)
 {
-    proto_item *top = proto_tree_add_item(tree, proto_ddi, tvb, 0, 0, ENC_NA);
+    return hide && !experts_on && proto_ddi_hfi->ref_type != HF_REF_TYPE_DIRECT &&
+           !(union_of_tap_listener_flags() & TL_REQUIRES_PROTO_TREE);
+}
+
+static void render(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_frame_rec *rec, const ddi_verdict *v,
+                   gboolean flat)
+{
+    proto_item *top = flat ? NULL : proto_tree_add_item(tree, proto_ddi, tvb, 0, 0, ENC_NA);
     GEN(top);
-    proto_tree *t = proto_item_add_subtree(top, ett_ddi);
+    proto_tree *t = flat ? tree : proto_item_add_subtree(top, ett_ddi);
     if (rec->flags & DDI_FR_SRC_FULL) {
-        proto_item *e = proto_tree_add_string(t, HF(VERDICT), tvb, 0, 0, "not analysed: source table full");
+        proto_item *e =
+            ADD(t, VERDICT, proto_tree_add_string(t, HF(VERDICT), tvb, 0, 0, "not analysed: source table full"));
         GEN(e);
         DDI_EXPERT(pinfo, e, &ei_state_full, "ddi source table full (%u sources): raise ddi.max_sources",
                                pref_max_sources);
@@ -1084,7 +1109,7 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     TRY {
         ddi_verdict_build_from(&state, sigdb, &pkt, rec, wanted_text(tree, tapped), known, v);
         if (tree || experts_on)
-            render(tree, tvb, pinfo, rec, v);
+            render(tree, tvb, pinfo, rec, v, flat_items(hide));
     }
     FINALLY {
         if (hide)
@@ -1155,6 +1180,7 @@ void proto_register_ddi(void)
 {
     static gint *ett[] = {&ett_ddi, &ett_ipid, &ett_retry, &ett_os, &ett_link, &ett_nat, &ett_tool, &ett_bs, &ett_clues};
     proto_ddi = proto_register_protocol("Deep Darknet Inspection", "DDI", "ddi");
+    proto_ddi_hfi = proto_registrar_get_nth((guint)proto_ddi);
     ddi_fields_register(proto_ddi);
     proto_register_subtree_array(ett, array_length(ett));
     register_experts();
