@@ -738,12 +738,14 @@ static void add_retry(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
         break;
     }
     case DDI_CONF_UNKNOWN: {
+        GEN(ADD(t, CONFICKER_OBSERVED, add_double(t, HF(CONFICKER_OBSERVED), tvb, 0, 0, usec(v->observed_after))));
+        if (!ITEM(t, CONFICKER_STATUS))
+            break;
         /* the same words as the report: undetermined, and why */
         char why[160];
         ddi_conf_fold f = {0};
         ddi_conf_fold_add(&f, &v->conn, v->horizon);
         ddi_conf_fold_verdict(&f, v->horizon, why, sizeof why);
-        GEN(ADD(t, CONFICKER_OBSERVED, add_double(t, HF(CONFICKER_OBSERVED), tvb, 0, 0, usec(v->observed_after))));
         GEN(ADD(t, CONFICKER_STATUS, proto_tree_add_string_format_value(t, HF(CONFICKER_STATUS), tvb, 0, 0,
                                                                         "undetermined", "undetermined: %s", why)));
         break;
@@ -829,7 +831,7 @@ static void add_nat(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const d
     for (unsigned k = 0; k < DDI_NAT__KINDS; k++)
         if (v->nat_bits & ddi_nat_bit((ddi_nat_kind)k))
             GEN(ADD(t, NAT_KIND, proto_tree_add_string(t, HF(NAT_KIND), tvb, 0, 0, ddi_nat_kinds[k].name)));
-    for (unsigned k = 0; k < DDI_NAT__KINDS; k++)
+    for (unsigned k = 0; experts_on && k < DDI_NAT__KINDS; k++)
         if (v->nat_bits & ddi_nat_bit((ddi_nat_kind)k)) {
             char one[512];
             ddi_nat_reason((uint16_t)ddi_nat_bit((ddi_nat_kind)k), v->p, &v->os, v->src ? &v->src->nat : NULL, one,
