@@ -1040,6 +1040,28 @@ static gboolean wants_experts(proto_tree *tree)
     return FALSE;
 }
 
+/* The verdict and its items, in a function of their own: TRY is a setjmp,
+ * which puts the caller's locals at risk (gcc -Wclobbered).  A tree hidden
+ * for a -T fields run is shown again whatever happens: it is shared with
+ * every other dissector. */
+static void verdict_and_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ddi_pkt *pkt,
+                             const ddi_frame_rec *rec, const ddi_observed *known, gboolean hide, gboolean tapped,
+                             ddi_verdict *v)
+{
+    C_NUMERIC_BEGIN();
+    TRY {
+        ddi_verdict_build_from(&state, sigdb, pkt, rec, wanted_text(tree, tapped), known, v);
+        if (tree || experts_on)
+            render(tree, tvb, pinfo, rec, v, flat_items(hide));
+    }
+    FINALLY {
+        if (hide)
+            ddi_tree_set_visible(tree, true);
+    }
+    ENDTRY;
+    C_NUMERIC_END();
+}
+
 static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     ddi_pkt pkt;
@@ -1107,18 +1129,7 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         return 0;
 
     ddi_verdict *v = wmem_new(pinfo->pool, ddi_verdict);
-    C_NUMERIC_BEGIN();
-    TRY {
-        ddi_verdict_build_from(&state, sigdb, &pkt, rec, wanted_text(tree, tapped), known, v);
-        if (tree || experts_on)
-            render(tree, tvb, pinfo, rec, v, flat_items(hide));
-    }
-    FINALLY {
-        if (hide)
-            ddi_tree_set_visible(tree, true);
-    }
-    ENDTRY;
-    C_NUMERIC_END();
+    verdict_and_tree(tree, tvb, pinfo, &pkt, rec, known, hide, tapped, v);
     if (tapped) {
         ddi_tap_info *ti = wmem_new0(pinfo->pool, ddi_tap_info);
         ti->frame = pinfo->num;
