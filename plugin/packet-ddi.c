@@ -1048,7 +1048,6 @@ static void verdict_and_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo
                              const ddi_frame_rec *rec, const ddi_observed *known, gboolean hide, gboolean tapped,
                              ddi_verdict *v)
 {
-    C_NUMERIC_BEGIN();
     TRY {
         ddi_verdict_build_from(&state, sigdb, pkt, rec, wanted_text(tree, tapped), known, v);
         if (tree || experts_on)
@@ -1059,7 +1058,6 @@ static void verdict_and_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo
             ddi_tree_set_visible(tree, true);
     }
     ENDTRY;
-    C_NUMERIC_END();
 }
 
 static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
@@ -1129,7 +1127,10 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         return 0;
 
     ddi_verdict *v = wmem_new(pinfo->pool, ddi_verdict);
+    /* outside the function with TRY, whose setjmp would put the saved locale at risk */
+    C_NUMERIC_BEGIN();
     verdict_and_tree(tree, tvb, pinfo, &pkt, rec, known, hide, tapped, v);
+    C_NUMERIC_END();
     if (tapped) {
         ddi_tap_info *ti = wmem_new0(pinfo->pool, ddi_tap_info);
         ti->frame = pinfo->num;
