@@ -8,7 +8,8 @@
  * one key.
  *
  * Memory: the set stores a 32-bit fingerprint of the 64-bit key, 4 bytes a
- * slot at a load of at most 0.7 (about 6-11 bytes a key).  Two different
+ * slot at a load between 0.53 and 0.8 (5-7.5 bytes a key; the table grows by
+ * half, so its size is no power of two).  Two different
  * keys share a fingerprint with probability 2^-32 each, so a lookup among n
  * stored keys answers "seen" wrongly with probability about n / 2^32 (2e-4
  * for a million keys).  Such an error withholds a backscatter claim; it never
@@ -38,12 +39,12 @@ typedef enum ddi_seen_kind {
 
 typedef struct ddi_seen_set {
     uint32_t *slots;      /* fingerprints; 0 = empty */
-    uint32_t mask, count;
+    uint32_t cap, count;  /* slots, and keys in them */
     /* The previous generation (ddi_seen_age): looked up, never added to.
      * Only a run carried over months with eviction (statefile.h) ages the
      * set, so that flows seen long ago stop costing memory. */
     uint32_t *old_slots;
-    uint32_t old_mask, old_count;
+    uint32_t old_cap, old_count;
     double since;         /* when the current generation began (capture time; 0 = the capture's start) */
 } ddi_seen_set;
 
@@ -53,6 +54,10 @@ void ddi_seen_free(ddi_seen_set *s);
 bool ddi_seen_add(ddi_seen_set *s, uint64_t key);
 bool ddi_seen_has(const ddi_seen_set *s, uint64_t key);
 size_t ddi_seen_memory(const ddi_seen_set *s);
+/* Could `count` keys in `slots` slots come from this set (a state file's
+ * claim, statefile.c)?  A fuller table would make lookups run long or
+ * forever. */
+bool ddi_seen_load_ok(uint32_t slots, uint32_t count);
 /* A hint: start loading the slot a lookup of `key` starts at (state.h,
  * ddi_state_prefetch_source).  Changes nothing. */
 void ddi_seen_prefetch(const ddi_seen_set *s, uint64_t key);

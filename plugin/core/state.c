@@ -104,7 +104,7 @@ uint32_t ddi_state_source_count(const ddi_state *st) { return st->sources.count;
 
 /* An index table slot holds the record's index + 1 in its low bits and the
  * rest of the record's hash above them: the index needs no more bits than
- * the slot number (the load stays below 1/2), and the hash bits the slot
+ * the slot number (the load stays below 1), and the hash bits the slot
  * number does not already say make most probes of a wrong slot fail without
  * reading its record, which at telescope scale is a cache miss each time.
  * 0 = empty. */
@@ -112,11 +112,22 @@ static inline uint32_t slot_make(uint32_t idx1, uint32_t hash, uint32_t mask) { 
 static inline uint32_t slot_idx(uint32_t v, uint32_t mask) { return v & mask; }
 static inline bool slot_may_be(uint32_t v, uint32_t hash, uint32_t mask) { return (v & ~mask) == (hash & ~mask); }
 
-/* Grow an index table to keep the load below 1/2 (short probe runs). */
-static void table_grow(uint32_t **slots, uint32_t *mask, uint32_t count, uint32_t (*hash_of)(const ddi_state *, uint32_t),
-                       const ddi_state *st)
+/* The highest load of an index table, as num/den.  Sources: 4/5, because a
+ * slot costs 4 bytes per source for the whole run and the hash bits in the
+ * slot keep the longer probe runs (about 3 slots for a known source, 13 for
+ * a new one, at 0.8) from reading records.  Connections: 1/2, because
+ * nearly every SYN of a scan is a new connection (a miss, the long run) and
+ * a program that reuses records keeps the table small anyway. */
+#define SRC_LOAD_NUM 4
+#define SRC_LOAD_DEN 5
+#define CONN_LOAD_NUM 1
+#define CONN_LOAD_DEN 2
+
+/* Grow an index table (doubling) to keep its load at most num/den. */
+static void table_grow(uint32_t **slots, uint32_t *mask, uint32_t count, uint32_t num, uint32_t den,
+                       uint32_t (*hash_of)(const ddi_state *, uint32_t), const ddi_state *st)
 {
-    if (*slots && (uint64_t)(count + 1) * 2 <= (uint64_t)*mask + 1)
+    if (*slots && (uint64_t)(count + 1) * den <= ((uint64_t)*mask + 1) * num)
         return;
     uint32_t cap = *slots ? (*mask + 1) * 2 : 1024;
     uint32_t *ns = g_new0(uint32_t, cap);
@@ -254,7 +265,7 @@ uint32_t ddi_state_source_get(ddi_state *st, const ddi_addr *a, bool *created)
 {
     uint32_t j;
     *created = false;
-    table_grow(&st->src_slots, &st->src_mask, st->sources.count, src_hash_of, st);
+    table_grow(&st->src_slots, &st->src_mask, st->sources.count, SRC_LOAD_NUM, SRC_LOAD_DEN, src_hash_of, st);
     uint32_t h = addr_hash(a);
     uint32_t v = src_probe(st, a, h, &j);
     if (v)
@@ -322,7 +333,7 @@ uint32_t ddi_state_conn_get(ddi_state *st, uint64_t key, bool *created)
 {
     uint32_t j;
     *created = false;
-    table_grow(&st->conn_slots, &st->conn_mask, st->conns.count, conn_hash_of, st);
+    table_grow(&st->conn_slots, &st->conn_mask, st->conns.count, CONN_LOAD_NUM, CONN_LOAD_DEN, conn_hash_of, st);
     uint32_t h = mix32(key);
     uint32_t v = conn_probe(st, key, h, &j);
     if (v)

@@ -185,8 +185,7 @@ static ddi_sf_status check_header(const sf_header *h, const char *path, char *wh
                     "%zu, %zu bytes)",
                     h->layout, h->size_source, h->size_conn, h->size_labels, DDI_STATEFILE_LAYOUT,
                     sizeof(ddi_source), sizeof(ddi_conn), sizeof(ddi_summary_labels));
-    if (h->seen_slots & (h->seen_slots - 1) || h->seen_count > h->seen_slots ||
-        h->seen_old_slots & (h->seen_old_slots - 1) || h->seen_old_count > h->seen_old_slots)
+    if (!ddi_seen_load_ok(h->seen_slots, h->seen_count) || !ddi_seen_load_ok(h->seen_old_slots, h->seen_old_count))
         return fail(DDI_SF_CORRUPT, why, len, path, "corrupt (seen-set size %u for %u entries)", h->seen_slots,
                     h->seen_count);
     uint64_t fixed = (uint64_t)h->nsources * h->size_source + (uint64_t)h->nconns * h->size_conn + h->size_labels +
@@ -243,7 +242,7 @@ static ddi_sf_status load_payload(ddi_state *st, sf_reader *r, const sf_header *
         st->seen.slots = g_try_new(uint32_t, h->seen_slots);
         if (!st->seen.slots)
             return fail(DDI_SF_TOO_LARGE, why, len, path, "no memory for its %u seen-set slots", h->seen_slots);
-        st->seen.mask = h->seen_slots - 1;
+        st->seen.cap = h->seen_slots;
         st->seen.count = h->seen_count;
         if (!rd(r, st->seen.slots, (size_t)h->seen_slots * sizeof(uint32_t)))
             return DDI_SF_TRUNCATED;
@@ -252,7 +251,7 @@ static ddi_sf_status load_payload(ddi_state *st, sf_reader *r, const sf_header *
         st->seen.old_slots = g_try_new(uint32_t, h->seen_old_slots);
         if (!st->seen.old_slots)
             return fail(DDI_SF_TOO_LARGE, why, len, path, "no memory for its %u seen-set slots", h->seen_old_slots);
-        st->seen.old_mask = h->seen_old_slots - 1;
+        st->seen.old_cap = h->seen_old_slots;
         st->seen.old_count = h->seen_old_count;
         if (!rd(r, st->seen.old_slots, (size_t)h->seen_old_slots * sizeof(uint32_t)))
             return DDI_SF_TRUNCATED;
@@ -555,13 +554,13 @@ bool ddi_statefile_save(const ddi_state *st, const char *path, const ddi_sf_evic
         seen.since = st->first_ts;
     if (evict && evict->idle > 0 && st->horizon - seen.since > evict->idle) {
         seen.old_slots = seen.slots;
-        seen.old_mask = seen.mask;
+        seen.old_cap = seen.cap;
         seen.old_count = seen.count;
         seen.slots = NULL;
-        seen.mask = seen.count = 0;
+        seen.cap = seen.count = 0;
         seen.since = st->horizon;
     }
-    uint32_t seen_slots = seen.slots ? seen.mask + 1 : 0, seen_old_slots = seen.old_slots ? seen.old_mask + 1 : 0;
+    uint32_t seen_slots = seen.slots ? seen.cap : 0, seen_old_slots = seen.old_slots ? seen.old_cap : 0;
     if (seen_slots)
         wr(&w, seen.slots, (size_t)seen_slots * sizeof(uint32_t));
     if (seen_old_slots)

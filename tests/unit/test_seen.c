@@ -27,10 +27,12 @@ static void test_add_has_grow(void)
     /* adding again changes nothing */
     g_assert_false(ddi_seen_add(&s, ddi_seen_key(DDI_SEEN_TCP_SYN, 0, &a, &b, 7, 0)));
     g_assert_cmpuint(s.count, ==, fresh);
-    /* load stays at most 0.7: at most ~11.5 bytes a key at these sizes */
-    g_assert_cmpuint(ddi_seen_memory(&s), <=, 100000 * 4 * 10 / 7 * 2);
-    g_assert_cmpuint(ddi_seen_memory(&s), ==, (s.mask + 1) * 4);
-    g_assert_cmpuint((uint64_t)s.count * 10, <=, (uint64_t)(s.mask + 1) * 7);
+    /* the load stays between 0.53 and 0.8: at most 7.5 bytes a key */
+    g_assert_cmpuint(ddi_seen_memory(&s), <=, (uint64_t)s.count * 4 * 3 * 5 / 4 / 2 + 4);
+    g_assert_cmpuint(ddi_seen_memory(&s), ==, (uint64_t)s.cap * 4);
+    g_assert_cmpuint((uint64_t)s.count * 5, <=, (uint64_t)s.cap * 4);
+    g_assert_true(ddi_seen_load_ok(s.cap, s.count));
+    g_assert_false(ddi_seen_load_ok(s.cap, s.cap));
     /* other kinds, directions and addresses are different keys; count the
      * false "seen" answers among 100000 absent keys (expected ~100000 *
      * 100000 / 2^32 = 2.3) */
