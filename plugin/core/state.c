@@ -8,14 +8,23 @@
 #include <glib.h>
 #include <string.h>
 
-#define CHUNK_BITS 14 /* 16384 records a chunk: small files stay small */
-#define CHUNK_LEN (1u << CHUNK_BITS)
+/* A chunk holds a power of two of records, about CHUNK_BYTES of them: the
+ * last chunk is mostly unused, and an allocator that hands out reused memory
+ * clears all of it (resident), so a chunk of 16,384 224-byte source records
+ * (3.7 MB) cost up to 70 bytes a source at 50,000 sources.  256 KB chunks
+ * waste at most that per array, and are still few (a pointer each). */
+#define CHUNK_BYTES (256u * 1024u)
 
 static void vec_init(ddi_vec *v, size_t elem)
 {
     memset(v, 0, sizeof *v);
     v->elem = elem;
+    v->bits = 0;
+    while (((size_t)2 << v->bits) * elem <= CHUNK_BYTES)
+        v->bits++;
 }
+
+static size_t vec_chunk_len(const ddi_vec *v) { return (size_t)1 << v->bits; }
 
 static void vec_free(ddi_vec *v)
 {
@@ -28,17 +37,17 @@ static void vec_free(ddi_vec *v)
 
 static void *vec_at(const ddi_vec *v, uint32_t i)
 {
-    return (char *)v->chunks[i >> CHUNK_BITS] + (size_t)(i & (CHUNK_LEN - 1)) * v->elem;
+    return (char *)v->chunks[i >> v->bits] + (size_t)(i & (vec_chunk_len(v) - 1)) * v->elem;
 }
 
 /* Make index i addressable (zero-filled); chunks are never moved. */
 static void vec_reserve(ddi_vec *v, uint32_t i)
 {
-    uint32_t need = (i >> CHUNK_BITS) + 1;
+    uint32_t need = (i >> v->bits) + 1;
     if (need > v->nchunks) {
         v->chunks = g_renew(void *, v->chunks, need);
         for (uint32_t c = v->nchunks; c < need; c++)
-            v->chunks[c] = g_malloc0(CHUNK_LEN * v->elem);
+            v->chunks[c] = g_malloc0(vec_chunk_len(v) * v->elem);
         v->nchunks = need;
     }
     if (i >= v->count)
@@ -153,6 +162,7 @@ static void table_grow(uint32_t **slots, uint32_t *mask, uint32_t count, uint32_
  * source, so growth beyond that must be a decision, not an accident */
 _Static_assert(sizeof(ddi_source) <= 192 + 32, "ddi_source grew past its budget (state.h, bench/RESULTS.md)");
 _Static_assert(sizeof(ddi_conn) == 32, "ddi_conn grew (state.h)");
+_Static_assert(sizeof(ddi_frame_rec) == 24, "ddi_frame_rec grew (state.h)");
 
 void ddi_state_source_addr(const ddi_state *st, const ddi_source *s, ddi_addr *out)
 {
@@ -510,10 +520,10 @@ bool ddi_state_two_way(const ddi_state *st, uint32_t frame, uint32_t *first_fram
 size_t ddi_state_memory(const ddi_state *st)
 {
     size_t m = 0;
-    m += (size_t)st->sources.nchunks * CHUNK_LEN * st->sources.elem;
-    m += (size_t)st->conns.nchunks * CHUNK_LEN * st->conns.elem;
-    m += (size_t)st->frames.nchunks * CHUNK_LEN * st->frames.elem;
-    m += (size_t)st->addrs6.nchunks * CHUNK_LEN * st->addrs6.elem;
+    m += st->sources.nchunks * vec_chunk_len(&st->sources) * st->sources.elem;
+    m += st->conns.nchunks * vec_chunk_len(&st->conns) * st->conns.elem;
+    m += st->frames.nchunks * vec_chunk_len(&st->frames) * st->frames.elem;
+    m += st->addrs6.nchunks * vec_chunk_len(&st->addrs6) * st->addrs6.elem;
     m += (size_t)st->fifo_cap * 4;
     m += st->src_slots ? ((size_t)st->src_mask + 1) * 4 : 0;
     m += st->conn_slots ? ((size_t)st->conn_mask + 1) * 4 : 0;

@@ -2,8 +2,9 @@
  * record that lets any later pass rebuild exactly what the first pass saw.
  *
  * Memory is the constraint at telescope scale (millions of sources): records
- * live in chunked arrays (no realloc copies, stable indices), the hash tables
- * hold 32-bit indices, and a frame costs 24 bytes where a program dissects
+ * live in chunked arrays of about 256 KB each (no realloc copies, stable
+ * indices), the hash tables hold 32-bit indices (sources at a load of at most
+ * 0.8), and a frame costs 24 bytes where a program dissects
  * frames again (tshark -2, the GUI; the glue decides, packet-ddi.c).
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -22,7 +23,8 @@
 #include "summary.h"
 #include "tools.h"
 
-/* 192 bytes a source (bounded by a static assertion in state.c): the address is 4 bytes
+/* 224 bytes a source: 192 plus the telescope features' 32 (a static assertion
+ * in state.c holds it there; bench/RESULTS.md has what each part costs).  The address is 4 bytes
  * in place for IPv4 and an index into the state's IPv6 side table otherwise
  * (ddi_state_source_addr), and the fields are ordered without padding. */
 typedef struct ddi_source {
@@ -106,6 +108,7 @@ typedef struct ddi_vec {
     void **chunks;
     uint32_t nchunks, count;
     size_t elem;
+    unsigned bits;         /* 2^bits records a chunk (state.c, CHUNK_BYTES) */
 } ddi_vec;
 
 typedef struct ddi_state {
@@ -185,7 +188,7 @@ uint64_t ddi_conn_key_parts(uint8_t ver, const ddi_addr *src, const ddi_addr *ds
                             uint32_t isn);
 
 /* A packet that is no SYN keeps in the retry field what it answers
- * (ddi_bs_seen, backscatter.h); a 16-byte frame has no other room. */
+ * (ddi_bs_seen, backscatter.h); a 24-byte frame has no other room. */
 static inline void ddi_frame_set_seen(ddi_frame_rec *r, unsigned seen) { r->retry_count = seen & 15u; }
 static inline unsigned ddi_frame_seen(const ddi_frame_rec *r, const ddi_pkt *p)
 {
