@@ -282,7 +282,7 @@ void ddi_observe_keep(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_
     if (ddi_tool_nmap_refuted(&s->tool_ctx))
         s->sum.tools &= (uint16_t)~((1u << DDI_TOOL_NMAP_SYN) | (1u << DDI_TOOL_NMAP_OTHER));
     if (nat && !s->nat_bits)
-        s->sum.nat_off = (float)(p->ts - s->first_ts);
+        s->nat_off = (float)(p->ts - s->first_ts);
     if (nat & ~s->nat_bits)
         keep_nat_text(st, si, s, (uint16_t)(nat & ~s->nat_bits), p, has_os ? &os : NULL);
     s->nat_bits |= nat;

@@ -23,10 +23,12 @@
 #include "summary.h"
 #include "tools.h"
 
-/* 224 bytes a source: 192 plus the telescope features' 32 (a static assertion
- * in state.c holds it there; bench/RESULTS.md has what each part costs).  The address is 4 bytes
- * in place for IPv4 and an index into the state's IPv6 side table otherwise
- * (ddi_state_source_addr), and the fields are ordered without padding. */
+/* 216 bytes a source, the telescope features' 32 included (a static
+ * assertion in state.c holds it there; bench/RESULTS.md has what each part
+ * costs).  The address is 4 bytes in place for IPv4 and an index into the
+ * state's IPv6 side table otherwise (ddi_state_source_addr), and the fields
+ * are ordered without padding (the IP-ID tracker is 4-byte aligned, so the
+ * 8-byte times after it start on an 8-byte boundary). */
 typedef struct ddi_source {
     uint32_t addr;         /* IPv4: the address bytes as on the wire; IPv6: index into ddi_state.addrs6 */
     uint8_t family;        /* 4 or 6 */
@@ -36,6 +38,8 @@ typedef struct ddi_source {
      * and of those, Conficker-style ones: their verdicts were final (saturate) */
     uint16_t gone445, gone445_yes;
     float first_syn_off;   /* first SYN, seconds after first_ts (valid when syns > 0) */
+    float nat_off;         /* first NAT evidence, seconds after first_ts (a time, not a frame
+                              number: it survives splitting a capture into shards) */
     ddi_ipid_acc ipid;
     double first_ts, last_ts;
     uint32_t pkts, syns, retries;

@@ -43,7 +43,7 @@
                                   3: an IPv6 source's address after its record) */
 /* Raise when ddi_source, ddi_conn, ddi_summary_labels or what their fields
  * mean changes without changing their size (a size change is caught anyway). */
-#define DDI_STATEFILE_LAYOUT 3 /* 3: the seen set's slots are found by a multiply-shift over any capacity */
+#define DDI_STATEFILE_LAYOUT 3 /* 3: the seen set over any capacity (multiply-shift), 216-byte sources */
 
 /* Default ddi.state_max_gap / --state-max-gap: a state file that ends more
  * than this before the new capture's first packet was written for another

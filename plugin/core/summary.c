@@ -507,7 +507,7 @@ void ddi_summary_build_ex(const ddi_state *st, uint32_t idx1, const ddi_conf_fol
         o->tunnel = l.tunnel;
     }
     o->nat_bits = s->nat_bits;
-    o->nat_first = s->first_ts + a->nat_off;
+    o->nat_first = s->first_ts + s->nat_off;
     o->nat_reason = st->nat_text ? g_hash_table_lookup(st->nat_text, GUINT_TO_POINTER(idx1)) : NULL;
     ddi_ipid_class cls = s->family == 4 ? ddi_ipid_classify(&s->ipid) : DDI_IPID_UNKNOWN;
     o->ipid_class = s->family == 4 ? ddi_ipid_class_name(cls) : NULL;

@@ -53,14 +53,13 @@ typedef struct ddi_src_acc {
     uint16_t victim_port;  /* latest backscatter victim port */
     uint8_t ttl_min, ttl_max;
     uint8_t os_label;      /* ddi_summary_labels id of the best OS label so far (0 = none) */
-    uint8_t os_match;      /* ddi_os_match of that label */
     uint8_t os_family;     /* ddi_os_family of that label */
     uint8_t flags;         /* DDI_ACC_* */
-    uint8_t mss_encap;     /* ddi_encap_code() of the frame that gave mss */
-    float nat_off;         /* first NAT evidence, seconds after the source's first packet (a time,
-                              not a frame number: it survives splitting a capture into shards) */
+    uint8_t os_match : 4;  /* ddi_os_match of that label */
+    uint8_t mss_encap : 4; /* ddi_encap_code() of the frame that gave mss (4 bits, pkt.h) */
     ddi_feat_acc feat;     /* telescope features and spoof tests (telescope.h): 32 bytes */
 } ddi_src_acc;
+_Static_assert(sizeof(ddi_src_acc) == 80, "ddi_src_acc is in every source record (state.h)");
 
 /* OS labels are few (one per signature or family), sources are many: a
  * source keeps a one-byte id into this table. */
