@@ -85,7 +85,7 @@ static void mark_answered(ddi_state *st, const ddi_pkt *p)
 static bool sent_flow(const ddi_state *st, const ddi_addr *a)
 {
     const ddi_source *s = ddi_state_source(st, ddi_state_source_find(st, a));
-    return s && ((s->sum.flags & DDI_ACC_SENT_TCP) || s->sum.udp);
+    return s && (s->sum.flags & (DDI_ACC_SENT_TCP | DDI_ACC_SENT_UDP));
 }
 
 /* What earlier packets this one answers; remembers what it shows sent; notes
@@ -277,7 +277,9 @@ void ddi_observe_keep(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_
         }
     }
     bool is_bs = is_cls && seen == DDI_BS_SEEN_NONE;
-    ddi_summary_observe(&s->sum, p, tool, has_os ? &os : NULL, os_label, is_bs ? &bs : NULL);
+    const ddi_bs_result *bsr = is_bs ? &bs : NULL;
+    ddi_src_rare *rare = ddi_summary_needs_rare(p, bsr) ? ddi_state_source_rare(st, s) : NULL;
+    ddi_summary_observe(&s->sum, rare, p, tool, has_os ? &os : NULL, os_label, bsr);
     /* nmap's labels on the first probes fall once its per-probe TTL is refuted */
     if (ddi_tool_nmap_refuted(&s->tool_ctx))
         s->sum.tools &= (uint16_t)~((1u << DDI_TOOL_NMAP_SYN) | (1u << DDI_TOOL_NMAP_OTHER));

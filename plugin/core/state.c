@@ -15,12 +15,16 @@
  * waste at most that per array, and are still few (a pointer each). */
 #define CHUNK_BYTES (256u * 1024u)
 
-static void vec_init(ddi_vec *v, size_t elem)
+/* Side records that few sources have (ddi_src_rare) come in smaller chunks:
+ * their last chunk is as likely to be cleared whole. */
+#define RARE_CHUNK_BYTES (16u * 1024u)
+
+static void vec_init(ddi_vec *v, size_t elem, size_t chunk_bytes)
 {
     memset(v, 0, sizeof *v);
     v->elem = elem;
     v->bits = 0;
-    while (((size_t)2 << v->bits) * elem <= CHUNK_BYTES)
+    while (((size_t)2 << v->bits) * elem <= chunk_bytes)
         v->bits++;
 }
 
@@ -75,10 +79,11 @@ static uint32_t addr_hash(const ddi_addr *a)
 void ddi_state_init(ddi_state *st, uint32_t max_sources, uint32_t max_conns)
 {
     memset(st, 0, sizeof *st);
-    vec_init(&st->sources, sizeof(ddi_source));
-    vec_init(&st->conns, sizeof(ddi_conn));
-    vec_init(&st->frames, sizeof(ddi_frame_rec));
-    vec_init(&st->addrs6, 16);
+    vec_init(&st->sources, sizeof(ddi_source), CHUNK_BYTES);
+    vec_init(&st->conns, sizeof(ddi_conn), CHUNK_BYTES);
+    vec_init(&st->frames, sizeof(ddi_frame_rec), CHUNK_BYTES);
+    vec_init(&st->addrs6, 16, CHUNK_BYTES);
+    vec_init(&st->rares, sizeof(ddi_src_rare), RARE_CHUNK_BYTES);
     ddi_seen_init(&st->seen);
     st->max_sources = max_sources;
     st->max_conns = max_conns;
@@ -90,6 +95,7 @@ void ddi_state_free(ddi_state *st)
     vec_free(&st->conns);
     vec_free(&st->frames);
     vec_free(&st->addrs6);
+    vec_free(&st->rares);
     ddi_seen_free(&st->seen);
     g_free(st->src_slots);
     g_free(st->conn_slots);
@@ -157,10 +163,10 @@ static void table_grow(uint32_t **slots, uint32_t *mask, uint32_t count, uint32_
     *mask = cap - 1;
 }
 
-/* 216 bytes, the 32 of the per-source features (issue 12) included: every
+/* 200 bytes, the 32 of the per-source features (issue 12) included: every
  * byte is paid once per source, so growth must be a decision, not an
  * accident (bench/RESULTS.md has what each part costs) */
-_Static_assert(sizeof(ddi_source) == 216, "ddi_source changed size (state.h, bench/RESULTS.md)");
+_Static_assert(sizeof(ddi_source) == 200, "ddi_source changed size (state.h, bench/RESULTS.md)");
 _Static_assert(sizeof(ddi_conn) == 32, "ddi_conn grew (state.h)");
 _Static_assert(sizeof(ddi_frame_rec) == 24, "ddi_frame_rec grew (state.h)");
 
@@ -172,6 +178,20 @@ void ddi_state_source_addr(const ddi_state *st, const ddi_source *s, ddi_addr *o
         memcpy(out->a, vec_at(&st->addrs6, s->addr), 16);
     else
         memcpy(out->a, &s->addr, 4);
+}
+
+ddi_src_rare *ddi_state_rare(const ddi_state *st, uint32_t idx1)
+{
+    return idx1 && idx1 <= st->rares.count ? vec_at(&st->rares, idx1 - 1) : NULL;
+}
+
+ddi_src_rare *ddi_state_source_rare(ddi_state *st, ddi_source *s)
+{
+    if (!s->sum.rare) {
+        vec_reserve(&st->rares, st->rares.count);
+        s->sum.rare = st->rares.count;
+    }
+    return ddi_state_rare(st, s->sum.rare);
 }
 
 static bool source_is(const ddi_state *st, const ddi_source *s, const ddi_addr *a)
@@ -524,6 +544,7 @@ size_t ddi_state_memory(const ddi_state *st)
     m += st->conns.nchunks * vec_chunk_len(&st->conns) * st->conns.elem;
     m += st->frames.nchunks * vec_chunk_len(&st->frames) * st->frames.elem;
     m += st->addrs6.nchunks * vec_chunk_len(&st->addrs6) * st->addrs6.elem;
+    m += st->rares.nchunks * vec_chunk_len(&st->rares) * st->rares.elem;
     m += (size_t)st->fifo_cap * 4;
     m += st->src_slots ? ((size_t)st->src_mask + 1) * 4 : 0;
     m += st->conn_slots ? ((size_t)st->conn_mask + 1) * 4 : 0;

@@ -23,7 +23,7 @@
 #include "summary.h"
 #include "tools.h"
 
-/* 216 bytes a source, the telescope features' 32 included (a static
+/* 200 bytes a source, the telescope features' 32 included (a static
  * assertion in state.c holds it there; bench/RESULTS.md has what each part
  * costs).  The address is 4 bytes in place for IPv4 and an index into the
  * state's IPv6 side table otherwise (ddi_state_source_addr), and the fields
@@ -118,6 +118,7 @@ typedef struct ddi_vec {
 typedef struct ddi_state {
     ddi_vec sources, conns, frames;
     ddi_vec addrs6;        /* IPv6 source addresses, 16 bytes each, in the order the sources came */
+    ddi_vec rares;         /* ddi_src_rare, for the few sources that need one (summary.h) */
     uint32_t *src_slots, src_mask;
     uint32_t *conn_slots, conn_mask;
     uint32_t max_sources, max_conns; /* 0 = unlimited */
@@ -169,6 +170,10 @@ uint32_t ddi_state_conn_find_at(const ddi_state *st, uint64_t key, double ts);
 uint32_t ddi_state_source_count(const ddi_state *st);
 /* The source's address (the record keeps IPv6 addresses in a side table). */
 void ddi_state_source_addr(const ddi_state *st, const ddi_source *s, ddi_addr *out);
+/* The source's side record (summary.h, ddi_src_rare), made zeroed on first
+ * use; and a side record by its index + 1 (NULL when there is none). */
+ddi_src_rare *ddi_state_source_rare(ddi_state *st, ddi_source *s);
+ddi_src_rare *ddi_state_rare(const ddi_state *st, uint32_t idx1);
 
 /* Hints, for a caller that knows its next packets (the batch reader): start
  * loading what a lookup of this address or connection key will touch, so

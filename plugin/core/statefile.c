@@ -210,6 +210,11 @@ static ddi_sf_status load_payload(ddi_state *st, sf_reader *r, const sf_header *
             return DDI_SF_TRUNCATED;
         if (s.family != 4 && s.family != 6)
             return fail(DDI_SF_CORRUPT, why, len, path, "corrupt (source %u has address family %u)", i + 1, s.family);
+        ddi_src_rare rare;
+        if (s.sum.rare > 1)
+            return fail(DDI_SF_CORRUPT, why, len, path, "corrupt (source %u names side record %u)", i + 1, s.sum.rare);
+        if (s.sum.rare && !rd(r, &rare, sizeof rare))
+            return DDI_SF_TRUNCATED;
         bool created;
         uint32_t si = ddi_state_source_get(st, &a, &created);
         if (!si)
@@ -219,7 +224,11 @@ static ddi_sf_status load_payload(ddi_state *st, sf_reader *r, const sf_header *
             return fail(DDI_SF_CORRUPT, why, len, path, "corrupt (source %u repeats an address)", i + 1);
         ddi_source *d = ddi_state_source(st, si);
         s.addr = d->addr; /* this state's side-table index */
+        bool has_rare = s.sum.rare;
+        s.sum.rare = 0;
         *d = s;
+        if (has_rare)
+            *ddi_state_source_rare(st, d) = rare;
     }
     for (uint32_t i = 0; i < h->nconns; i++) {
         ddi_conn c;
@@ -519,12 +528,18 @@ bool ddi_statefile_save(const ddi_state *st, const char *path, const ddi_sf_evic
     for (uint32_t i = 0; i < n; i++)
         if (keep[i]) {
             const ddi_source *s = ddi_state_source(st, i + 1);
-            wr(&w, s, sizeof(ddi_source));
+            /* the side record's index is this state's: the file says only
+             * that one follows (1), so the same facts give the same bytes */
+            ddi_source c = *s;
+            c.sum.rare = s->sum.rare ? 1 : 0;
+            wr(&w, &c, sizeof c);
             if (s->family == 6) {
                 ddi_addr a;
                 ddi_state_source_addr(st, s, &a);
                 wr(&w, a.a, 16);
             }
+            if (s->sum.rare)
+                wr(&w, ddi_state_rare(st, s->sum.rare), sizeof(ddi_src_rare));
         }
     /* live connections in the order they were made (state.h, conn_fifo), so
      * the next run retires them oldest first; retired ones were folded into

@@ -132,8 +132,13 @@ static int os_rank(ddi_os_match m)
     }
 }
 
-void ddi_summary_observe(ddi_src_acc *a, const ddi_pkt *p, ddi_tool tool, const ddi_os_result *os, uint8_t os_label,
-                         const ddi_bs_result *bs)
+bool ddi_summary_needs_rare(const ddi_pkt *p, const ddi_bs_result *bs)
+{
+    return p->l4 == DDI_L4_UDP || (bs && bs->kind != DDI_BS_NONE);
+}
+
+void ddi_summary_observe(ddi_src_acc *a, ddi_src_rare *rare, const ddi_pkt *p, ddi_tool tool,
+                         const ddi_os_result *os, uint8_t os_label, const ddi_bs_result *bs)
 {
     ddi_feat_in fin = {.p = p, .ttl_seen = a->flags & DDI_ACC_TTL_SEEN, .ttl_min = a->ttl_min, .ttl_max = a->ttl_max,
                        .ttl_explained = ddi_ttl255_explained(tool, os)};
@@ -145,19 +150,24 @@ void ddi_summary_observe(ddi_src_acc *a, const ddi_pkt *p, ddi_tool tool, const 
     a->flags |= DDI_ACC_TTL_SEEN;
     if (tool != DDI_TOOL_NONE && tool < 16)
         a->tools |= (uint16_t)(1u << tool);
-    if (p->l4 == DDI_L4_UDP)
-        a->udp++;
+    if (p->l4 == DDI_L4_UDP) {
+        a->flags |= DDI_ACC_SENT_UDP;
+        if (rare)
+            rare->udp++;
+    }
 
     /* the remote service: the port probed, or the victim's port for backscatter */
     bool has_port = false;
     uint16_t port = 0;
     if (bs && bs->kind != DDI_BS_NONE) {
-        if (a->bs[bs->kind - 1] < UINT16_MAX)
-            a->bs[bs->kind - 1]++;
+        a->flags |= DDI_ACC_SENT_BS;
+        if (rare && rare->bs[bs->kind - 1] < UINT16_MAX)
+            rare->bs[bs->kind - 1]++;
         if (bs->victim_known && bs->has_port) {
             has_port = true;
             port = bs->victim_port;
-            a->victim_port = port;
+            if (rare)
+                rare->victim_port = port;
         }
     } else if (ddi_pkt_is_tcp(p)) {
         has_port = true;
@@ -460,20 +470,22 @@ void ddi_summary_build_ex(const ddi_state *st, uint32_t idx1, const ddi_conf_fol
     if (!s)
         return;
     const ddi_src_acc *a = &s->sum;
+    static const ddi_src_rare none;
+    const ddi_src_rare *r = a->rare ? ddi_state_rare(st, a->rare) : &none;
     ddi_state_source_addr(st, s, &o->addr);
     o->first_ts = s->first_ts;
     o->last_ts = s->last_ts;
     o->pkts = s->pkts;
     o->syns = s->syns;
     o->retries = s->retries;
-    o->udp = a->udp;
+    o->udp = r->udp;
     for (int k = 0; k < DDI_BS__COUNT - 1; k++) {
-        o->bs[k] = a->bs[k];
-        o->bs_pkts += a->bs[k];
-        if (a->bs[k] == UINT16_MAX)
+        o->bs[k] = r->bs[k];
+        o->bs_pkts += r->bs[k];
+        if (r->bs[k] == UINT16_MAX)
             o->bs_saturated = true;
     }
-    o->victim_port = a->victim_port;
+    o->victim_port = r->victim_port;
     uint32_t known = o->syns + o->udp + o->bs_pkts;
     o->other = o->pkts > known ? o->pkts - known : 0;
     o->dsts = ddi_sketch_estimate(a->dst_sketch, &o->dsts_at_least);

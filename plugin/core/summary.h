@@ -40,17 +40,29 @@ enum {
     DDI_ACC_SENT_TCP = 1 << 4,   /* sent a SYN or a TCP packet that was no backscatter (backscatter.h's gate) */
     DDI_ACC_TWO_WAY = 1 << 5,    /* one of its packets answered one sent to it earlier in the capture
                                     (ddi_backscatter_seen_two_way): the address is its sender's own */
+    DDI_ACC_SENT_UDP = 1 << 6,   /* sent a UDP packet (backscatter.h's gate; the count is in ddi_src_rare) */
+    DDI_ACC_SENT_BS = 1 << 7,    /* sent a backscatter packet (counted in ddi_src_rare) */
 };
+
+/* What an ordinary scanner's source never needs: at the end of the bench's
+ * captures (bench/RESULTS.md) 0-7 % of sources had any of it.  It lives in a
+ * side table (ddi_state.rares), made for a source at its first UDP or
+ * backscatter packet and named by ddi_src_acc.rare; 24 bytes, pointer-free
+ * (state files keep it after its source's record). */
+typedef struct ddi_src_rare {
+    uint32_t udp;          /* UDP packets */
+    uint16_t bs[DDI_BS__COUNT - 1]; /* backscatter packets by kind (saturate at 65535) */
+    uint16_t victim_port;  /* latest backscatter victim port */
+    uint16_t pad_;
+} ddi_src_rare;
 
 /* Per-source accumulator: part of ddi_source, so every byte counts. */
 typedef struct ddi_src_acc {
     uint64_t dst_sketch;   /* destination addresses */
     uint64_t port_sketch;  /* service ports: TCP/UDP destination port, or a backscatter victim's port */
-    uint32_t udp;          /* UDP packets */
-    uint16_t bs[DDI_BS__COUNT - 1]; /* backscatter packets by kind (saturate at 65535) */
+    uint32_t rare;         /* index + 1 of its ddi_src_rare in ddi_state.rares (0 = none yet) */
     uint16_t tools;        /* bitmap of ddi_tool seen on any packet */
     uint16_t mss;          /* MSS of the first SYN that had one (never a tool's: it typed the value) */
-    uint16_t victim_port;  /* latest backscatter victim port */
     uint8_t ttl_min, ttl_max;
     uint8_t os_label;      /* ddi_summary_labels id of the best OS label so far (0 = none) */
     uint8_t os_family;     /* ddi_os_family of that label */
@@ -59,7 +71,8 @@ typedef struct ddi_src_acc {
     uint8_t mss_encap : 4; /* ddi_encap_code() of the frame that gave mss (4 bits, pkt.h) */
     ddi_feat_acc feat;     /* telescope features and spoof tests (telescope.h): 32 bytes */
 } ddi_src_acc;
-_Static_assert(sizeof(ddi_src_acc) == 80, "ddi_src_acc is in every source record (state.h)");
+_Static_assert(sizeof(ddi_src_acc) == 64, "ddi_src_acc is in every source record (state.h)");
+_Static_assert(sizeof(ddi_src_rare) == 24, "ddi_src_rare: state files keep it raw");
 
 /* OS labels are few (one per signature or family), sources are many: a
  * source keeps a one-byte id into this table. */
@@ -74,9 +87,13 @@ typedef struct ddi_summary_labels {
 uint8_t ddi_summary_label_id(ddi_summary_labels *t, const char *label);
 
 /* First pass, every analysed packet of a source.  `os` is the packet's OS
- * verdict (NULL when none), `bs` its backscatter class (NULL when none). */
-void ddi_summary_observe(ddi_src_acc *a, const ddi_pkt *p, ddi_tool tool, const ddi_os_result *os, uint8_t os_label,
-                         const ddi_bs_result *bs);
+ * verdict (NULL when none), `bs` its backscatter class (NULL when none);
+ * `rare` is the source's side record, which the caller passes (made if
+ * need be) whenever ddi_summary_needs_rare says so, and may leave NULL
+ * otherwise. */
+void ddi_summary_observe(ddi_src_acc *a, ddi_src_rare *rare, const ddi_pkt *p, ddi_tool tool,
+                         const ddi_os_result *os, uint8_t os_label, const ddi_bs_result *bs);
+bool ddi_summary_needs_rare(const ddi_pkt *p, const ddi_bs_result *bs);
 
 /* Estimated number of distinct values in a sketch; *at_least is set when the
  * bitmap is full and the value is only a lower bound. */

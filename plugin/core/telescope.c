@@ -318,9 +318,8 @@ static bool one_target(const ddi_source *s, uint64_t *key)
     if (s->pkts > DDI_FLOOD_MAX_PKTS || !(f->flags & DDI_FEAT_TARGET) || (f->flags & DDI_FEAT_TARGETS))
         return false;
     /* backscatter answers a flood: its senders (reflectors, victims) are real hosts */
-    for (int k = 0; k < DDI_BS__COUNT - 1; k++)
-        if (s->sum.bs[k])
-            return false;
+    if (s->sum.flags & DDI_ACC_SENT_BS)
+        return false;
     int ports = 0;
     uint16_t port = 0;
     for (int i = 0; i < DDI_FEAT_TOP_PORTS; i++)

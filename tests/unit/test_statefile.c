@@ -118,6 +118,15 @@ static void test_round_trip(void)
     hour1(&a);
     /* IPv6 sources keep their address in a side table (state.h) */
     syn(&a, "2001:db8:7::5", "2001:db8:da4c::1", 50001, 80, 4242, 0, T0 + 55);
+    /* a SYN-ACK answering nothing seen: backscatter, counted in the source's
+     * side record (summary.h, ddi_src_rare), which follows its record */
+    synack(&a, "198.51.100.50", "203.0.113.99", 443, 61000, 9999, T0 + 56);
+    ddi_addr victim = pb_addr("198.51.100.50");
+    const ddi_source *vs = ddi_state_source(&a, ddi_state_source_find(&a, &victim));
+    g_assert_nonnull(vs);
+    g_assert_cmpuint(vs->sum.rare, ==, 1);
+    g_assert_cmpuint(ddi_state_rare(&a, 1)->bs[DDI_BS_SYNACK - 1], ==, 1);
+    g_assert_cmpuint(ddi_state_rare(&a, 1)->victim_port, ==, 443);
     g_assert_cmpuint(a.two_way_frame, !=, 0);
     char *path = path_in_dir("round.state");
     save_ok(&a, path);
@@ -134,6 +143,8 @@ static void test_round_trip(void)
     g_assert_cmpuint(b.conns.count, ==, a.conns.count);
     for (uint32_t i = 1; i <= a.sources.count; i++)
         g_assert_cmpmem(ddi_state_source(&a, i), sizeof(ddi_source), ddi_state_source(&b, i), sizeof(ddi_source));
+    g_assert_cmpuint(b.rares.count, ==, 1);
+    g_assert_cmpmem(ddi_state_rare(&a, 1), sizeof(ddi_src_rare), ddi_state_rare(&b, 1), sizeof(ddi_src_rare));
     for (uint32_t i = 1; i <= a.conns.count; i++)
         g_assert_cmpmem(ddi_state_conn(&a, i), sizeof(ddi_conn), ddi_state_conn(&b, i), sizeof(ddi_conn));
     g_assert_cmpmem(&a.labels, sizeof a.labels, &b.labels, sizeof b.labels);

@@ -289,10 +289,10 @@ static void test_ttl_200_explained_by_os(void)
     os.match = DDI_OSM_EXACT;
     ddi_src_acc a;
     memset(&a, 0, sizeof a);
-    ddi_summary_observe(&a, &p, DDI_TOOL_NONE, &os, 1, NULL);
+    ddi_summary_observe(&a, NULL, &p, DDI_TOOL_NONE, &os, 1, NULL);
     g_assert_false(a.feat.flags & DDI_FEAT_SP_TTL);
     os.match = DDI_OSM_FUZZY;
-    ddi_summary_observe(&a, &p, DDI_TOOL_NONE, &os, 1, NULL);
+    ddi_summary_observe(&a, NULL, &p, DDI_TOOL_NONE, &os, 1, NULL);
     g_assert_true(a.feat.flags & DDI_FEAT_SP_TTL);
 }
 
