@@ -483,6 +483,25 @@ static bool sync_dir(const char *path)
     return ok;
 }
 
+/* The staged evicted lines to their file, flushed to disk (best effort for
+ * what is no regular file). */
+static bool append_staged(FILE *from, FILE *to)
+{
+    char buf[1 << 16];
+    size_t n;
+    if (fflush(from) || fseek(from, 0, SEEK_SET))
+        return false;
+    while ((n = fread(buf, 1, sizeof buf, from)) > 0)
+        if (fwrite(buf, 1, n, to) != n)
+            return false;
+    if (ferror(from) || fflush(to))
+        return false;
+    int fd = fileno(to);
+    if (fd >= 0)
+        fsync(fd);
+    return true;
+}
+
 bool ddi_statefile_save(const ddi_state *st, const char *path, const ddi_sf_evict *evict, ddi_sf_saved *saved,
                         char *why, size_t len)
 {
@@ -494,8 +513,24 @@ bool ddi_statefile_save(const ddi_state *st, const char *path, const ddi_sf_evic
         g_snprintf(why, len, "state file %s: no memory to write %u sources; the old file is kept", path, n);
         return false;
     }
+    /* The evicted sources' lines wait in a temporary file until the state
+     * that leaves them out is in place: written first, they would be written
+     * again by a rerun after a failed or interrupted save (the old state still
+     * holds those sources), and appear twice. */
+    ddi_sf_evict staged = evict ? *evict : (ddi_sf_evict){0};
+    if (evict && evict->idle > 0 && evict->out) {
+        staged.out = tmpfile();
+        if (!staged.out) {
+            g_snprintf(why, len, "state file %s: cannot create a temporary file for the evicted sources (%s); the old "
+                       "file is kept", path, g_strerror(errno));
+            g_free(keep);
+            return false;
+        }
+    }
     uint32_t kept, evicted;
-    if (!plan_eviction(st, evict, keep, &kept, &evicted, why, len, path)) {
+    if (!plan_eviction(st, evict ? &staged : NULL, keep, &kept, &evicted, why, len, path)) {
+        if (staged.out && staged.out != evict->out)
+            fclose(staged.out);
         g_free(keep);
         return false;
     }
@@ -507,6 +542,8 @@ bool ddi_statefile_save(const ddi_state *st, const char *path, const ddi_sf_evic
     if (fd < 0) {
         g_snprintf(why, len, "state file %s: cannot create a temporary file beside it (%s); the old file is kept",
                    path, g_strerror(errno));
+        if (staged.out && staged.out != evict->out)
+            fclose(staged.out);
         g_free(tmp);
         g_free(keep);
         return false;
@@ -647,7 +684,16 @@ bool ddi_statefile_save(const ddi_state *st, const char *path, const ddi_sf_evic
         saved->evicted_conns = dropped_conns;
         saved->bytes = sizeof h + w.bytes;
     }
+    bool ok = !w.failed;
+    if (staged.out && staged.out != evict->out) {
+        if (ok && !append_staged(staged.out, evict->out)) {
+            g_snprintf(why, len, "state file %s written, but appending the lines of its %u evicted sources failed "
+                       "(%s): they are in neither file", path, evicted, g_strerror(errno));
+            ok = false;
+        }
+        fclose(staged.out);
+    }
     g_free(tmp);
     g_free(keep);
-    return !w.failed;
+    return ok;
 }

@@ -97,7 +97,12 @@ bool ddi_statefile_time_ok(const char *path, const ddi_sf_info *info, double fir
  * taken as unanswered: backscatter, where a merged run would say answered). */
 typedef struct ddi_sf_evict {
     double idle;
-    FILE *out;                  /* NULL: evicted sources are dropped silently */
+    FILE *out;                  /* NULL: evicted sources are dropped silently.  The lines are staged in a
+                                   temporary file and reach `out` only once the state that leaves those
+                                   sources out has replaced the old one: a save that fails, or a process
+                                   that dies before the rename, writes none, so a rerun from the old state
+                                   writes them once.  (A process that dies after the rename but before the
+                                   append ends loses them instead: the window is the copy of the lines.) */
 } ddi_sf_evict;
 
 typedef struct ddi_sf_saved {
@@ -107,7 +112,9 @@ typedef struct ddi_sf_saved {
 } ddi_sf_saved;
 
 /* Write `st` to `path` atomically.  False with `why` set on any failure; the
- * file at `path` is then what it was before. */
+ * file at `path` is then what it was before, and no evicted line was written
+ * (except when only appending the evicted lines failed after the state was
+ * written: `why` says so). */
 bool ddi_statefile_save(const ddi_state *st, const char *path, const ddi_sf_evict *evict, ddi_sf_saved *saved,
                         char *why, size_t len);
 

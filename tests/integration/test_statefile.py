@@ -325,6 +325,28 @@ class ReaderCarriesState(Workdir):
         reader(["-q", "--state-out", self.p("new.state"), self.h2])
         self.assertTrue(os.path.exists(self.p("new.state")))
 
+    def test_failed_state_write_leaves_no_duplicate_evicted_line(self):
+        """Evicted lines are appended only once the state that leaves their
+        sources out is in place: a run whose state cannot be written appends
+        none, so its rerun (from the same old state) writes each once."""
+        path = os.path.join(d.CAPTURES, "netns-scanners.pcapng")
+        ev = self.p("evicted.jsonl")
+        opts = ["-q", "--evict-idle", "2", "--evicted-out", ev]
+        run = reader(opts + ["--state-out", self.p("no-such-dir/h.state"), path], check=False)
+        self.assertEqual(run.returncode, 1)
+        self.assertIn("the old file is kept", run.stderr)
+        self.assertEqual(os.path.getsize(ev), 0)
+        reader(opts + ["--state-out", self.p("h.state"), path])
+        with open(ev) as f:
+            lines = f.read().splitlines()
+        self.assertGreater(len(lines), 0)
+        self.assertEqual(len(lines), len({json.loads(l)["src"] for l in lines}))
+        # the same lines as a run that never failed
+        once = self.p("once.jsonl")
+        reader(["-q", "--evict-idle", "2", "--evicted-out", once, "--state-out", self.p("once.state"), path])
+        with open(once) as f:
+            self.assertEqual(f.read().splitlines(), lines)
+
     def test_state_unchanged_through_an_empty_capture(self):
         """An hour without packets passes the state on byte for byte (the
         file is deterministic: the same state gives the same bytes)."""
@@ -522,6 +544,21 @@ class PluginCarriesState(Workdir):
                 self.assertEqual(f.read().splitlines(), evicted)
             with open(rst, "rb") as f:
                 self.assertEqual(struct.unpack("<II", f.read(80)[72:80]), kept)
+
+    def test_failed_state_write_leaves_no_duplicate_evicted_line(self):
+        """ddi.evicted_out gets its lines only with the state (ddi.state_out)
+        that leaves those sources out: none when the state cannot be written."""
+        path = os.path.join(d.CAPTURES, "netns-scanners.pcapng")
+        ev = self.p("plugin-evicted.jsonl")
+        opts = ["ddi.evict_idle:2", "ddi.evicted_out:" + ev]
+        _, err = plugin_report(path, opts + ["ddi.state_out:" + self.p("no-such-dir/h.state")])
+        self.assertIn("the old file is kept", err)
+        self.assertEqual(os.path.getsize(ev), 0)
+        plugin_report(path, opts + ["ddi.state_out:" + self.p("h.state")])
+        with open(ev) as f:
+            lines = f.read().splitlines()
+        self.assertGreater(len(lines), 0)
+        self.assertEqual(len(lines), len({json.loads(l)["src"] for l in lines}))
 
     def test_failed_write_keeps_the_good_file(self):
         path = os.path.join(d.CAPTURES, "netns-scanners.pcapng")

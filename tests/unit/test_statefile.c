@@ -487,6 +487,75 @@ static void test_eviction(void)
     g_free(path);
 }
 
+static int count_lines(const char *buf, size_t len)
+{
+    int lines = 0;
+    for (size_t i = 0; i < len; i++)
+        lines += buf[i] == '\n';
+    return lines;
+}
+
+/* The evicted lines reach their file only with the state that leaves those
+ * sources out: a save that fails writes none, so the rerun that follows
+ * (from the old state, which still holds them) writes each line once. */
+static void test_failed_save_writes_no_evicted_line(void)
+{
+    ddi_state st;
+    ddi_state_init(&st, 0, 0);
+    hour1(&st);
+    syn(&st, "192.0.2.99", "198.51.100.9", 1, 80, 1, 1, T0 + 1054);
+    char *buf = NULL;
+    size_t blen = 0;
+    FILE *ev = open_memstream(&buf, &blen);
+    ddi_sf_evict opt = {.idle = 600, .out = ev};
+    ddi_sf_saved saved;
+    char why[1024];
+
+    /* the state cannot be written (no such folder): nothing evicted is written either */
+    char *nowhere = g_build_filename(dir, "no-such-dir", "x.state", NULL);
+    g_assert_false(ddi_statefile_save(&st, nowhere, &opt, &saved, why, sizeof why));
+    g_assert_nonnull(strstr(why, "the old file is kept"));
+    fflush(ev);
+    g_assert_cmpuint(blen, ==, 0);
+    g_free(nowhere);
+
+    /* the file size limit stops the state write half-way, after the 5
+     * evicted lines (~6 kB) were staged: the same (the state is ~30 kB) */
+    ddi_state big;
+    ddi_state_init(&big, 0, 0);
+    hour1(&big);
+    hour2(&big);
+    syn(&big, "192.0.2.99", "198.51.100.9", 1, 80, 1, 1, T0 + 5000);
+    char *limited = path_in_dir("limited.state");
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    lim = old;
+    lim.rlim_cur = 16384;
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &lim), ==, 0);
+    gboolean ok = ddi_statefile_save(&big, limited, &opt, &saved, why, sizeof why);
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, prev);
+    g_assert_false(ok);
+    g_assert_nonnull(strstr(why, "writing failed"));
+    fflush(ev);
+    g_assert_cmpuint(blen, ==, 0);
+    g_assert_false(g_file_test(limited, G_FILE_TEST_EXISTS));
+    g_free(limited);
+    ddi_state_free(&big);
+
+    /* the rerun that succeeds writes each evicted source once */
+    char *path = path_in_dir("evict-once.state");
+    g_assert_true(ddi_statefile_save(&st, path, &opt, &saved, why, sizeof why));
+    fflush(ev);
+    g_assert_cmpuint(saved.evicted, >, 0);
+    g_assert_cmpint(count_lines(buf, blen), ==, (int)saved.evicted);
+    fclose(ev);
+    free(buf);
+    g_free(path);
+    ddi_state_free(&st);
+}
+
 static void load_ok(ddi_state *st, const char *path)
 {
     ddi_sf_info info;
@@ -561,6 +630,7 @@ int main(int argc, char **argv)
     g_test_add_func("/statefile/time_checks", test_time_checks);
     g_test_add_func("/statefile/failed_write_keeps_old", test_failed_write_keeps_old);
     g_test_add_func("/statefile/eviction", test_eviction);
+    g_test_add_func("/statefile/failed_save_writes_no_evicted_line", test_failed_save_writes_no_evicted_line);
     g_test_add_func("/statefile/seen_set_ages_with_eviction", test_seen_set_ages_with_eviction);
     int rc = g_test_run();
     GDir *d = g_dir_open(dir, 0, NULL);
