@@ -8,27 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze.h"
-#include "pktbuild.h"
-#include "summary.h"
+#include "srcfeed.h"
 
 #define DARK "198.51.100.7"
 
-/* Feed one packet through the first pass, as the glue does. */
-static void feed(ddi_state *st, ddi_pkt p, uint32_t frame)
-{
-    p.frame = frame;
-    ddi_frame_rec *rec = ddi_state_frame(st, frame);
-    ddi_observe(st, NULL, &p, rec);
-}
-
+/* a Windows SYN with TTL 113 */
 static ddi_pkt syn(const char *src, const char *dst, uint16_t sport, uint16_t dport, uint32_t isn, uint16_t id,
                    double ts)
 {
-    pb_ip ip = {.src = src, .dst = dst, .ttl = 113, .id = id, .df = true};
-    pb_tcp t = {.sport = sport, .dport = dport, .seq = isn, .flags = DDI_TH_SYN, .win = 65535,
-                PB_OPTS(PB_MSS(1460), PB_NOP, PB_NOP, PB_SOK)};
-    return pb_tcp_parsed(&ip, &t, ts);
+    return win_syn_pkt(src, dst, sport, dport, isn, id, 113, ts);
 }
 
 static ddi_pkt tcp(const char *src, const char *dst, uint16_t sport, uint16_t dport, uint16_t flags, double ts)
@@ -36,14 +24,6 @@ static ddi_pkt tcp(const char *src, const char *dst, uint16_t sport, uint16_t dp
     pb_ip ip = {.src = src, .dst = dst, .ttl = 50, .id = 1, .df = true};
     pb_tcp t = {.sport = sport, .dport = dport, .seq = 7, .ack = 8, .flags = flags, .win = 8192};
     return pb_tcp_parsed(&ip, &t, ts);
-}
-
-static void summary_of(const ddi_state *st, const char *src, ddi_src_summary *out)
-{
-    ddi_addr a = pb_addr(src);
-    uint32_t idx = ddi_state_source_find(st, &a);
-    g_assert_cmpuint(idx, !=, 0);
-    ddi_summary_build(st, idx, NULL, out);
 }
 
 static void test_fixed(void)
@@ -100,12 +80,12 @@ static void test_conficker_any_connection(void)
     ddi_src_summary s;
     ddi_state_init(&st, 0, 0);
     const char *src = "192.0.2.10";
-    feed(&st, syn(src, DARK, 3000, 445, 111, 100, 1000.0), 1);
-    feed(&st, syn(src, DARK, 3000, 445, 111, 101, 1003.0), 2);
-    feed(&st, syn(src, DARK, 3001, 445, 222, 102, 1020.0), 3);
-    feed(&st, syn(src, DARK, 3001, 445, 222, 103, 1023.0), 4);
-    feed(&st, syn(src, DARK, 3001, 445, 222, 104, 1029.0), 5);
-    feed(&st, tcp("203.0.113.99", DARK, 1, 2, DDI_TH_SYN, 1040.0), 6); /* the capture goes on */
+    feed_frame(&st, syn(src, DARK, 3000, 445, 111, 100, 1000.0), 1);
+    feed_frame(&st, syn(src, DARK, 3000, 445, 111, 101, 1003.0), 2);
+    feed_frame(&st, syn(src, DARK, 3001, 445, 222, 102, 1020.0), 3);
+    feed_frame(&st, syn(src, DARK, 3001, 445, 222, 103, 1023.0), 4);
+    feed_frame(&st, syn(src, DARK, 3001, 445, 222, 104, 1029.0), 5);
+    feed_frame(&st, tcp("203.0.113.99", DARK, 1, 2, DDI_TH_SYN, 1040.0), 6); /* the capture goes on */
     summary_of(&st, src, &s);
     g_assert_cmpint(s.conficker, ==, DDI_TRI_YES);
     g_assert_cmpstr(s.conficker_why, ==, "1 of 2 tcp/445 connections: one retry at ~3 s, then silence");
@@ -131,8 +111,8 @@ static void test_conficker_undetermined(void)
     ddi_src_summary s;
     ddi_state_init(&st, 0, 0);
     const char *src = "192.0.2.11";
-    feed(&st, syn(src, DARK, 3000, 445, 111, 100, 2000.0), 1);
-    feed(&st, syn(src, DARK, 3000, 445, 111, 101, 2003.0), 2); /* the capture ends here */
+    feed_frame(&st, syn(src, DARK, 3000, 445, 111, 100, 2000.0), 1);
+    feed_frame(&st, syn(src, DARK, 3000, 445, 111, 101, 2003.0), 2); /* the capture ends here */
     summary_of(&st, src, &s);
     g_assert_cmpint(s.conficker, ==, DDI_TRI_UNDETERMINED);
     g_assert_cmpstr(s.conficker_why, ==,
@@ -143,14 +123,14 @@ static void test_conficker_undetermined(void)
 
     /* a lone first SYN at the capture's end: its retry could still come */
     const char *late = "192.0.2.12";
-    feed(&st, syn(late, DARK, 3100, 445, 333, 500, 2002.0), 3);
+    feed_frame(&st, syn(late, DARK, 3100, 445, 333, 500, 2002.0), 3);
     summary_of(&st, late, &s);
     g_assert_cmpint(s.conficker, ==, DDI_TRI_UNDETERMINED);
     g_assert_cmpstr(s.conficker_why, ==,
                     "capture ends 1.0 s after a first SYN to tcp/445; a Conficker-style retry comes 2.4-3.6 s after it");
 
     /* a later packet of anyone moves the capture's end: now it is known */
-    feed(&st, tcp("203.0.113.99", DARK, 1, 2, DDI_TH_SYN, 2012.0), 4);
+    feed_frame(&st, tcp("203.0.113.99", DARK, 1, 2, DDI_TH_SYN, 2012.0), 4);
     summary_of(&st, src, &s);
     g_assert_cmpint(s.conficker, ==, DDI_TRI_YES);
     summary_of(&st, late, &s);
@@ -168,28 +148,28 @@ static void test_sender_answered(void)
     const char *cli = "192.0.2.20", *srv = "192.0.2.21", *scan = "192.0.2.22";
     /* (the server's SYN-ACKs are not in this capture: only the client's
      * own handshake ACK can show the answer) */
-    feed(&st, syn(cli, srv, 50000, 445, 1, 10, 100.0), 1);
-    feed(&st, syn(cli, srv, 50001, 445, 2, 11, 101.0), 3);
+    feed_frame(&st, syn(cli, srv, 50000, 445, 1, 10, 100.0), 1);
+    feed_frame(&st, syn(cli, srv, 50001, 445, 2, 11, 101.0), 3);
     /* an ACK that does not follow one of its SYNs proves nothing */
     pb_ip ip = {.src = cli, .dst = srv, .ttl = 64, .id = 12, .df = true};
     pb_tcp other = {.sport = 50002, .dport = 445, .seq = 99, .ack = 1, .flags = DDI_TH_ACK, .win = 8192};
-    feed(&st, pb_tcp_parsed(&ip, &other, 101.002), 8);
+    feed_frame(&st, pb_tcp_parsed(&ip, &other, 101.002), 8);
     summary_of(&st, cli, &s);
     g_assert_false(s.answered);
     /* a scanner's kernel resets the SYN-ACK: seq = ISN + 1 */
     const char *rs = "192.0.2.24";
-    feed(&st, syn(rs, srv, 40000, 80, 77, 1, 100.0), 20);
+    feed_frame(&st, syn(rs, srv, 40000, 80, 77, 1, 100.0), 20);
     pb_ip rip = {.src = rs, .dst = srv, .ttl = 64, .id = 2};
     pb_tcp rst = {.sport = 40000, .dport = 80, .seq = 78, .flags = DDI_TH_RST, .win = 0};
-    feed(&st, pb_tcp_parsed(&rip, &rst, 100.01), 21);
+    feed_frame(&st, pb_tcp_parsed(&rip, &rst, 100.01), 21);
     summary_of(&st, rs, &s);
     g_assert_true(s.answered);
     /* the handshake's third packet: seq = ISN + 1 */
     pb_tcp ack = {.sport = 50001, .dport = 445, .seq = 3, .ack = 8, .flags = DDI_TH_ACK, .win = 8192};
-    feed(&st, pb_tcp_parsed(&ip, &ack, 101.003), 9);
-    feed(&st, syn(scan, DARK, 40000, 23, 5, 7, 100.0), 5);
-    feed(&st, syn(scan, DARK, 40000, 80, 6, 8, 100.5), 6);
-    feed(&st, tcp("203.0.113.99", DARK, 1, 2, DDI_TH_SYN, 130.0), 7);
+    feed_frame(&st, pb_tcp_parsed(&ip, &ack, 101.003), 9);
+    feed_frame(&st, syn(scan, DARK, 40000, 23, 5, 7, 100.0), 5);
+    feed_frame(&st, syn(scan, DARK, 40000, 80, 6, 8, 100.5), 6);
+    feed_frame(&st, tcp("203.0.113.99", DARK, 1, 2, DDI_TH_SYN, 130.0), 7);
     summary_of(&st, cli, &s);
     g_assert_true(s.answered);
     g_assert_cmpint(s.sender_known, ==, DDI_TRI_UNDETERMINED);
@@ -202,12 +182,12 @@ static void test_sender_answered(void)
 
     /* a peer's SYN-ACK to one of its SYNs shows the answer too */
     const char *cli2 = "192.0.2.23";
-    feed(&st, syn(cli2, srv, 50100, 443, 21, 30, 131.0), 10);
-    feed(&st, syn(cli2, srv, 50101, 443, 22, 31, 132.0), 11);
+    feed_frame(&st, syn(cli2, srv, 50100, 443, 21, 30, 131.0), 10);
+    feed_frame(&st, syn(cli2, srv, 50101, 443, 22, 31, 132.0), 11);
     pb_ip sip = {.src = srv, .dst = cli2, .ttl = 64, .id = 40, .df = true};
     pb_tcp sa = {.sport = 443, .dport = 50101, .seq = 500, .ack = 23, .flags = DDI_TH_SYN | DDI_TH_ACK, .win = 8192};
-    feed(&st, pb_tcp_parsed(&sip, &sa, 132.001), 12);
-    feed(&st, tcp("203.0.113.99", DARK, 1, 2, DDI_TH_SYN, 160.0), 13);
+    feed_frame(&st, pb_tcp_parsed(&sip, &sa, 132.001), 12);
+    feed_frame(&st, tcp("203.0.113.99", DARK, 1, 2, DDI_TH_SYN, 160.0), 13);
     summary_of(&st, cli2, &s);
     g_assert_true(s.answered);
     g_assert_cmpint(s.sender_known, ==, DDI_TRI_UNDETERMINED);
@@ -227,9 +207,9 @@ static void test_backscatter_all_kinds(void)
     ddi_src_summary s;
     ddi_state_init(&st, 0, 0);
     const char *victim = "192.0.2.30";
-    feed(&st, tcp(victim, DARK, 80, 40001, DDI_TH_SYN | DDI_TH_ACK, 10.0), 1);
-    feed(&st, tcp(victim, DARK, 80, 40002, DDI_TH_SYN | DDI_TH_ACK, 10.1), 2);
-    feed(&st, tcp(victim, DARK, 443, 40003, DDI_TH_RST | DDI_TH_ACK, 10.2), 3);
+    feed_frame(&st, tcp(victim, DARK, 80, 40001, DDI_TH_SYN | DDI_TH_ACK, 10.0), 1);
+    feed_frame(&st, tcp(victim, DARK, 80, 40002, DDI_TH_SYN | DDI_TH_ACK, 10.1), 2);
+    feed_frame(&st, tcp(victim, DARK, 443, 40003, DDI_TH_RST | DDI_TH_ACK, 10.2), 3);
     summary_of(&st, victim, &s);
     g_assert_cmpuint(s.bs_pkts, ==, 3);
     g_assert_cmpuint(s.bs[DDI_BS_SYNACK - 1], ==, 2);
@@ -252,7 +232,7 @@ static void test_tools_and_verdict(void)
         pb_ip ip = {.src = src, .dst = DARK, .ttl = 64, .id = 54321};
         pb_tcp t = {.sport = (uint16_t)(40000 + i), .dport = 80, .seq = (uint32_t)(1000 + i), .flags = DDI_TH_SYN,
                     .win = 65535, PB_OPTS(PB_MSS(1460))};
-        feed(&st, pb_tcp_parsed(&ip, &t, 5.0 + i), (uint32_t)(1 + i));
+        feed_frame(&st, pb_tcp_parsed(&ip, &t, 5.0 + i), (uint32_t)(1 + i));
     }
     summary_of(&st, src, &s);
     g_assert_cmpuint(s.tools, !=, 0);
@@ -260,16 +240,6 @@ static void test_tools_and_verdict(void)
     g_assert_true(s.tools & (1u << DDI_TOOL_ZMAP));
     g_assert_true(g_str_has_prefix(s.verdict, "ZMap"));
     ddi_state_free(&st);
-}
-
-static char *json_of(const ddi_src_summary *s)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ddi_summary_write_json(f, s);
-    fclose(f);
-    return buf;
 }
 
 /* A saturated backscatter counter is reported as a lower bound. */
@@ -282,11 +252,7 @@ static void test_text_backscatter_saturated(void)
     s.bs_pkts = s.pkts = UINT16_MAX;
     for (int sat = 0; sat < 2; sat++) {
         s.bs_saturated = sat;
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&buf, &len);
-        ddi_summary_write_text(f, &s);
-        fclose(f);
+        char *buf = text_of(&s);
         g_assert_nonnull(strstr(buf, sat ? "0 SYN, >= 65535 backscatter" : "0 SYN, 65535 backscatter"));
         free(buf);
     }
@@ -298,8 +264,8 @@ static void test_json_writer(void)
     ddi_src_summary s;
     ddi_state_init(&st, 0, 0);
     const char *src = "192.0.2.50";
-    feed(&st, syn(src, DARK, 3000, 445, 111, 100, 1271757600.0), 1);
-    feed(&st, syn(src, DARK, 3000, 445, 111, 169, 1271757602.968866), 2);
+    feed_frame(&st, syn(src, DARK, 3000, 445, 111, 100, 1271757600.0), 1);
+    feed_frame(&st, syn(src, DARK, 3000, 445, 111, 169, 1271757602.968866), 2);
     summary_of(&st, src, &s);
     bool de = setlocale(LC_NUMERIC, "de_DE.UTF-8") != NULL;
     char *j = json_of(&s);

@@ -7,21 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyze.h"
 #include "p0fdb.h"
-#include "pktbuild.h"
-#include "summary.h"
-
-static char *write_one(const ddi_src_summary *s)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    g_assert_nonnull(f);
-    ddi_summary_write_json(f, s);
-    fclose(f);
-    return buf;
-}
+#include "srcfeed.h"
 
 static void test_escaping(void)
 {
@@ -32,7 +19,7 @@ static void test_escaping(void)
     s.pkts = UINT32_MAX; /* the largest count */
     s.os = "quote \" backslash \\ tab \t end";
     g_strlcpy(s.verdict, "\x01\"\\", sizeof s.verdict);
-    char *j = write_one(&s);
+    char *j = json_of(&s);
     g_assert_nonnull(strstr(j, "{\"src\":\"192.0.2.1\",\"packets\":4294967295,\"syns\":0,"));
     g_assert_nonnull(strstr(j, "\"os\":\"quote \\\" backslash \\\\ tab \\u0009 end\""));
     g_assert_nonnull(strstr(j, "\"verdict\":\"\\u0001\\\"\\\\\"}\n"));
@@ -56,7 +43,7 @@ static void test_escaping_everywhere(void)
                 memset(&s, 0, sizeof s);
                 s.addr.family = 4;
                 g_strlcpy(s.verdict, text, sizeof s.verdict);
-                char *j = write_one(&s);
+                char *j = json_of(&s);
                 const char *esc = bad[k] == '"' ? "\\\"" : bad[k] == '\\' ? "\\\\" : bad[k] == '\n' ? "\\u000a" : "\\u001f";
                 g_snprintf(want, sizeof want, "\"verdict\":\"%.*s%s%s\"}\n", (int)at, text, esc, text + at + 1);
                 g_assert_nonnull(strstr(j, want));
@@ -97,7 +84,7 @@ static void test_fixed_in_json(void)
         s.rate.pps = v;
         s.rate.samples = 2;
         s.rate.span = v;
-        char *j = write_one(&s), b[48], want[96];
+        char *j = json_of(&s), b[48], want[96];
         g_snprintf(want, sizeof want, "\"first_seen\":%s,", ddi_fmt_fixed(b, sizeof b, v, 6));
         g_assert_nonnull(strstr(j, want));
         g_snprintf(want, sizeof want, "\"ipid_rate\":%s,", ddi_fmt_fixed(b, sizeof b, v, 3));

@@ -9,29 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze.h"
-#include "pktbuild.h"
-#include "summary.h"
+#include "srcfeed.h"
 #include "telescope.h"
 
 #define DARK "198.51.100.7"
 
 static uint32_t frame_no;
 
-static void feed(ddi_state *st, ddi_pkt p)
-{
-    p.frame = ++frame_no;
-    ddi_frame_rec *rec = ddi_state_frame(st, p.frame);
-    ddi_observe(st, NULL, &p, rec);
-}
+/* the next frame of the capture being built */
+static void feed(ddi_state *st, ddi_pkt p) { feed_frame(st, p, ++frame_no); }
 
-/* an ordinary Windows SYN: DF, MSS/NOP/NOP/SOK, TTL 113 */
+/* an ordinary Windows SYN, TTL as given */
 static ddi_pkt win_syn(const char *src, const char *dst, uint16_t sport, uint16_t dport, uint8_t ttl, double ts)
 {
-    pb_ip ip = {.src = src, .dst = dst, .ttl = ttl, .id = (uint16_t)(sport * 7), .df = true};
-    pb_tcp t = {.sport = sport, .dport = dport, .seq = 1000u + sport, .flags = DDI_TH_SYN, .win = 65535,
-                PB_OPTS(PB_MSS(1460), PB_NOP, PB_NOP, PB_SOK)};
-    return pb_tcp_parsed(&ip, &t, ts);
+    return win_syn_pkt(src, dst, sport, dport, 1000u + sport, (uint16_t)(sport * 7), ttl, ts);
 }
 
 /* a flood-style SYN: no options, no DF, window 0 (what the StopDDoS flood sends) */
@@ -48,34 +39,6 @@ static ddi_pkt udp(const char *src, const char *dst, uint16_t sport, uint16_t dp
     pb_ip ip = {.src = src, .dst = dst, .ttl = ttl, .id = 3};
     size_t n = pb_udp_pkt(b, &ip, sport, dport, 12);
     return pb_parse(b, n, ts);
-}
-
-static void summary_of(const ddi_state *st, const char *src, ddi_src_summary *out)
-{
-    ddi_addr a = pb_addr(src);
-    uint32_t idx = ddi_state_source_find(st, &a);
-    g_assert_cmpuint(idx, !=, 0);
-    ddi_summary_build(st, idx, NULL, out);
-}
-
-static char *json_of(const ddi_src_summary *s)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ddi_summary_write_json(f, s);
-    fclose(f);
-    return buf;
-}
-
-static char *text_of(const ddi_src_summary *s)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ddi_summary_write_text(f, s);
-    fclose(f);
-    return buf;
 }
 
 /* ------------------------------------------------------------------ features */
