@@ -111,7 +111,9 @@ def fields(capture, names, two_pass=False, display_filter=None, aggregator=None,
         args += ["-Y", display_filter]
     for n in names:
         args += ["-e", n]
-    out, _ = tshark(args, **kw)
+    out, err = tshark(args, **kw)
+    if "Some fields aren't valid" in err:  # also with check=False: a misspelt field is never "no value"
+        raise AssertionError(err)
     rows = []
     for line in out.splitlines():
         vals = line.split("\t")

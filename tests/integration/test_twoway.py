@@ -50,20 +50,7 @@ def find(name):
 def rows_of(path, two_pass=False, names=F):
     """Packets with every occurrence of each field (tunnels and ICMP quotes
     give several addresses; ddi analyses the innermost header)."""
-    args = ["-r", path, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,"]
-    if two_pass:
-        args.insert(0, "-2")
-    for n in names:
-        args += ["-e", n]
-    out, err = T.tshark(args, check=False)
-    if "Some fields aren't valid" in err:
-        raise AssertionError(err)
-    rows = []
-    for line in out.splitlines():
-        vals = line.split("\t")
-        vals += [""] * (len(names) - len(vals))
-        rows.append(dict(zip(names, vals)))
-    return rows
+    return T.fields(path, names, two_pass=two_pass, aggregator=",", check=False)
 
 
 def capture_header(path):
