@@ -36,6 +36,32 @@ CONFICKER_BG = (65535, 37008, 37008)
 SCANNER_BG = (43176, 55512, 65535)
 
 
+def _stop(ws, timeout=15):
+    """Ends a Wireshark the driver started: politely, then by force."""
+    ws.terminate()
+    try:
+        ws.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        ws.kill()
+        ws.wait()
+
+
+def _finish(rt, outdir, res):
+    """What every driver does last: drop its runtime dir, write OUTDIR/result.json."""
+    shutil.rmtree(rt, ignore_errors=True)
+    with open(os.path.join(outdir, "result.json"), "w") as f:
+        json.dump(res, f, indent=1)
+
+
+def _find_window(run, ws, t0, name):
+    """The id of Wireshark's window titled `name`, waited for up to 60 s from t0 (None if it never came)."""
+    wid = None
+    while time.monotonic() - t0 < 60 and ws.poll() is None and not wid:
+        wid = (run("xdotool", "search", "--name", name).stdout.split() or [None])[0]
+        time.sleep(0.5)
+    return wid
+
+
 def _driver(outdir, capture, own_db):
     """Runs inside xvfb-run as the test user: start Wireshark, wait for its
     window, screenshot, quit.  Writes OUTDIR/result.json."""
@@ -99,16 +125,9 @@ def _driver(outdir, capture, own_db):
             res["quit_cleanly"] = True
         except subprocess.TimeoutExpired:
             res["quit_cleanly"] = False
-            ws.terminate()
-            try:
-                ws.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                ws.kill()
-                ws.wait()
+            _stop(ws, 10)
             res["returncode"] = ws.returncode
-    shutil.rmtree(rt, ignore_errors=True)
-    with open(os.path.join(outdir, "result.json"), "w") as f:
-        json.dump(res, f, indent=1)
+    _finish(rt, outdir, res)
 
 
 # Analyze > Expert Information: Wireshark's -z expert opens the dialog once
@@ -131,10 +150,7 @@ def _expert_driver(outdir, capture, own_db):
         t0 = time.monotonic()
         ws = subprocess.Popen(["wireshark", "-n", "-o", "ddi.own_db:" + own_db, "-r", capture, "-z", "expert"],
                               stdout=out, stderr=err, env=env)
-        wid = None
-        while time.monotonic() - t0 < 60 and ws.poll() is None and not wid:
-            wid = (run("xdotool", "search", "--name", "Expert Information").stdout.split() or [None])[0]
-            time.sleep(0.5)
+        wid = _find_window(run, ws, t0, "Expert Information")
         res["dialog_after_s"] = None if wid is None else round(time.monotonic() - t0, 1)
         if wid:
             time.sleep(3)  # the dialog fills in after the retap
@@ -157,15 +173,8 @@ def _expert_driver(outdir, capture, own_db):
                 res["searches"][text] = {"png": shot, "rc": p.returncode, "err": p.stderr}
             run("import", "-window", "root", os.path.join(outdir, "root.png"))
         res["alive"] = ws.poll() is None
-        ws.terminate()
-        try:
-            ws.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            ws.kill()
-            ws.wait()
-    shutil.rmtree(rt, ignore_errors=True)
-    with open(os.path.join(outdir, "result.json"), "w") as f:
-        json.dump(res, f, indent=1)
+        _stop(ws)
+    _finish(rt, outdir, res)
 
 
 # The details pane: go to each frame (Ctrl+G), View > Expand All (Ctrl+Right),
@@ -249,10 +258,7 @@ def _details_driver(outdir, capture, own_db):
         t0 = time.monotonic()
         ws = subprocess.Popen(["wireshark", "-n", "-o", "ddi.own_db:" + own_db, "-r", capture, "-g",
                                frames[0]], stdout=out, stderr=err, env=env)
-        wid = None
-        while time.monotonic() - t0 < 60 and ws.poll() is None and not wid:
-            wid = (run("xdotool", "search", "--name", os.path.basename(capture)).stdout.split() or [None])[0]
-            time.sleep(0.5)
+        wid = _find_window(run, ws, t0, os.path.basename(capture))
         res["window_after_s"] = None if wid is None else round(time.monotonic() - t0, 1)
         if wid:
             time.sleep(3)
@@ -275,15 +281,8 @@ def _details_driver(outdir, capture, own_db):
                         break
                 res["frames"][n] = text
         res["alive"] = ws.poll() is None
-        ws.terminate()
-        try:
-            ws.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            ws.kill()
-            ws.wait()
-    shutil.rmtree(rt, ignore_errors=True)
-    with open(os.path.join(outdir, "result.json"), "w") as f:
-        json.dump(res, f, indent=1)
+        _stop(ws)
+    _finish(rt, outdir, res)
 
 
 DRIVERS = {"--driver": _driver, "--expert-driver": _expert_driver, "--details-driver": _details_driver}
