@@ -48,13 +48,16 @@ void ddi_seen_age(ddi_seen_set *s, double now)
     s->since = now;
 }
 
-static void put(uint32_t *slots, uint32_t cap, uint32_t f)
+/* Linear probing: the slot holding f, or the empty one where it goes. */
+static uint32_t probe(const uint32_t *slots, uint32_t cap, uint32_t f)
 {
     uint32_t j = home(f, cap);
     while (slots[j] && slots[j] != f)
         j = next(j, cap);
-    slots[j] = f;
+    return j;
 }
+
+static void put(uint32_t *slots, uint32_t cap, uint32_t f) { slots[probe(slots, cap, f)] = f; }
 
 static void grow(ddi_seen_set *s)
 {
@@ -70,14 +73,7 @@ static void grow(ddi_seen_set *s)
 
 static bool in_table(const uint32_t *slots, uint32_t cap, uint32_t f)
 {
-    if (!slots)
-        return false;
-    for (uint32_t j = home(f, cap);; j = next(j, cap)) {
-        if (slots[j] == f)
-            return true;
-        if (!slots[j])
-            return false;
-    }
+    return slots && slots[probe(slots, cap, f)] == f;
 }
 
 void ddi_seen_prefetch(const ddi_seen_set *s, uint64_t key)
@@ -101,16 +97,13 @@ bool ddi_seen_add(ddi_seen_set *s, uint64_t key)
             return false;
         grow(s);
         put(s->slots, s->cap, f);
-        s->count++;
-        return !in_table(s->old_slots, s->old_cap, f);
+    } else {
+        /* one probe run finds f or the slot where it goes */
+        uint32_t j = probe(s->slots, s->cap, f);
+        if (s->slots[j] == f)
+            return false;
+        s->slots[j] = f;
     }
-    /* one probe run: the slot holding f, or the empty one where it goes */
-    uint32_t j = home(f, s->cap);
-    while (s->slots[j] && s->slots[j] != f)
-        j = next(j, s->cap);
-    if (s->slots[j] == f)
-        return false;
-    s->slots[j] = f;
     s->count++;
     return !in_table(s->old_slots, s->old_cap, f);
 }
