@@ -1405,6 +1405,13 @@ typedef struct report_job {
     GCond changed;
 } report_job;
 
+/* The JSON lines of chunk c, into o. */
+static void format_chunk(const report_job *j, uint32_t c, ddi_src_summary *sum, js_out *o)
+{
+    uint32_t from = c * REPORT_CHUNK, to = from + REPORT_CHUNK < j->count ? from + REPORT_CHUNK : j->count;
+    format_rows(j->st, j->rows, from, to, j->folds, j->flood, sum, true, NULL, o);
+}
+
 static void report_build_chunk(report_job *j, uint32_t c, ddi_src_summary *sum)
 {
     js_out *o = malloc(sizeof *o);
@@ -1415,8 +1422,7 @@ static void report_build_chunk(report_job *j, uint32_t c, ddi_src_summary *sum)
         o->file = NULL;
         o->mem = m;
         o->len = 0;
-        uint32_t from = c * REPORT_CHUNK, to = from + REPORT_CHUNK < j->count ? from + REPORT_CHUNK : j->count;
-        format_rows(j->st, j->rows, from, to, j->folds, j->flood, sum, true, NULL, o);
+        format_chunk(j, c, sum, o);
     }
     free(o);
 }
@@ -1433,8 +1439,7 @@ static void report_work(report_job *j, ddi_src_summary *sum, FILE *out)
             g_mutex_unlock(&j->lock);
             if (m->failed) { /* no memory for it: the same rows, straight to the file */
                 js_out o = {.file = out};
-                uint32_t from = w * REPORT_CHUNK, to = from + REPORT_CHUNK < j->count ? from + REPORT_CHUNK : j->count;
-                format_rows(j->st, j->rows, from, to, j->folds, j->flood, sum, true, NULL, &o);
+                format_chunk(j, w, sum, &o);
             } else {
                 fwrite(m->data, 1, m->len, out);
             }
@@ -1494,12 +1499,10 @@ static bool report_parallel(FILE *out, const ddi_state *st, const ddi_sort_row *
     }
     g_mutex_init(&j.lock);
     g_cond_init(&j.changed);
-    unsigned started = 0;
+    /* a helper that cannot start leaves its share to the others and this thread */
     for (unsigned i = 0; i < nh; i++) {
         helpers[i].job = &j;
         t[i] = g_thread_try_new("ddi-report", report_helper_run, &helpers[i], NULL);
-        if (t[i])
-            started++;
     }
     g_mutex_lock(&j.lock);
     report_work(&j, sum, out);
@@ -1507,7 +1510,6 @@ static bool report_parallel(FILE *out, const ddi_state *st, const ddi_sort_row *
     for (unsigned i = 0; i < nh; i++)
         if (t[i])
             g_thread_join(t[i]);
-    (void)started;
     g_mutex_clear(&j.lock);
     g_cond_clear(&j.changed);
     for (uint32_t i = 0; i < j.window; i++)
