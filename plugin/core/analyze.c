@@ -128,6 +128,12 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
     ddi_observe_keep(st, db, p, rec, NULL);
 }
 
+/* The OS is handed on without its texts, copied up to `evidence`: so the
+ * texts must be its last members. */
+G_STATIC_ASSERT(offsetof(ddi_os_result, raw_sig) == offsetof(ddi_os_result, evidence) + sizeof(((ddi_os_result *)0)->evidence));
+G_STATIC_ASSERT(sizeof(ddi_os_result) - offsetof(ddi_os_result, raw_sig) - sizeof(((ddi_os_result *)0)->raw_sig) <
+                _Alignof(ddi_os_result));
+
 void ddi_observe_keep(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame_rec *rec, ddi_observed *out)
 {
     if (out)
@@ -402,9 +408,19 @@ static void synack_os(const ddi_p0fdb *db, const ddi_pkt *p, ddi_verdict *v)
  * the texts is cleared, so a member added anywhere but after `summary` is
  * cleared too (the assertion below stops one added after it). */
 #define END_OF(member) (offsetof(ddi_verdict, member) + sizeof(((ddi_verdict *)0)->member))
+#define BEFORE(a, b) G_STATIC_ASSERT(END_OF(a) <= offsetof(ddi_verdict, b))
 static void verdict_clear(ddi_verdict *v)
 {
     G_STATIC_ASSERT(sizeof(ddi_verdict) - END_OF(summary) < _Alignof(ddi_verdict)); /* padding only */
+    /* the texts in the order the memsets below take them (a reordered
+     * member would make a length negative) */
+    BEFORE(sender_why, os.evidence);
+    G_STATIC_ASSERT(END_OF(os.evidence) == offsetof(ddi_verdict, os.raw_sig));
+    BEFORE(os.raw_sig, synack_os);
+    BEFORE(synack_os, nat_reason);
+    BEFORE(nat_reason, tool_evidence);
+    BEFORE(tool_evidence, bs_evidence);
+    BEFORE(bs_evidence, summary);
     memset(v, 0, offsetof(ddi_verdict, sender_why));
     v->sender_why[0] = 0;
     memset((char *)v + END_OF(sender_why), 0, offsetof(ddi_verdict, os.evidence) - END_OF(sender_why));
@@ -421,6 +437,7 @@ static void verdict_clear(ddi_verdict *v)
     memset((char *)v + END_OF(bs_evidence), 0, offsetof(ddi_verdict, summary) - END_OF(bs_evidence));
     v->summary[0] = 0;
 }
+#undef BEFORE
 #undef END_OF
 
 void ddi_verdict_build_ex(const ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, const ddi_frame_rec *rec,
