@@ -72,7 +72,7 @@ static void mark_answered(ddi_state *st, const ddi_pkt *p)
     ddi_source *b = ddi_state_source(st, ddi_state_source_find(st, &p->dst));
     if (!b)
         return;
-    b->sum.flags |= DDI_ACC_ANSWERED;
+    b->flags |= DDI_SRC_ANSWERED;
     if (p->tcp.flags & DDI_TH_ACK) {
         uint64_t key = ddi_conn_key_parts(p->ver, &p->dst, &p->src, p->tcp.dport, p->tcp.sport, p->tcp.ack - 1);
         ddi_conn *c = ddi_state_conn(st, ddi_state_conn_find(st, key));
@@ -85,7 +85,7 @@ static void mark_answered(ddi_state *st, const ddi_pkt *p)
 static bool sent_flow(const ddi_state *st, const ddi_addr *a)
 {
     const ddi_source *s = ddi_state_source(st, ddi_state_source_find(st, a));
-    return s && (s->sum.flags & (DDI_ACC_SENT_TCP | DDI_ACC_SENT_UDP));
+    return s && (s->flags & (DDI_SRC_SENT_TCP | DDI_SRC_SENT_UDP));
 }
 
 /* What earlier packets this one answers; remembers what it shows sent; notes
@@ -97,12 +97,12 @@ static ddi_bs_seen observe_seen(ddi_state *st, const ddi_pkt *p, ddi_source *s, 
     /* replies always; other packets until two-way traffic is known, and
      * until their source is seen answering (its address is then its own:
      * telescope.h's spoofing tests) */
-    bool src_two_way = s && (s->sum.flags & DDI_ACC_TWO_WAY);
+    bool src_two_way = s && (s->flags & DDI_SRC_TWO_WAY);
     if (is_cls || ((!st->two_way_frame || (s && !src_two_way)) && !ddi_pkt_is_syn(p))) {
         bool unknown = st->src_dropped > 0; /* a full table forgets senders: look anyway */
         ddi_bs_gate g = {
             .dst_sent = unknown || ddi_state_source_find(st, &p->dst),
-            .src_sent_tcp = !s || (s->sum.flags & DDI_ACC_SENT_TCP),
+            .src_sent_tcp = !s || (s->flags & DDI_SRC_SENT_TCP),
             .quoted_src_sent = p->has_quote && (unknown || ddi_state_source_find(st, &p->quote.src)),
             .quoted_dst_sent_flow = p->has_quote && (unknown || sent_flow(st, &p->quote.dst)),
         };
@@ -111,7 +111,7 @@ static ddi_bs_seen observe_seen(ddi_state *st, const ddi_pkt *p, ddi_source *s, 
     if (seen == DDI_BS_SEEN_ANSWERS_SYN && is_cls && cls->proto == 6)
         mark_answered(st, p);
     if (s && ddi_backscatter_seen_two_way(seen))
-        s->sum.flags |= DDI_ACC_TWO_WAY;
+        s->flags |= DDI_SRC_TWO_WAY;
     if (ddi_backscatter_seen_two_way(seen) && !st->two_way_frame) {
         st->two_way_frame = p->frame ? p->frame : (uint32_t)st->packets;
         st->two_way_ts = p->ts;
@@ -119,7 +119,7 @@ static ddi_bs_seen observe_seen(ddi_state *st, const ddi_pkt *p, ddi_source *s, 
     bool backscatter = is_cls && seen == DDI_BS_SEEN_NONE;
     ddi_backscatter_record(&st->seen, p, backscatter);
     if (s && ddi_pkt_is_tcp(p) && !backscatter)
-        s->sum.flags |= DDI_ACC_SENT_TCP;
+        s->flags |= DDI_SRC_SENT_TCP;
     return is_cls ? seen : DDI_BS_SEEN_NONE;
 }
 
@@ -161,12 +161,15 @@ void ddi_observe_keep(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_
     }
     ddi_frame_set_seen(rec, seen);
     ddi_source *s = ddi_state_source(st, si);
+    /* what only whole-source readers read (state.h): NULL where none can run */
+    ddi_source_whole *w = ddi_state_whole(st, si);
     rec->flags |= DDI_FR_ANALYSED;
     if (created) {
         s->first_ts = p->ts;
         rec->flags |= DDI_FR_FIRST;
     }
-    s->pkts++;
+    if (w)
+        w->pkts++;
 
     ddi_tool tool = p->l4_complete || p->l4 == DDI_L4_ICMP ? ddi_tool_classify(&s->tool_ctx, p) : DDI_TOOL_NONE;
     rec->tool = (uint8_t)tool;
@@ -179,19 +182,21 @@ void ddi_observe_keep(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_
      * split by source (scripts/shard.sh); a SYN refused with a RST leaves no
      * such trace. */
     uint16_t fl = ddi_pkt_is_tcp(p) ? p->tcp.flags : 0;
-    if ((fl & (DDI_TH_ACK | DDI_TH_RST)) && !(fl & DDI_TH_SYN) && s->syns && !(s->sum.flags & DDI_ACC_ANSWERED)) {
+    if ((fl & (DDI_TH_ACK | DDI_TH_RST)) && !(fl & DDI_TH_SYN) && s->syns && !(s->flags & DDI_SRC_ANSWERED)) {
         ddi_pkt q = *p;
         q.tcp.seq = p->tcp.seq - 1;
         const ddi_conn *qc = ddi_state_conn(st, ddi_state_conn_find(st, ddi_conn_key(&q)));
         if (qc && ddi_conn_live(qc, p->ts))
-            s->sum.flags |= DDI_ACC_ANSWERED;
+            s->flags |= DDI_SRC_ANSWERED;
     }
 
     bool syn = ddi_pkt_is_syn(p);
-    bool retrans_plus1 = false, retrans = false;
+    bool retrans_plus1 = false, retrans = false, dup = false;
     ddi_conn *c = NULL;
     if (syn) {
-        if (!s->syns++)
+        /* no duplicate comes before the SYN it copies: syns == 0 here means
+         * this is the source's first SYN */
+        if (!s->syns)
             s->first_syn_off = (float)(p->ts - s->first_ts);
         /* stateless scanners never retransmit (docs/references.md R10): their
          * millions of one-off SYNs need no connection records */
@@ -234,11 +239,15 @@ void ddi_observe_keep(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_
                 c->last_ipid = p->ip_id;
                 s->retries++;
             } else if (c && !created) {
-                s->syns_dup++;
+                dup = true;
             }
             if (c)
                 rec->flags |= DDI_FR_HAS_CONN;
         }
+        if (!dup)
+            s->syns++;
+        else if (w)
+            w->syns_dup++;
     }
 
     uint16_t nat = 0;
@@ -276,27 +285,32 @@ void ddi_observe_keep(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_
         os_input(p, db, rec, c, false, &in);
         ddi_os_infer(&in, &os);
         nat |= ddi_nat_packet(p, &os) | ddi_nat_source_syn(&s->nat, p, &os, !retrans);
-        os_label = ddi_summary_label_id(&st->labels, os.label);
+        if (w) /* the label is for the report only */
+            os_label = ddi_summary_label_id(&st->labels, os.label);
         if (out) {
             out->has_os = true;
             memcpy(&out->os, &os, offsetof(ddi_os_result, evidence));
         }
     }
-    bool is_bs = is_cls && seen == DDI_BS_SEEN_NONE;
-    const ddi_bs_result *bsr = is_bs ? &bs : NULL;
-    ddi_src_rare *rare = ddi_summary_needs_rare(p, bsr) ? ddi_state_source_rare(st, s) : NULL;
-    ddi_summary_observe(&s->sum, rare, p, tool, has_os ? &os : NULL, os_label, bsr);
-    /* nmap's labels on the first probes fall once its per-probe TTL is refuted */
-    if (ddi_tool_nmap_refuted(&s->tool_ctx))
-        s->sum.tools &= (uint16_t)~((1u << DDI_TOOL_NMAP_SYN) | (1u << DDI_TOOL_NMAP_OTHER));
-    if (nat && !s->nat_bits)
-        s->nat_off = (float)(p->ts - s->first_ts);
-    if (nat & ~s->nat_bits)
-        keep_nat_text(st, si, s, (uint16_t)(nat & ~s->nat_bits), p, has_os ? &os : NULL);
+    if (p->l4 == DDI_L4_UDP)
+        s->flags |= DDI_SRC_SENT_UDP;
+    if (w) {
+        bool is_bs = is_cls && seen == DDI_BS_SEEN_NONE;
+        const ddi_bs_result *bsr = is_bs ? &bs : NULL;
+        ddi_src_rare *rare = ddi_summary_needs_rare(p, bsr) ? ddi_state_source_rare(st, w) : NULL;
+        ddi_summary_observe(&w->sum, rare, p, tool, has_os ? &os : NULL, os_label, bsr);
+        /* nmap's labels on the first probes fall once its per-probe TTL is refuted */
+        if (ddi_tool_nmap_refuted(&s->tool_ctx))
+            w->sum.tools &= (uint16_t)~((1u << DDI_TOOL_NMAP_SYN) | (1u << DDI_TOOL_NMAP_OTHER));
+        if (nat && !s->nat_bits)
+            w->nat_off = (float)(p->ts - s->first_ts);
+        if (nat & ~s->nat_bits)
+            keep_nat_text(st, si, s, (uint16_t)(nat & ~s->nat_bits), p, has_os ? &os : NULL);
+        w->last_ts = p->ts;
+    }
     s->nat_bits |= nat;
     /* a tool's crafted packet says nothing about the hosts behind the address */
     rec->nat_bits = tool_is_crafted(tool) ? 0 : (ddi_nat_set)(nat | (s->nat_bits & DDI_NAT_STICKY));
-    s->last_ts = p->ts;
 }
 
 void ddi_observe_prefetch(const ddi_state *st, const ddi_pkt *p, int stage, ddi_prefetch_memo *memo)
@@ -496,7 +510,7 @@ void ddi_verdict_build_from(const ddi_state *st, const ddi_p0fdb *db, const ddi_
     v->horizon = st->horizon;
     if ((explain & DDI_EXPLAIN_SENDER) && v->src && v->src->syns)
         /* duplicates say nothing about retransmitting (retry.h) */
-        ddi_sender_verdict(v->src->syns - v->src->syns_dup, v->src->retries, v->src->sum.flags & DDI_ACC_ANSWERED,
+        ddi_sender_verdict(v->src->syns, v->src->retries, v->src->flags & DDI_SRC_ANSWERED,
                            v->src->first_ts + v->src->first_syn_off, st->horizon, &v->sender, v->sender_why,
                            sizeof v->sender_why);
     v->two_way = ddi_state_two_way(st, p->frame, &v->two_way_frame, NULL);

@@ -80,6 +80,8 @@ void ddi_state_init(ddi_state *st, uint32_t max_sources, uint32_t max_conns)
 {
     memset(st, 0, sizeof *st);
     vec_init(&st->sources, sizeof(ddi_source), CHUNK_BYTES);
+    vec_init(&st->wholes, sizeof(ddi_source_whole), CHUNK_BYTES);
+    st->whole = true;
     vec_init(&st->conns, sizeof(ddi_conn), CHUNK_BYTES);
     vec_init(&st->frames, sizeof(ddi_frame_rec), CHUNK_BYTES);
     vec_init(&st->addrs6, 16, CHUNK_BYTES);
@@ -92,6 +94,7 @@ void ddi_state_init(ddi_state *st, uint32_t max_sources, uint32_t max_conns)
 void ddi_state_free(ddi_state *st)
 {
     vec_free(&st->sources);
+    vec_free(&st->wholes);
     vec_free(&st->conns);
     vec_free(&st->frames);
     vec_free(&st->addrs6);
@@ -113,6 +116,17 @@ ddi_source *ddi_state_source(const ddi_state *st, uint32_t idx1)
 ddi_conn *ddi_state_conn(const ddi_state *st, uint32_t idx1)
 {
     return idx1 && idx1 <= st->conns.count ? vec_at(&st->conns, idx1 - 1) : NULL;
+}
+
+ddi_source_whole *ddi_state_whole(const ddi_state *st, uint32_t idx1)
+{
+    return idx1 && idx1 <= st->wholes.count ? vec_at(&st->wholes, idx1 - 1) : NULL;
+}
+
+void ddi_state_set_whole(ddi_state *st, bool keep)
+{
+    if (!st->sources.count)
+        st->whole = keep;
 }
 
 uint32_t ddi_state_source_count(const ddi_state *st) { return st->sources.count; }
@@ -163,10 +177,12 @@ static void table_grow(uint32_t **slots, uint32_t *mask, uint32_t count, uint32_
     *mask = cap - 1;
 }
 
-/* 200 bytes, the 32 of the per-source features (issue 12) included: every
- * byte is paid once per source, so growth must be a decision, not an
- * accident (bench/RESULTS.md has what each part costs) */
-_Static_assert(sizeof(ddi_source) == 200, "ddi_source changed size (state.h, bench/RESULTS.md)");
+/* Every byte is paid once per source, so growth must be a decision, not an
+ * accident (bench/RESULTS.md has what each part costs).  The whole-source
+ * record (the 32 bytes of per-source features of issue 12 included) is paid
+ * only where a whole-source reader can run. */
+_Static_assert(sizeof(ddi_source) == 112, "ddi_source changed size (state.h, bench/RESULTS.md)");
+_Static_assert(sizeof(ddi_source_whole) == 88, "ddi_source_whole changed size (state.h, bench/RESULTS.md)");
 _Static_assert(sizeof(ddi_conn) == 32, "ddi_conn grew (state.h)");
 _Static_assert(sizeof(ddi_frame_rec) == 24, "ddi_frame_rec grew (state.h)");
 
@@ -185,13 +201,13 @@ ddi_src_rare *ddi_state_rare(const ddi_state *st, uint32_t idx1)
     return idx1 && idx1 <= st->rares.count ? vec_at(&st->rares, idx1 - 1) : NULL;
 }
 
-ddi_src_rare *ddi_state_source_rare(ddi_state *st, ddi_source *s)
+ddi_src_rare *ddi_state_source_rare(ddi_state *st, ddi_source_whole *w)
 {
-    if (!s->sum.rare) {
+    if (!w->sum.rare) {
         vec_reserve(&st->rares, st->rares.count);
-        s->sum.rare = st->rares.count;
+        w->sum.rare = st->rares.count;
     }
-    return ddi_state_rare(st, s->sum.rare);
+    return ddi_state_rare(st, w->sum.rare);
 }
 
 static bool source_is(const ddi_state *st, const ddi_source *s, const ddi_addr *a)
@@ -306,6 +322,8 @@ uint32_t ddi_state_source_get(ddi_state *st, const ddi_addr *a, bool *created)
     }
     uint32_t idx = st->sources.count;
     vec_reserve(&st->sources, idx);
+    if (st->whole)
+        vec_reserve(&st->wholes, idx);
     ddi_source *s = vec_at(&st->sources, idx);
     s->family = a->family;
     if (a->family == 6) {
@@ -382,14 +400,15 @@ static void conn_retire(ddi_state *st, ddi_conn *c, double now)
     if (c->gone)
         return;
     c->gone = 1;
-    ddi_source *s = ddi_state_source(st, c->src);
-    if (!s || !c->port445)
+    /* only the report reads what retired connections were */
+    ddi_source_whole *w = ddi_state_whole(st, c->src);
+    if (!w || !c->port445)
         return;
     ddi_syn_history h = ddi_conn_history(c);
-    if (s->gone445 < UINT16_MAX)
-        s->gone445++;
-    if (ddi_retry_conficker(&h, now) == DDI_CONF_YES && s->gone445_yes < UINT16_MAX)
-        s->gone445_yes++;
+    if (w->gone445 < UINT16_MAX)
+        w->gone445++;
+    if (ddi_retry_conficker(&h, now) == DDI_CONF_YES && w->gone445_yes < UINT16_MAX)
+        w->gone445_yes++;
 }
 
 uint32_t ddi_state_conn_renew(ddi_state *st, uint64_t key)
@@ -541,6 +560,7 @@ size_t ddi_state_memory(const ddi_state *st)
 {
     size_t m = 0;
     m += st->sources.nchunks * vec_chunk_len(&st->sources) * st->sources.elem;
+    m += st->wholes.nchunks * vec_chunk_len(&st->wholes) * st->wholes.elem;
     m += st->conns.nchunks * vec_chunk_len(&st->conns) * st->conns.elem;
     m += st->frames.nchunks * vec_chunk_len(&st->frames) * st->frames.elem;
     m += st->addrs6.nchunks * vec_chunk_len(&st->addrs6) * st->addrs6.elem;

@@ -23,31 +23,54 @@
 #include "summary.h"
 #include "tools.h"
 
-/* 200 bytes a source, the telescope features' 32 included (a static
- * assertion in state.c holds it there; bench/RESULTS.md has what each part
- * costs).  The address is 4 bytes in place for IPv4 and an index into the
- * state's IPv6 side table otherwise (ddi_state_source_addr), and the fields
- * are ordered without padding (the IP-ID tracker is 4-byte aligned, so the
- * 8-byte times after it start on an 8-byte boundary). */
+/* What the capture showed a source doing, for per-packet verdicts
+ * (ddi_source.flags). */
+enum {
+    DDI_SRC_ANSWERED = 1 << 0,   /* some SYN of this source got a SYN-ACK or RST back (the sender verdict) */
+    DDI_SRC_SENT_TCP = 1 << 1,   /* sent a SYN or a TCP packet that was no backscatter (backscatter.h's gate) */
+    DDI_SRC_SENT_UDP = 1 << 2,   /* sent a UDP packet (backscatter.h's gate) */
+    DDI_SRC_TWO_WAY = 1 << 3,    /* one of its packets answered one sent to it earlier in the capture
+                                    (ddi_backscatter_seen_two_way): the address is its sender's own */
+};
+
+/* A source as every packet needs it: what any per-packet field, expert item
+ * or per-packet verdict (the whole-capture sender type included) reads, and
+ * nothing else.  What only the per-source report, its JSON, state files and
+ * evicted lines read is in ddi_source_whole, kept only where something can
+ * read it (ddi_state.whole).  112 bytes (a static assertion in state.c holds
+ * it there; bench/RESULTS.md has what each part costs).  The address is 4
+ * bytes in place for IPv4 and an index into the state's IPv6 side table
+ * otherwise (ddi_state_source_addr); the fields are ordered without padding. */
 typedef struct ddi_source {
     uint32_t addr;         /* IPv4: the address bytes as on the wire; IPv6: index into ddi_state.addrs6 */
     uint8_t family;        /* 4 or 6 */
-    uint8_t pad_;
-    uint16_t nat_bits;     /* every NAT kind seen so far (for the report) */
+    uint8_t flags;         /* DDI_SRC_* */
+    uint16_t nat_bits;     /* every NAT kind seen so far (sticky kinds reach later packets) */
+    float first_syn_off;   /* first SYN, seconds after first_ts (valid when syns > 0) */
+    uint32_t syns;         /* SYNs but duplicates (retry.h: a duplicate says nothing about
+                              retransmitting); the first SYN is never one */
+    uint32_t retries;
+    ddi_ipid_acc ipid;
+    double first_ts;
+    ddi_nat_src nat;
+    ddi_tool_ctx tool_ctx;
+} ddi_source;
+
+/* A source as only whole-source readers need it (the per-source report, its
+ * JSON, state files, evicted lines): a parallel array with the same index as
+ * the sources, kept only where one of them can run (ddi_state.whole), and
+ * then folded by every packet.  88 bytes. */
+typedef struct ddi_source_whole {
+    double last_ts;
+    uint32_t pkts;
+    uint32_t syns_dup;     /* duplicate SYNs (not in ddi_source.syns) */
+    float nat_off;         /* first NAT evidence, seconds after first_ts (a time, not a frame
+                              number: it survives splitting a capture into shards) */
     /* tcp/445 connections retired from the connection table (ddi_state_conn_expire),
      * and of those, Conficker-style ones: their verdicts were final (saturate) */
     uint16_t gone445, gone445_yes;
-    float first_syn_off;   /* first SYN, seconds after first_ts (valid when syns > 0) */
-    float nat_off;         /* first NAT evidence, seconds after first_ts (a time, not a frame
-                              number: it survives splitting a capture into shards) */
-    ddi_ipid_acc ipid;
-    double first_ts, last_ts;
-    uint32_t pkts, syns, retries;
-    uint32_t syns_dup;     /* of those, duplicates (retry.h): no evidence about retransmitting */
-    ddi_nat_src nat;
-    ddi_tool_ctx tool_ctx;
     ddi_src_acc sum;       /* whole-source counters for the report (summary.h) */
-} ddi_source;
+} ddi_source_whole;
 
 typedef struct ddi_conn {
     uint64_t key;          /* hash of (src, dst, sport, dport, ISN) */
@@ -117,6 +140,12 @@ typedef struct ddi_vec {
 
 typedef struct ddi_state {
     ddi_vec sources, conns, frames;
+    ddi_vec wholes;        /* ddi_source_whole, by source index, when `whole` */
+    /* Keep whole-source records (ddi_source_whole, the NAT sentences, the OS
+     * labels, the side records): true unless the caller knows before the
+     * first packet that nothing will read them (ddi_state_set_whole).  Every
+     * per-packet output is the same either way. */
+    bool whole;
     ddi_vec addrs6;        /* IPv6 source addresses, 16 bytes each, in the order the sources came */
     ddi_vec rares;         /* ddi_src_rare, for the few sources that need one (summary.h) */
     uint32_t *src_slots, src_mask;
@@ -150,7 +179,13 @@ typedef struct ddi_state {
 void ddi_state_init(ddi_state *st, uint32_t max_sources, uint32_t max_conns);
 void ddi_state_free(ddi_state *st);
 
+/* Whether to keep whole-source records: only while the state holds no
+ * source (a state file's load keeps them: it carries them). */
+void ddi_state_set_whole(ddi_state *st, bool keep);
+
 ddi_source *ddi_state_source(const ddi_state *st, uint32_t idx1);  /* idx1 = index + 1 */
+/* The whole-source record of source idx1; NULL when none is kept. */
+ddi_source_whole *ddi_state_whole(const ddi_state *st, uint32_t idx1);
 ddi_conn *ddi_state_conn(const ddi_state *st, uint32_t idx1);
 /* Find only; index + 1, or 0 when unknown. */
 uint32_t ddi_state_source_find(const ddi_state *st, const ddi_addr *a);
@@ -172,7 +207,7 @@ uint32_t ddi_state_source_count(const ddi_state *st);
 void ddi_state_source_addr(const ddi_state *st, const ddi_source *s, ddi_addr *out);
 /* The source's side record (summary.h, ddi_src_rare), made zeroed on first
  * use; and a side record by its index + 1 (NULL when there is none). */
-ddi_src_rare *ddi_state_source_rare(ddi_state *st, ddi_source *s);
+ddi_src_rare *ddi_state_source_rare(ddi_state *st, ddi_source_whole *w);
 ddi_src_rare *ddi_state_rare(const ddi_state *st, uint32_t idx1);
 
 /* Hints, for a caller that knows its next packets (the batch reader): start

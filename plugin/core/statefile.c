@@ -20,6 +20,9 @@
 #define SF_MAGIC "DDISTATE"
 #define SF_ENDIAN 0x01020304u
 #define SF_IO_BUFFER (1u << 20)
+/* a source in the file: its record, then its whole-source record (state.h;
+ * a state file implies whole-source records: the next run's report needs them) */
+#define SF_SOURCE_BYTES (sizeof(ddi_source) + sizeof(ddi_source_whole))
 
 typedef struct sf_header {
     char magic[8];
@@ -177,14 +180,14 @@ static ddi_sf_status check_header(const sf_header *h, const char *path, char *wh
     ver[sizeof h->ddi_version] = 0;
     if (strcmp(ver, DDI_VERSION))
         return fail(DDI_SF_VERSION, why, len, path, "written by ddi %s, this is ddi %s", ver, DDI_VERSION);
-    if (h->layout != DDI_STATEFILE_LAYOUT || h->size_source != sizeof(ddi_source) ||
+    if (h->layout != DDI_STATEFILE_LAYOUT || h->size_source != SF_SOURCE_BYTES ||
         h->size_conn != sizeof(ddi_conn) || h->size_labels != sizeof(ddi_summary_labels) ||
         h->size_seen_slot != sizeof(uint32_t))
         return fail(DDI_SF_LAYOUT, why, len, path,
                     "record layout %u (source %u, connection %u, labels %u bytes), this ddi uses layout %u (%zu, "
                     "%zu, %zu bytes)",
                     h->layout, h->size_source, h->size_conn, h->size_labels, DDI_STATEFILE_LAYOUT,
-                    sizeof(ddi_source), sizeof(ddi_conn), sizeof(ddi_summary_labels));
+                    SF_SOURCE_BYTES, sizeof(ddi_conn), sizeof(ddi_summary_labels));
     if (!ddi_seen_load_ok(h->seen_slots, h->seen_count) || !ddi_seen_load_ok(h->seen_old_slots, h->seen_old_count))
         return fail(DDI_SF_CORRUPT, why, len, path, "corrupt (seen-set size %u for %u entries)", h->seen_slots,
                     h->seen_count);
@@ -201,7 +204,8 @@ static ddi_sf_status load_payload(ddi_state *st, sf_reader *r, const sf_header *
 {
     for (uint32_t i = 0; i < h->nsources; i++) {
         ddi_source s;
-        if (!rd(r, &s, sizeof s))
+        ddi_source_whole ws;
+        if (!rd(r, &s, sizeof s) || !rd(r, &ws, sizeof ws))
             return DDI_SF_TRUNCATED;
         /* an IPv6 source's address follows its record (the record holds an
          * index into the writer's side table, state.h) */
@@ -211,9 +215,9 @@ static ddi_sf_status load_payload(ddi_state *st, sf_reader *r, const sf_header *
         if (s.family != 4 && s.family != 6)
             return fail(DDI_SF_CORRUPT, why, len, path, "corrupt (source %u has address family %u)", i + 1, s.family);
         ddi_src_rare rare;
-        if (s.sum.rare > 1)
-            return fail(DDI_SF_CORRUPT, why, len, path, "corrupt (source %u names side record %u)", i + 1, s.sum.rare);
-        if (s.sum.rare && !rd(r, &rare, sizeof rare))
+        if (ws.sum.rare > 1)
+            return fail(DDI_SF_CORRUPT, why, len, path, "corrupt (source %u names side record %u)", i + 1, ws.sum.rare);
+        if (ws.sum.rare && !rd(r, &rare, sizeof rare))
             return DDI_SF_TRUNCATED;
         bool created;
         uint32_t si = ddi_state_source_get(st, &a, &created);
@@ -223,12 +227,14 @@ static ddi_sf_status load_payload(ddi_state *st, sf_reader *r, const sf_header *
         if (!created || si != i + 1)
             return fail(DDI_SF_CORRUPT, why, len, path, "corrupt (source %u repeats an address)", i + 1);
         ddi_source *d = ddi_state_source(st, si);
+        ddi_source_whole *dw = ddi_state_whole(st, si);
         s.addr = d->addr; /* this state's side-table index */
-        bool has_rare = s.sum.rare;
-        s.sum.rare = 0;
+        bool has_rare = ws.sum.rare;
+        ws.sum.rare = 0;
         *d = s;
+        *dw = ws;
         if (has_rare)
-            *ddi_state_source_rare(st, d) = rare;
+            *ddi_state_source_rare(st, dw) = rare;
     }
     for (uint32_t i = 0; i < h->nconns; i++) {
         ddi_conn c;
@@ -336,6 +342,7 @@ ddi_sf_status ddi_statefile_load(ddi_state *st, const char *path, ddi_sf_info *i
         info->conns = h.nconns;
         sf_reader r = {.f = f, .left = h.payload_bytes};
         sum_init(&r.sum);
+        ddi_state_set_whole(st, true); /* the file carries whole-source records */
         rc = load_payload(st, &r, &h, path, why, len);
         if (rc == DDI_SF_TRUNCATED && r.short_read)
             rc = ferror(f) ? fail(DDI_SF_UNREADABLE, why, len, path, "%s", g_strerror(errno))
@@ -420,8 +427,8 @@ static bool plan_eviction(const ddi_state *st, const ddi_sf_evict *ev, uint32_t 
     if (!ok)
         g_snprintf(why, len, "state file %s: no memory to plan eviction; the old file is kept", path);
     for (uint32_t i = 0; ok && i < n; i++) {
-        const ddi_source *s = ddi_state_source(st, i + 1);
-        bool go = st->horizon - s->last_ts > ev->idle;
+        const ddi_source_whole *sw = ddi_state_whole(st, i + 1);
+        bool go = sw && st->horizon - sw->last_ts > ev->idle;
         if (go) {
             ddi_summary_build_ex(st, i + 1, f_now, flood, &sum[0]);
             ddi_summary_build_ex(&later, i + 1, f_later, flood, &sum[1]);
@@ -565,18 +572,25 @@ bool ddi_statefile_save(const ddi_state *st, const char *path, const ddi_sf_evic
     for (uint32_t i = 0; i < n; i++)
         if (keep[i]) {
             const ddi_source *s = ddi_state_source(st, i + 1);
+            /* a state without whole-source records (state.h) writes empty
+             * ones: the glue keeps them wherever a state file is written */
+            static const ddi_source_whole no_whole;
+            const ddi_source_whole *sw = ddi_state_whole(st, i + 1);
+            if (!sw)
+                sw = &no_whole;
             /* the side record's index is this state's: the file says only
              * that one follows (1), so the same facts give the same bytes */
-            ddi_source c = *s;
-            c.sum.rare = s->sum.rare ? 1 : 0;
+            ddi_source_whole c = *sw;
+            c.sum.rare = sw->sum.rare ? 1 : 0;
+            wr(&w, s, sizeof *s);
             wr(&w, &c, sizeof c);
             if (s->family == 6) {
                 ddi_addr a;
                 ddi_state_source_addr(st, s, &a);
                 wr(&w, a.a, 16);
             }
-            if (s->sum.rare)
-                wr(&w, ddi_state_rare(st, s->sum.rare), sizeof(ddi_src_rare));
+            if (sw->sum.rare)
+                wr(&w, ddi_state_rare(st, sw->sum.rare), sizeof(ddi_src_rare));
         }
     /* live connections in the order they were made (state.h, conn_fifo), so
      * the next run retires them oldest first; retired ones were folded into
@@ -635,7 +649,7 @@ bool ddi_statefile_save(const ddi_state *st, const char *path, const ddi_sf_evic
     h.layout = DDI_STATEFILE_LAYOUT;
     h.header_size = sizeof h;
     g_strlcpy(h.ddi_version, DDI_VERSION, sizeof h.ddi_version);
-    h.size_source = sizeof(ddi_source);
+    h.size_source = SF_SOURCE_BYTES;
     h.size_conn = sizeof(ddi_conn);
     h.size_labels = sizeof(ddi_summary_labels);
     h.size_seen_slot = sizeof(uint32_t);

@@ -14,8 +14,8 @@
  * the record layout (the size of every record type and DDI_STATEFILE_LAYOUT),
  * the ddi version, the time range, the counters and section sizes, with a
  * checksum of its own; then the sections, raw, with one checksum over all:
- *   sources (ddi_source, then a source's IPv6 address and its ddi_src_rare
- *   where it has them), connections (ddi_conn), OS labels
+ *   sources (ddi_source and ddi_source_whole, then a source's IPv6 address
+ *   and its ddi_src_rare where it has them), connections (ddi_conn), OS labels
  *   (ddi_summary_labels), seen-set slots (uint32; the current generation,
  *   then the previous one), NAT sentences
  *   (uint32 source index + 1, uint32 length, bytes).
@@ -40,12 +40,14 @@
 
 #include "state.h"
 
-#define DDI_STATEFILE_FORMAT 4 /* header fields and section order (2: the seen set's two generations;
+#define DDI_STATEFILE_FORMAT 5 /* header fields and section order (2: the seen set's two generations;
                                   3: an IPv6 source's address after its record; 4: a source's
-                                  ddi_src_rare after its record and address) */
-/* Raise when ddi_source, ddi_src_rare, ddi_conn, ddi_summary_labels or what their fields
+                                  ddi_src_rare after its record and address; 5: a source's
+                                  whole-source record after its record, size_source their sum) */
+/* Raise when ddi_source, ddi_source_whole, ddi_src_rare, ddi_conn, ddi_summary_labels or what their fields
  * mean changes without changing their size (a size change is caught anyway). */
-#define DDI_STATEFILE_LAYOUT 3 /* 3: the seen set over any capacity (multiply-shift), 200-byte sources */
+#define DDI_STATEFILE_LAYOUT 4 /* 3: the seen set over any capacity (multiply-shift), 200-byte sources;
+                                  4: sources split into a per-packet and a whole-source record */
 
 /* Default ddi.state_max_gap / --state-max-gap: a state file that ends more
  * than this before the new capture's first packet was written for another

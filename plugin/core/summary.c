@@ -150,11 +150,8 @@ void ddi_summary_observe(ddi_src_acc *a, ddi_src_rare *rare, const ddi_pkt *p, d
     a->flags |= DDI_ACC_TTL_SEEN;
     if (tool != DDI_TOOL_NONE && tool < 16)
         a->tools |= (uint16_t)(1u << tool);
-    if (p->l4 == DDI_L4_UDP) {
-        a->flags |= DDI_ACC_SENT_UDP;
-        if (rare)
-            rare->udp++;
-    }
+    if (p->l4 == DDI_L4_UDP && rare)
+        rare->udp++;
 
     /* the remote service: the port probed, or the victim's port for backscatter */
     bool has_port = false;
@@ -386,10 +383,12 @@ ddi_tri ddi_sender_verdict(uint32_t syns, uint32_t retries, bool answered, doubl
 
 /* Retired tcp/445 connections (state.h, ddi_state_conn_expire) were folded
  * into their source when they left: their verdicts were final. */
-static void fold_retired(ddi_conf_fold *f, const ddi_source *s)
+static void fold_retired(ddi_conf_fold *f, const ddi_source_whole *w)
 {
-    f->conns445 += s->gone445;
-    f->yes += s->gone445_yes;
+    if (!w)
+        return;
+    f->conns445 += w->gone445;
+    f->yes += w->gone445_yes;
 }
 
 ddi_conf_fold *ddi_summary_conficker_scan(const ddi_state *st)
@@ -406,7 +405,7 @@ ddi_conf_fold *ddi_summary_conficker_scan(const ddi_state *st)
         ddi_conf_fold_add(&f[c->src - 1], &h, st->horizon);
     }
     for (uint32_t i = 0; i < n; i++)
-        fold_retired(&f[i], ddi_state_source(st, i + 1));
+        fold_retired(&f[i], ddi_state_whole(st, i + 1));
     return f;
 }
 
@@ -469,14 +468,20 @@ void ddi_summary_build_ex(const ddi_state *st, uint32_t idx1, const ddi_conf_fol
     memset(o, 0, sizeof *o);
     if (!s)
         return;
-    const ddi_src_acc *a = &s->sum;
+    /* a state that kept no whole-source records (state.h) has no report to
+     * give: the per-packet facts alone are shown, the rest as empty */
+    static const ddi_source_whole no_whole;
+    const ddi_source_whole *w = ddi_state_whole(st, idx1);
+    if (!w)
+        w = &no_whole;
+    const ddi_src_acc *a = &w->sum;
     static const ddi_src_rare none;
     const ddi_src_rare *r = a->rare ? ddi_state_rare(st, a->rare) : &none;
     ddi_state_source_addr(st, s, &o->addr);
     o->first_ts = s->first_ts;
-    o->last_ts = s->last_ts;
-    o->pkts = s->pkts;
-    o->syns = s->syns;
+    o->last_ts = w->last_ts;
+    o->pkts = w->pkts;
+    o->syns = s->syns + w->syns_dup;
     o->retries = s->retries;
     o->udp = r->udp;
     for (int k = 0; k < DDI_BS__COUNT - 1; k++) {
@@ -519,7 +524,7 @@ void ddi_summary_build_ex(const ddi_state *st, uint32_t idx1, const ddi_conf_fol
         o->tunnel = l.tunnel;
     }
     o->nat_bits = s->nat_bits;
-    o->nat_first = s->first_ts + s->nat_off;
+    o->nat_first = s->first_ts + w->nat_off;
     o->nat_reason = st->nat_text ? g_hash_table_lookup(st->nat_text, GUINT_TO_POINTER(idx1)) : NULL;
     ddi_ipid_class cls = s->family == 4 ? ddi_ipid_classify(&s->ipid) : DDI_IPID_UNKNOWN;
     o->ipid_class = s->family == 4 ? ddi_ipid_class_name(cls) : NULL;
@@ -532,8 +537,8 @@ void ddi_summary_build_ex(const ddi_state *st, uint32_t idx1, const ddi_conf_fol
     o->nports_top = ddi_feat_ports_top(&a->feat, o->ports_top, &o->ports_top_exact);
     o->nttls = ddi_feat_ttls(&a->feat, o->has_ttl, a->ttl_min, a->ttl_max, o->ttls, &o->ttls_complete);
     bool in_flood = flood ? flood[idx1 - 1] : ddi_feat_flood_member(st, idx1);
-    o->spoof = ddi_spoof_assess(a->feat.flags, &o->addr, a->tools, in_flood, a->flags & DDI_ACC_TWO_WAY);
-    o->answered = a->flags & DDI_ACC_ANSWERED;
+    o->spoof = ddi_spoof_assess(a->feat.flags, &o->addr, a->tools, in_flood, s->flags & DDI_SRC_TWO_WAY);
+    o->answered = s->flags & DDI_SRC_ANSWERED;
     o->vista_reading = a->flags & DDI_ACC_WIN_WS_TS;
 
     ddi_conf_fold one = {0};
@@ -547,10 +552,10 @@ void ddi_summary_build_ex(const ddi_state *st, uint32_t idx1, const ddi_conf_fol
                 ddi_conf_fold_add(&one, &h, st->horizon);
             }
         }
-        fold_retired(&one, s);
+        fold_retired(&one, ddi_state_whole(st, idx1));
     }
     o->conficker = ddi_conf_fold_verdict(&one, st->horizon, o->conficker_why, sizeof o->conficker_why);
-    o->sender_known = ddi_sender_verdict(s->syns - s->syns_dup, s->retries, o->answered, s->first_ts + s->first_syn_off, st->horizon,
+    o->sender_known = ddi_sender_verdict(s->syns, s->retries, o->answered, s->first_ts + s->first_syn_off, st->horizon,
                                          &o->sender, o->sender_why, sizeof o->sender_why);
 
     /* the Verdict line: a digest of the lines above, never of one packet */
@@ -629,7 +634,7 @@ void ddi_summary_capture(const ddi_state *st, const ddi_db_info *dbs, int ndbs, 
     c->max_conns = st->max_conns;
     for (uint32_t i = 1; i <= st->sources.count; i++) {
         const ddi_source *s = ddi_state_source(st, i);
-        if (s && (s->sum.flags & DDI_ACC_ANSWERED))
+        if (s && (s->flags & DDI_SRC_ANSWERED))
             c->answered_sources++;
     }
     ddi_state_two_way(st, 0, &c->two_way_frame, &c->two_way_ts);
@@ -637,7 +642,9 @@ void ddi_summary_capture(const ddi_state *st, const ddi_db_info *dbs, int ndbs, 
     c->dbs = dbs;
     c->ndbs = ndbs;
     c->state_bytes = ddi_state_memory(st);
-    c->source_bytes = sizeof(ddi_source);
+    /* what a source costs in this run: its per-packet record, and its
+     * whole-source record where one is kept (state.h) */
+    c->source_bytes = sizeof(ddi_source) + (st->whole ? sizeof(ddi_source_whole) : 0);
 }
 
 /* ------------------------------------------------------------------ writers */
@@ -1356,7 +1363,9 @@ static ddi_sort_row row_of(const ddi_state *st, uint32_t idx1, const ddi_source 
 {
     ddi_addr a;
     ddi_state_source_addr(st, s, &a);
-    ddi_sort_row r = {{(uint64_t)(UINT32_MAX - s->pkts) << 8 | a.family, be64(a.a), be64(a.a + 8)}, idx1};
+    const ddi_source_whole *w = ddi_state_whole(st, idx1);
+    uint32_t pkts = w ? w->pkts : 0;
+    ddi_sort_row r = {{(uint64_t)(UINT32_MAX - pkts) << 8 | a.family, be64(a.a), be64(a.a + 8)}, idx1};
     return r;
 }
 
@@ -1376,6 +1385,12 @@ static void format_rows(const ddi_state *st, const ddi_sort_row *rows, uint32_t 
             for (size_t off = 0; off < sizeof(ddi_source); off += 64)
                 __builtin_prefetch(rec + off);
             __builtin_prefetch(rec + sizeof(ddi_source) - 1);
+            const char *whole = (const char *)ddi_state_whole(st, rows[i + REPORT_AHEAD].idx);
+            if (whole) {
+                for (size_t off = 0; off < sizeof(ddi_source_whole); off += 64)
+                    __builtin_prefetch(whole + off);
+                __builtin_prefetch(whole + sizeof(ddi_source_whole) - 1);
+            }
             __builtin_prefetch(&folds[rows[i + REPORT_AHEAD].idx - 1]);
         }
         ddi_summary_build_ex(st, rows[i].idx, folds, flood, sum);

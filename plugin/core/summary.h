@@ -2,9 +2,11 @@
  *
  * Two halves:
  *   - ddi_src_acc: a few counters and small sketches folded into every
- *     source record during the first pass (ddi_summary_observe);
- *   - ddi_src_summary: what the per-source report, its JSON and the
- *     statistics show, built from the source record, its connections and
+ *     whole-source record (state.h, ddi_source_whole: kept only where a
+ *     whole-source reader can run) during the first pass
+ *     (ddi_summary_observe);
+ *   - ddi_src_summary: what the per-source report and its JSON show, built
+ *     from the source's two records, its connections and
  *     the capture's end (ddi_summary_build), and written by the writers
  *     below, which need nothing from Wireshark (the batch reader uses them).
  *
@@ -32,22 +34,20 @@
  * exact enough below ~40 values, a lower bound of 64 once full. */
 #define DDI_SKETCH_BITS 64
 
+/* What only the report reads (ddi_src_acc.flags); what per-packet verdicts
+ * read too is in the source record (state.h, DDI_SRC_*). */
 enum {
-    DDI_ACC_ANSWERED = 1 << 0,   /* some SYN of this source got a SYN-ACK or RST back */
     DDI_ACC_MSS_VARIES = 1 << 1, /* its SYNs carried more than one MSS */
     DDI_ACC_TTL_SEEN = 1 << 2,
     DDI_ACC_WIN_WS_TS = 1 << 3,  /* a Windows SYN with window scaling and timestamps (the published Vista reading) */
-    DDI_ACC_SENT_TCP = 1 << 4,   /* sent a SYN or a TCP packet that was no backscatter (backscatter.h's gate) */
-    DDI_ACC_TWO_WAY = 1 << 5,    /* one of its packets answered one sent to it earlier in the capture
-                                    (ddi_backscatter_seen_two_way): the address is its sender's own */
-    DDI_ACC_SENT_UDP = 1 << 6,   /* sent a UDP packet (backscatter.h's gate; the count is in ddi_src_rare) */
     DDI_ACC_SENT_BS = 1 << 7,    /* sent a backscatter packet (counted in ddi_src_rare) */
 };
 
 /* What an ordinary scanner's source never needs: at the end of the bench's
  * captures (bench/RESULTS.md) 0-7 % of sources had any of it.  It lives in a
  * side table (ddi_state.rares), made for a source at its first UDP or
- * backscatter packet and named by ddi_src_acc.rare; 24 bytes, pointer-free
+ * backscatter packet and named by ddi_src_acc.rare (kept, like it, only
+ * for whole-source readers); 24 bytes, pointer-free
  * (state files keep it after its source's record). */
 typedef struct ddi_src_rare {
     uint32_t udp;          /* UDP packets */
@@ -56,7 +56,8 @@ typedef struct ddi_src_rare {
     uint16_t pad_;
 } ddi_src_rare;
 
-/* Per-source accumulator: part of ddi_source, so every byte counts. */
+/* Per-source accumulator: part of ddi_source_whole (state.h), so every byte
+ * counts where it is kept. */
 typedef struct ddi_src_acc {
     uint64_t dst_sketch;   /* destination addresses */
     uint64_t port_sketch;  /* service ports: TCP/UDP destination port, or a backscatter victim's port */
@@ -71,7 +72,7 @@ typedef struct ddi_src_acc {
     uint8_t mss_encap : 4; /* ddi_encap_code() of the frame that gave mss (4 bits, pkt.h) */
     ddi_feat_acc feat;     /* telescope features and spoof tests (telescope.h): 32 bytes */
 } ddi_src_acc;
-_Static_assert(sizeof(ddi_src_acc) == 64, "ddi_src_acc is in every source record (state.h)");
+_Static_assert(sizeof(ddi_src_acc) == 64, "ddi_src_acc is in every whole-source record (state.h)");
 _Static_assert(sizeof(ddi_src_rare) == 24, "ddi_src_rare: state files keep it raw");
 
 /* OS labels are few (one per signature or family), sources are many: a

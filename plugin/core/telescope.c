@@ -312,13 +312,17 @@ ddi_spoof_result ddi_spoof_packet(const ddi_pkt *p, ddi_tool tool, const ddi_os_
 /* The target of a one-target source: the destination digest, the one port
  * (or none), and the sketches, which hash the same destination differently
  * (28 bits of the address in all, plus the protocol through the port sketch). */
-static bool one_target(const ddi_source *s, uint64_t *key)
+static bool one_target(const ddi_state *st, uint32_t idx1, uint64_t *key)
 {
-    const ddi_feat_acc *f = &s->sum.feat;
-    if (s->pkts > DDI_FLOOD_MAX_PKTS || !(f->flags & DDI_FEAT_TARGET) || (f->flags & DDI_FEAT_TARGETS))
+    const ddi_source *s = ddi_state_source(st, idx1);
+    const ddi_source_whole *w = ddi_state_whole(st, idx1);
+    if (!s || !w) /* no whole-source record kept: no features (state.h) */
+        return false;
+    const ddi_feat_acc *f = &w->sum.feat;
+    if (w->pkts > DDI_FLOOD_MAX_PKTS || !(f->flags & DDI_FEAT_TARGET) || (f->flags & DDI_FEAT_TARGETS))
         return false;
     /* backscatter answers a flood: its senders (reflectors, victims) are real hosts */
-    if (s->sum.flags & DDI_ACC_SENT_BS)
+    if (w->sum.flags & DDI_ACC_SENT_BS)
         return false;
     int ports = 0;
     uint16_t port = 0;
@@ -329,7 +333,7 @@ static bool one_target(const ddi_source *s, uint64_t *key)
         }
     if (ports > 1 || (ports == 1 && (f->flags & DDI_FEAT_PORTLESS)))
         return false;
-    uint64_t k = ddi_mix64(s->sum.dst_sketch ^ ddi_mix64(f->dst24_sketch ^ ddi_mix64(s->sum.port_sketch)));
+    uint64_t k = ddi_mix64(w->sum.dst_sketch ^ ddi_mix64(f->dst24_sketch ^ ddi_mix64(w->sum.port_sketch)));
     *key = k ^ ((uint64_t)f->target << 32 | (uint64_t)port << 16 | (uint64_t)(ports ? 1 : 2) | (uint64_t)s->family << 2);
     return true;
 }
@@ -338,13 +342,13 @@ bool ddi_feat_flood_member(const ddi_state *st, uint32_t idx1)
 {
     const ddi_source *me = ddi_state_source(st, idx1);
     uint64_t key, k;
-    if (!me || !one_target(me, &key))
+    if (!me || !one_target(st, idx1, &key))
         return false;
     uint32_t near = 0;
     for (uint32_t i = 1; i <= st->sources.count && near < DDI_FLOOD_MIN_SOURCES; i++) {
         const ddi_source *s = ddi_state_source(st, i);
         if (s && s->first_ts >= me->first_ts - DDI_FLOOD_WINDOW_S && s->first_ts <= me->first_ts + DDI_FLOOD_WINDOW_S &&
-            one_target(s, &k) && k == key)
+            one_target(st, i, &k) && k == key)
             near++;
     }
     return near >= DDI_FLOOD_MIN_SOURCES;
@@ -367,7 +371,7 @@ uint8_t *ddi_feat_flood_scan(const ddi_state *st)
         const ddi_source *s = ddi_state_source(st, i);
         uint64_t key;
         first[i - 1] = s ? s->first_ts : 0;
-        if (s && one_target(s, &key))
+        if (s && one_target(st, i, &key))
             rows[m++] = (ddi_sort_row){{key, ddi_sort_key_double(s->first_ts), i}, i};
     }
     /* by target, then first packet time (then index: one order in every run) */

@@ -169,7 +169,7 @@ const char *ddi_spoof_reason_text(ddi_spoof_reason r);
  * address, its tools (bitmap) and whether the capture's flood scan counted
  * it.  IPv6 sources have no .0/.255 test: no broadcast address, and the
  * all-zero interface identifier is a valid (anycast) address.  `two_way`: the
- * source answered packets sent to it (DDI_ACC_TWO_WAY: it completed a
+ * source answered packets sent to it (DDI_SRC_TWO_WAY: it completed a
  * handshake, answered a query, ...), which a forged source cannot: unlikely,
  * with no reason, whatever the tests say. */
 ddi_spoof_result ddi_spoof_assess(unsigned sp_bits, const ddi_addr *src, uint16_t tools, bool flood, bool two_way);

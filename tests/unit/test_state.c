@@ -46,7 +46,10 @@ static void test_sources_many(void)
     g_assert_true(created);
     ddi_source *s1 = ddi_state_source(&st, first);
     g_assert_nonnull(s1);
-    s1->pkts = 4242;
+    ddi_source_whole *w1 = ddi_state_whole(&st, first);
+    g_assert_nonnull(w1); /* kept unless the caller says otherwise */
+    w1->pkts = 4242;
+    s1->syns = 77;
     size_t mem0 = ddi_state_memory(&st);
 
     for (uint32_t i = 1; i < NADDR; i++) {
@@ -81,10 +84,14 @@ static void test_sources_many(void)
 
     /* records never move: the first pointer is still the first record */
     g_assert_true(ddi_state_source(&st, 1) == s1);
-    g_assert_cmpuint(s1->pkts, ==, 4242);
+    g_assert_true(ddi_state_whole(&st, 1) == w1);
+    g_assert_cmpuint(s1->syns, ==, 77);
+    g_assert_cmpuint(w1->pkts, ==, 4242);
     /* a fresh record is zeroed but for its address */
     ddi_source *last = ddi_state_source(&st, 2 * NADDR);
-    g_assert_cmpuint(last->pkts, ==, 0);
+    g_assert_cmpuint(ddi_state_whole(&st, 2 * NADDR)->pkts, ==, 0);
+    g_assert_null(ddi_state_whole(&st, 2 * NADDR + 1));
+    g_assert_cmpuint(last->syns, ==, 0);
     g_assert_cmpuint(last->ipid.seen, ==, 0);
     g_assert_cmpuint(last->nat_bits, ==, 0);
 
@@ -287,7 +294,7 @@ static void retire_run(bool recycle)
             g_assert_false(ddi_conn_live(ddi_state_conn(&st, found), now));
         }
     }
-    const ddi_source *s = ddi_state_source(&st, si);
+    const ddi_source_whole *s = ddi_state_whole(&st, si);
     /* retired: the first N - 181 - ... up to the last expire call (at `now`) */
     uint32_t retired = 0;
     for (uint32_t i = 0; i < N; i++)

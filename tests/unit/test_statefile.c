@@ -122,7 +122,7 @@ static void test_round_trip(void)
      * side record (summary.h, ddi_src_rare), which follows its record */
     synack(&a, "198.51.100.50", "203.0.113.99", 443, 61000, 9999, T0 + 56);
     ddi_addr victim = pb_addr("198.51.100.50");
-    const ddi_source *vs = ddi_state_source(&a, ddi_state_source_find(&a, &victim));
+    const ddi_source_whole *vs = ddi_state_whole(&a, ddi_state_source_find(&a, &victim));
     g_assert_nonnull(vs);
     g_assert_cmpuint(vs->sum.rare, ==, 1);
     g_assert_cmpuint(ddi_state_rare(&a, 1)->bs[DDI_BS_SYNACK - 1], ==, 1);
@@ -143,6 +143,9 @@ static void test_round_trip(void)
     g_assert_cmpuint(b.conns.count, ==, a.conns.count);
     for (uint32_t i = 1; i <= a.sources.count; i++)
         g_assert_cmpmem(ddi_state_source(&a, i), sizeof(ddi_source), ddi_state_source(&b, i), sizeof(ddi_source));
+    for (uint32_t i = 1; i <= a.sources.count; i++)
+        g_assert_cmpmem(ddi_state_whole(&a, i), sizeof(ddi_source_whole), ddi_state_whole(&b, i),
+                        sizeof(ddi_source_whole));
     g_assert_cmpuint(b.rares.count, ==, 1);
     g_assert_cmpmem(ddi_state_rare(&a, 1), sizeof(ddi_src_rare), ddi_state_rare(&b, 1), sizeof(ddi_src_rare));
     for (uint32_t i = 1; i <= a.conns.count; i++)
