@@ -287,6 +287,16 @@ static void load_state_file(void)
         ws_warning("%s", sf.error);
 }
 
+/* Whole-source records (state.h, ddi_source_whole) are about half of what a
+ * source costs, and only the per-source report (a -z ddi tap, the GUI's
+ * Statistics menu) and state files read them: kept unless tshark's command
+ * line rules those out.  Per-packet output is the same either way. */
+static gboolean whole_source_read(void)
+{
+    return ddi_readers_whole_source() || (pref_state_in && *pref_state_in) || (pref_state_out && *pref_state_out) ||
+           (pref_evicted_out && *pref_evicted_out);
+}
+
 /* At the first packet of the first pass: the state must precede it. */
 static void check_state_time(double first_ts)
 {
@@ -299,6 +309,7 @@ static void check_state_time(double first_ts)
     sf.carried = 0;
     ddi_state_free(&state);
     ddi_state_init(&state, pref_max_sources, pref_max_conns);
+    ddi_state_set_whole(&state, whole_source_read());
     if (pref_horizon && *pref_horizon)
         state.horizon = g_ascii_strtod(pref_horizon, NULL);
 }
@@ -353,6 +364,8 @@ static void ddi_init(void)
     if (state_ready)
         ddi_state_free(&state);
     ddi_state_init(&state, pref_max_sources, pref_max_conns);
+    ddi_state_set_whole(&state, whole_source_read());
+    ws_debug("whole-source records %s", state.whole ? "kept" : "not kept: nothing here reads them");
     frames = FRAMES_UNDECIDED;
     load_state_file();
     /* a shard of a larger capture starts with the whole capture's end time,

@@ -50,7 +50,9 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-ddi_run_kind ddi_readers_parse(int argc, char *const *argv, GPtrArray *printed)
+/* The parser; *tap_ddi (may be NULL) is set when a -z argument names one of
+ * ddi's taps. */
+static ddi_run_kind parse_args(int argc, char *const *argv, GPtrArray *printed, gboolean *tap_ddi)
 {
     if (argc < 1 || !argv[0] || strncmp(base_name(argv[0]), "tshark", 6) != 0)
         return DDI_RUN_UNKNOWN;
@@ -105,7 +107,12 @@ ddi_run_kind ddi_readers_parse(int argc, char *const *argv, GPtrArray *printed)
                 break;
             case 'G': /* reports, no dissection */
                 return DDI_RUN_UNKNOWN;
-            case 'O': case 'Y': case 'R': case 'z': case 'j': case 'J':
+            case 'z':
+                if (tap_ddi && !strncmp(arg, "ddi", 3))
+                    *tap_ddi = TRUE;
+                reader = TRUE;
+                break;
+            case 'O': case 'Y': case 'R': case 'j': case 'J':
                 reader = TRUE;
                 break;
             default:
@@ -121,7 +128,19 @@ ddi_run_kind ddi_readers_parse(int argc, char *const *argv, GPtrArray *printed)
     return reader ? DDI_RUN_OTHER : DDI_RUN_PLAIN;
 }
 
+ddi_run_kind ddi_readers_parse(int argc, char *const *argv, GPtrArray *printed)
+{
+    return parse_args(argc, argv, printed, NULL);
+}
+
+gboolean ddi_readers_parse_whole(int argc, char *const *argv)
+{
+    gboolean tap_ddi = FALSE;
+    return parse_args(argc, argv, NULL, &tap_ddi) == DDI_RUN_UNKNOWN || tap_ddi;
+}
+
 static ddi_run_kind run_kind;
+static gboolean run_whole = TRUE;
 static GPtrArray *run_printed;
 
 static void parse_own_command_line(void)
@@ -138,7 +157,9 @@ static void parse_own_command_line(void)
     GPtrArray *argv = g_ptr_array_new();
     for (gsize at = 0; at < len; at += strlen(buf + at) + 1)
         g_ptr_array_add(argv, buf + at);
-    run_kind = ddi_readers_parse((int)argv->len, (char *const *)argv->pdata, run_printed);
+    gboolean tap_ddi = FALSE;
+    run_kind = parse_args((int)argv->len, (char *const *)argv->pdata, run_printed, &tap_ddi);
+    run_whole = run_kind == DDI_RUN_UNKNOWN || tap_ddi;
     if (run_kind != DDI_RUN_FIELDS)
         g_ptr_array_set_size(run_printed, 0);
     g_ptr_array_free(argv, TRUE);
@@ -151,6 +172,13 @@ ddi_run_kind ddi_readers_run(void)
     if (!run_printed)
         parse_own_command_line();
     return run_kind;
+}
+
+gboolean ddi_readers_whole_source(void)
+{
+    if (!run_printed)
+        parse_own_command_line();
+    return run_whole;
 }
 
 const GPtrArray *ddi_readers_printed(void)

@@ -28,8 +28,14 @@ typedef enum {
 ddi_run_kind ddi_readers_run(void);
 /* the -e arguments of a DDI_RUN_FIELDS run (empty otherwise) */
 const GPtrArray *ddi_readers_printed(void);
+/* Whether anything here can read whole-source results (the per-source
+ * report of a `-z ddi,...` tap; the GUI's Statistics menu, which can open
+ * at any time): TRUE unless the command line is tshark's, understood, and
+ * names none of ddi's taps.  State files are the glue's to add. */
+gboolean ddi_readers_whole_source(void);
 
-/* The parser itself, for the unit of an argv (argv[0] is the program). */
+/* The parsers themselves, for the unit of an argv (argv[0] is the program). */
 ddi_run_kind ddi_readers_parse(int argc, char *const *argv, GPtrArray *printed);
+gboolean ddi_readers_parse_whole(int argc, char *const *argv);
 
 #endif

@@ -57,11 +57,36 @@ static void test_unknown(void)
         g_assert_cmpint(parse(unknown[i], NULL), ==, DDI_RUN_UNKNOWN);
 }
 
+static gboolean whole(const char *line)
+{
+    gchar **argv = g_strsplit(line, " ", -1);
+    gboolean w = ddi_readers_parse_whole((int)g_strv_length(argv), argv);
+    g_strfreev(argv);
+    return w;
+}
+
+/* Whole-source records (state.h) are dropped only where tshark's command
+ * line is understood and runs none of ddi's taps. */
+static void test_whole_source(void)
+{
+    const char *none[] = {"tshark -n -r x.pcap -T fields -e ip.src -e ddi.os", "tshark -r x -2 -V",
+                          "tshark -r x -q -z io,stat,1", "tshark -r x -Y ddi.nat", "tshark -r x"};
+    for (gsize i = 0; i < G_N_ELEMENTS(none); i++)
+        g_assert_false(whole(none[i]));
+    const char *some[] = {"tshark -r x -q -z ddi,sources", "tshark -r x -T fields -e ddi.os -z ddi,sources,json",
+                          "tshark -r x -qzddi,tree", "tshark -r x -z io,stat,1 -z ddi,sources",
+                          /* not understood: keep them */
+                          "wireshark -r x", "tshark -r x --new-option 3", "tshark -r x -X lua_script:a.lua", ""};
+    for (gsize i = 0; i < G_N_ELEMENTS(some); i++)
+        g_assert_true(whole(some[i]));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/readers/fields", test_fields);
     g_test_add_func("/readers/plain_and_other", test_plain_and_other);
     g_test_add_func("/readers/unknown", test_unknown);
+    g_test_add_func("/readers/whole_source", test_whole_source);
     return g_test_run();
 }
