@@ -73,6 +73,12 @@ static uint32_t fp_hash(const ddi_pkt *p, uint8_t ittl)
     return h | 1; /* never 0: 0 means "not set" */
 }
 
+/* ddi_nat_src packs these into 4 bits each, in every source record (state.h) */
+_Static_assert(DDI_OS__COUNT <= 16, "ddi_nat_src.first_family has 4 bits");
+_Static_assert(DDI_NAT_TTL_MIN_MOVES <= DDI_NAT_TTL_MOVES_MAX && DDI_NAT_TTL_MOVES_MAX <= 15,
+               "ddi_nat_src.ttl_moves has 4 bits");
+_Static_assert(sizeof(ddi_nat_src) == 20, "ddi_nat_src is in every source record (state.h)");
+
 uint16_t ddi_nat_source_syn(ddi_nat_src *s, const ddi_pkt *p, const ddi_os_result *os, bool first_syn)
 {
     uint16_t bits = 0;
@@ -92,7 +98,7 @@ uint16_t ddi_nat_source_syn(ddi_nat_src *s, const ddi_pkt *p, const ddi_os_resul
     if (h == s->fp_hash) {
         /* p0f score_nat(): same fingerprint, TTL moved by more than 2 hops */
         int d = (int)p->ttl - (int)s->last_ttl;
-        if ((d > 2 || d < -2) && s->ttl_moves < 255)
+        if ((d > 2 || d < -2) && s->ttl_moves < DDI_NAT_TTL_MOVES_MAX)
             s->ttl_moves++;
         s->last_ttl = p->ttl;
         if (s->ttl_moves >= DDI_NAT_TTL_MIN_MOVES && p->ttl != s->first_ttl)

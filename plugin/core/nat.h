@@ -40,14 +40,15 @@ _Static_assert(DDI_NAT__KINDS <= 16, "ddi_verdict/ddi_src keep NAT kinds in a ui
 
 /* Per-source memory for the multi-packet kinds; zero = fresh. */
 typedef struct ddi_nat_src {
-    uint8_t first_family;  /* ddi_os_family of the first confidently fingerprinted SYN */
+    uint32_t fp_hash;      /* layout/window/ittl hash of the first SYN */
+    uint16_t seq_head[4];  /* last ID of each sequence */
+    uint8_t seq_cnt[4];    /* times the IDs came back to each sequence after another one */
     uint8_t first_ittl;
     uint8_t last_ttl;      /* of the last SYN with the same fingerprint */
     uint8_t first_ttl;     /* of the first SYN with that fingerprint */
-    uint8_t ttl_moves;     /* TTL moves of more than 2 hops for that fingerprint (saturates) */
-    uint8_t seq_cnt[4];    /* times the IDs came back to each sequence after another one */
-    uint16_t seq_head[4];  /* last ID of each sequence */
-    uint32_t fp_hash;      /* layout/window/ittl hash of the first SYN */
+    uint8_t first_family : 4; /* ddi_os_family of the first confidently fingerprinted SYN */
+    uint8_t ttl_moves : 4; /* TTL moves of more than 2 hops for that fingerprint (saturates at
+                              DDI_NAT_TTL_MOVES_MAX: only compared with DDI_NAT_TTL_MIN_MOVES) */
 } ddi_nat_src;
 
 /* Only an exact or generic signature match of an OS stack (never fuzzy,
@@ -73,6 +74,7 @@ uint16_t ddi_nat_source_syn(ddi_nat_src *s, const ddi_pkt *p, const ddi_os_resul
  * one move alone is what a route change does (p0f score_nat() scores one TTL
  * change as a "host change"; sharing needs several scores). */
 #define DDI_NAT_TTL_MIN_MOVES 2
+#define DDI_NAT_TTL_MOVES_MAX 15
 /* Track IP-ID sequences (Bellovin, IMW 2002) for packets that are not
  * retransmissions; returns DDI_NAT_IPID once two sequences are established.
  * The caller keeps the bit only while the source's IDs are classed as a

@@ -23,6 +23,10 @@
 #include "summary.h"
 #include "tools.h"
 
+/* A double aligned to 4 bytes (as ipid.h's ddi_ns_a4): no padding in
+ * ddi_source. */
+typedef double ddi_f64_a4 __attribute__((aligned(4)));
+
 /* What the capture showed a source doing, for per-packet verdicts
  * (ddi_source.flags). */
 enum {
@@ -37,24 +41,31 @@ enum {
  * or per-packet verdict (the whole-capture sender type included) reads, and
  * nothing else.  What only the per-source report, its JSON, state files and
  * evicted lines read is in ddi_source_whole, kept only where something can
- * read it (ddi_state.whole).  112 bytes (a static assertion in state.c holds
+ * read it (ddi_state.whole).  108 bytes (a static assertion in state.c holds
  * it there; bench/RESULTS.md has what each part costs).  The address is 4
  * bytes in place for IPv4 and an index into the state's IPv6 side table
- * otherwise (ddi_state_source_addr); the fields are ordered without padding. */
+ * otherwise (ddi_state_source_addr).  No padding (the 64-bit members are
+ * 4-byte aligned), and the members most packets touch come first: records
+ * are not line-aligned (108 bytes span two or three 64-byte lines), so the
+ * last 16 bytes, which a source's later packets seldom touch (first_ts and
+ * first_syn_off: its first SYN; retries: retransmissions), are the ones that
+ * spill into a third line.  The times stay exact (doubles and the IP-ID
+ * tracker's nanoseconds): every output is what it was with one record. */
 typedef struct ddi_source {
     uint32_t addr;         /* IPv4: the address bytes as on the wire; IPv6: index into ddi_state.addrs6 */
     uint8_t family;        /* 4 or 6 */
     uint8_t flags;         /* DDI_SRC_* */
     uint16_t nat_bits;     /* every NAT kind seen so far (sticky kinds reach later packets) */
-    float first_syn_off;   /* first SYN, seconds after first_ts (valid when syns > 0) */
     uint32_t syns;         /* SYNs but duplicates (retry.h: a duplicate says nothing about
                               retransmitting); the first SYN is never one */
-    uint32_t retries;
     ddi_ipid_acc ipid;
-    double first_ts;
     ddi_nat_src nat;
     ddi_tool_ctx tool_ctx;
+    float first_syn_off;   /* first SYN, seconds after first_ts (valid when syns > 0) */
+    uint32_t retries;
+    ddi_f64_a4 first_ts;
 } ddi_source;
+
 
 /* A source as only whole-source readers need it (the per-source report, its
  * JSON, state files, evicted lines): a parallel array with the same index as

@@ -47,7 +47,8 @@
 /* Raise when ddi_source, ddi_source_whole, ddi_src_rare, ddi_conn, ddi_summary_labels or what their fields
  * mean changes without changing their size (a size change is caught anyway). */
 #define DDI_STATEFILE_LAYOUT 4 /* 3: the seen set over any capacity (multiply-shift), 200-byte sources;
-                                  4: sources split into a per-packet and a whole-source record */
+                                  4: sources split into a per-packet and a whole-source record,
+                                  ddi_nat_src's family and TTL moves 4 bits each */
 
 /* Default ddi.state_max_gap / --state-max-gap: a state file that ends more
  * than this before the new capture's first packet was written for another
