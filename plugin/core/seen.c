@@ -3,6 +3,7 @@
  */
 #include "seen.h"
 
+#include "bigmem.h"
 #include "hash.h"
 
 #include <glib.h>
@@ -32,14 +33,14 @@ void ddi_seen_init(ddi_seen_set *s) { memset(s, 0, sizeof *s); }
 
 void ddi_seen_free(ddi_seen_set *s)
 {
-    g_free(s->slots);
-    g_free(s->old_slots);
+    ddi_big_free(s->slots, (size_t)s->cap * sizeof *s->slots);
+    ddi_big_free(s->old_slots, (size_t)s->old_cap * sizeof *s->old_slots);
     memset(s, 0, sizeof *s);
 }
 
 void ddi_seen_age(ddi_seen_set *s, double now)
 {
-    g_free(s->old_slots);
+    ddi_big_free(s->old_slots, (size_t)s->old_cap * sizeof *s->old_slots);
     s->old_slots = s->slots;
     s->old_cap = s->cap;
     s->old_count = s->count;
@@ -62,11 +63,11 @@ static void put(uint32_t *slots, uint32_t cap, uint32_t f) { slots[probe(slots, 
 static void grow(ddi_seen_set *s)
 {
     uint32_t cap = s->slots ? s->cap + s->cap / 2 : SEEN_MIN_SLOTS;
-    uint32_t *ns = g_new0(uint32_t, cap);
+    uint32_t *ns = ddi_big_alloc0((size_t)cap * sizeof *ns);
     for (uint32_t i = 0; s->slots && i < s->cap; i++)
         if (s->slots[i])
             put(ns, cap, s->slots[i]);
-    g_free(s->slots);
+    ddi_big_free(s->slots, (size_t)s->cap * sizeof *s->slots);
     s->slots = ns;
     s->cap = cap;
 }

@@ -3,6 +3,7 @@
  */
 #include "state.h"
 
+#include "bigmem.h"
 #include "hash.h"
 
 #include <glib.h>
@@ -12,7 +13,8 @@
  * last chunk is mostly unused, and an allocator that hands out reused memory
  * clears all of it (resident), so a chunk of 16,384 224-byte source records
  * (3.7 MB) cost up to 70 bytes a source at 50,000 sources.  256 KB chunks
- * waste at most that per array, and are still few (a pointer each). */
+ * waste at most that per array, and are still few (a pointer each); chunks
+ * come from bigmem.h, whose pages are resident only once written. */
 #define CHUNK_BYTES (256u * 1024u)
 
 /* Side records that few sources have (ddi_src_rare) come in smaller chunks:
@@ -33,7 +35,7 @@ static size_t vec_chunk_len(const ddi_vec *v) { return (size_t)1 << v->bits; }
 static void vec_free(ddi_vec *v)
 {
     for (uint32_t i = 0; i < v->nchunks; i++)
-        g_free(v->chunks[i]);
+        ddi_big_free(v->chunks[i], vec_chunk_len(v) * v->elem);
     g_free(v->chunks);
     v->chunks = NULL;
     v->nchunks = v->count = 0;
@@ -51,7 +53,7 @@ static void vec_reserve(ddi_vec *v, uint32_t i)
     if (need > v->nchunks) {
         v->chunks = g_renew(void *, v->chunks, need);
         for (uint32_t c = v->nchunks; c < need; c++)
-            v->chunks[c] = g_malloc0(vec_chunk_len(v) * v->elem);
+            v->chunks[c] = ddi_big_alloc0(vec_chunk_len(v) * v->elem);
         v->nchunks = need;
     }
     if (i >= v->count)
@@ -100,9 +102,9 @@ void ddi_state_free(ddi_state *st)
     vec_free(&st->addrs6);
     vec_free(&st->rares);
     ddi_seen_free(&st->seen);
-    g_free(st->src_slots);
-    g_free(st->conn_slots);
-    g_free(st->conn_fifo);
+    ddi_big_free(st->src_slots, ((size_t)st->src_mask + 1) * sizeof *st->src_slots);
+    ddi_big_free(st->conn_slots, ((size_t)st->conn_mask + 1) * sizeof *st->conn_slots);
+    ddi_big_free(st->conn_fifo, (size_t)st->fifo_cap * sizeof *st->conn_fifo);
     if (st->nat_text)
         g_hash_table_destroy(st->nat_text);
     memset(st, 0, sizeof *st);
@@ -159,7 +161,7 @@ static void table_grow(uint32_t **slots, uint32_t *mask, uint32_t count, uint32_
     if (*slots && (uint64_t)(count + 1) * den <= ((uint64_t)*mask + 1) * num)
         return;
     uint32_t cap = *slots ? (*mask + 1) * 2 : 1024;
-    uint32_t *ns = g_new0(uint32_t, cap);
+    uint32_t *ns = ddi_big_alloc0((size_t)cap * sizeof *ns);
     if (*slots) {
         for (uint32_t i = 0; i <= *mask; i++) {
             uint32_t v = (*slots)[i];
@@ -171,7 +173,7 @@ static void table_grow(uint32_t **slots, uint32_t *mask, uint32_t count, uint32_
                 j = (j + 1) & (cap - 1);
             ns[j] = slot_make(idx1, h, cap - 1);
         }
-        g_free(*slots);
+        ddi_big_free(*slots, ((size_t)*mask + 1) * sizeof **slots);
     }
     *slots = ns;
     *mask = cap - 1;
@@ -342,10 +344,10 @@ static void fifo_push(ddi_state *st, uint32_t idx1)
 {
     if (st->fifo_len == st->fifo_cap) {
         uint32_t cap = st->fifo_cap ? st->fifo_cap * 2 : 1024;
-        uint32_t *n = g_new(uint32_t, cap);
+        uint32_t *n = ddi_big_alloc0((size_t)cap * sizeof *n);
         for (uint32_t i = 0; i < st->fifo_len; i++)
             n[i] = st->conn_fifo[(st->fifo_head + i) & (st->fifo_cap - 1)];
-        g_free(st->conn_fifo);
+        ddi_big_free(st->conn_fifo, (size_t)st->fifo_cap * sizeof *st->conn_fifo);
         st->conn_fifo = n;
         st->fifo_cap = cap;
         st->fifo_head = 0;

@@ -3,6 +3,7 @@
  */
 #include "statefile.h"
 
+#include "bigmem.h"
 #include "summary.h"
 
 #include <errno.h>
@@ -254,7 +255,7 @@ static ddi_sf_status load_payload(ddi_state *st, sf_reader *r, const sf_header *
     if (!rd(r, &st->labels, sizeof st->labels))
         return DDI_SF_TRUNCATED;
     if (h->seen_slots) {
-        st->seen.slots = g_try_new(uint32_t, h->seen_slots);
+        st->seen.slots = ddi_big_try_alloc0((size_t)h->seen_slots * sizeof(uint32_t));
         if (!st->seen.slots)
             return fail(DDI_SF_TOO_LARGE, why, len, path, "no memory for its %u seen-set slots", h->seen_slots);
         st->seen.cap = h->seen_slots;
@@ -263,7 +264,7 @@ static ddi_sf_status load_payload(ddi_state *st, sf_reader *r, const sf_header *
             return DDI_SF_TRUNCATED;
     }
     if (h->seen_old_slots) {
-        st->seen.old_slots = g_try_new(uint32_t, h->seen_old_slots);
+        st->seen.old_slots = ddi_big_try_alloc0((size_t)h->seen_old_slots * sizeof(uint32_t));
         if (!st->seen.old_slots)
             return fail(DDI_SF_TOO_LARGE, why, len, path, "no memory for its %u seen-set slots", h->seen_old_slots);
         st->seen.old_cap = h->seen_old_slots;
