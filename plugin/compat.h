@@ -134,12 +134,17 @@ static inline bool ddi_prefs_have_custom_columns(void)
 #include <epan/proto.h>
 static inline bool ddi_tree_visible(proto_tree *tree) { return tree && PTREE_DATA(tree)->visible; }
 static inline void ddi_tree_set_visible(proto_tree *tree, bool visible) { PTREE_DATA(tree)->visible = visible; }
-static inline void ddi_field_set_referenced(int hf)
+/* `parent` is the record of hfi->parent (NULL if it has none): callers
+ * that mark fields per packet look both records up once. */
+static inline void ddi_hfi_set_referenced(header_field_info *hfi, header_field_info *parent)
 {
-    header_field_info *hfi = proto_registrar_get_nth((guint)hf);
     hfi->ref_type = HF_REF_TYPE_DIRECT;
-    if (hfi->parent >= 0 && proto_registrar_get_nth((guint)hfi->parent)->ref_type == HF_REF_TYPE_NONE)
-        proto_registrar_get_nth((guint)hfi->parent)->ref_type = HF_REF_TYPE_INDIRECT;
+    if (parent && parent->ref_type == HF_REF_TYPE_NONE)
+        parent->ref_type = HF_REF_TYPE_INDIRECT;
+}
+static inline header_field_info *ddi_hfi_parent(const header_field_info *hfi)
+{
+    return hfi->parent >= 0 ? proto_registrar_get_nth((guint)hfi->parent) : NULL;
 }
 
 /* A frame's data sources (the frame, then buffers dissectors added:

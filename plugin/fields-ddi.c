@@ -52,3 +52,18 @@ unsigned ddi_fields_text(void)
             want |= field_text[text_rows[k]];
     return want;
 }
+
+void ddi_fields_referenced(guint8 ref[DDI_F__COUNT])
+{
+    for (gsize i = 0; i < DDI_F__COUNT; i++)
+        ref[i] = ddi_hfi[i]->ref_type != HF_REF_TYPE_NONE;
+}
+
+unsigned ddi_fields_text_of(const guint8 ref[DDI_F__COUNT])
+{
+    unsigned want = 0;
+    for (gsize k = 0; k < n_text_rows; k++)
+        if (ref[text_rows[k]])
+            want |= field_text[text_rows[k]];
+    return want;
+}

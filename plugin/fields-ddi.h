@@ -157,4 +157,10 @@ void ddi_fields_register(int proto);
  * column, -e) needs; the rows without text are not looked at. */
 unsigned ddi_fields_text(void);
 
+/* Whether each row's field is referenced now, one byte a row, and the
+ * texts such a snapshot needs: for a caller that knows the answers hold for
+ * many packets (packet-ddi.c, pass_reads) and reads them once. */
+void ddi_fields_referenced(guint8 ref[DDI_F__COUNT]);
+unsigned ddi_fields_text_of(const guint8 ref[DDI_F__COUNT]);
+
 #endif

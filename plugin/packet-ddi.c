@@ -108,6 +108,22 @@ static const char *pref_evicted_out = "";
 static int expert_tap_id = DDI_ID_INIT;
 static int hf_ws_expert = DDI_ID_INIT;
 static gboolean experts_on; /* set per packet before the tree is built */
+/* In `tshark -T fields` (the tree hidden, see dissect_ddi) who references
+ * what is the same for every packet of a pass: tshark primes the same
+ * filters, tap filters and wanted fields before each one, and ddi marks its
+ * -e fields itself.  So the answers are read from Wireshark's field records
+ * once a pass there (some 60 records, each in a cache line of its own, read
+ * per packet otherwise); everywhere else, such as the GUI, which
+ * re-dissects with other filters, columns and panes, per packet. */
+static struct {
+    gboolean on;                /* the members below hold for this pass */
+    gboolean visited;           /* the pass they were read on (PINFO_FD_VISITED) */
+    guint8 field[DDI_F__COUNT]; /* each field's reference */
+    unsigned text;              /* ddi_fields_text() */
+    gboolean experts;           /* wants_experts() */
+    gboolean flat;              /* flat_items(TRUE) */
+} pass_reads;
+#define REFERENCED(id) (pass_reads.on ? pass_reads.field[DDI_F_##id] != 0 : HFI(id)->ref_type != HF_REF_TYPE_NONE)
 
 /* one signature database, reloaded when its paths change */
 static ddi_p0fdb *sigdb;
@@ -235,8 +251,9 @@ static gboolean nothing_reads_ddi(void)
  * trees before any file opens) and again per file, as TRANSUM does. */
 static void lookup_encap_ids(void);
 static gboolean fields_run; /* tshark -T fields, and no protocol item among the -e fields */
-/* ddi's (and the expert items') fields among the -e arguments */
-static int printed_hfs[32];
+/* ddi's (and the expert items') fields among the -e arguments, and their
+ * protocols' records (marked per packet: see dissect_ddi) */
+static header_field_info *printed_hfi[32], *printed_parent[32];
 static guint n_printed;
 static void want_fields(void)
 {
@@ -258,10 +275,13 @@ static void want_fields(void)
             continue;
         /* -T fields prints a protocol item (ddi, _ws.expert) by its label,
          * and labels exist only in a visible tree */
-        if (!strcmp(name, "ddi") || !strcmp(name, "_ws.expert") || n_printed == G_N_ELEMENTS(printed_hfs))
+        if (!strcmp(name, "ddi") || !strcmp(name, "_ws.expert") || n_printed == G_N_ELEMENTS(printed_hfi))
             fields_run = FALSE;
-        else
-            printed_hfs[n_printed++] = id;
+        else {
+            printed_hfi[n_printed] = proto_registrar_get_nth((guint)id);
+            printed_parent[n_printed] = ddi_hfi_parent(printed_hfi[n_printed]);
+            n_printed++;
+        }
     }
 }
 
@@ -354,6 +374,7 @@ static void ddi_init(void)
         c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
 #endif
     want_fields();
+    pass_reads.on = FALSE;
     lookup_encap_ids();
     /* the expert tap is registered after the handoffs (expert_packet_init
      * runs after proto_init), so it is looked up here, once per file */
@@ -613,7 +634,7 @@ static gboolean tree_visible(proto_tree *tree) { return ddi_tree_visible(tree); 
  * them all).  (proto_field_is_referenced() also says yes for every
  * FT_PROTOCOL field, such as _ws.expert, whenever tshark turns protocol
  * faking off, which -T fields does: the record's ref_type is what counts.) */
-#define WANTED(tree, id) (tree_visible(tree) || HFI(id)->ref_type != HF_REF_TYPE_NONE)
+#define WANTED(tree, id) (tree_visible(tree) || REFERENCED(id))
 /* Whether to add an item at all.  In an invisible tree Wireshark fakes every
  * item nothing references (it returns the parent), so skipping the call
  * changes no output and saves the call and its value; with experts on, the
@@ -964,6 +985,8 @@ static void add_sender(proto_tree *t, tvbuff_t *tvb, const ddi_verdict *v)
 static header_field_info *proto_ddi_hfi;
 static gboolean flat_items(gboolean hide)
 {
+    if (pass_reads.on)
+        return pass_reads.flat;
     return hide && !experts_on && proto_ddi_hfi->ref_type != HF_REF_TYPE_DIRECT &&
            !(union_of_tap_listener_flags() & TL_REQUIRES_PROTO_TREE);
 }
@@ -1023,7 +1046,7 @@ static unsigned wanted_text(proto_tree *tree, gboolean tapped)
     /* expert summaries quote the evidence */
     if (tapped || experts_on || tree_visible(tree))
         return DDI_EXPLAIN_ALL;
-    return ddi_fields_text();
+    return pass_reads.on ? pass_reads.text : ddi_fields_text();
 }
 
 /* the expert items' fields (_ws.expert, then ddi.expert.*), looked up per
@@ -1043,6 +1066,8 @@ static void lookup_expert_hfi(void)
 
 static gboolean wants_experts(proto_tree *tree)
 {
+    if (pass_reads.on)
+        return pass_reads.experts;
     if (expert_tap_id >= 0 && have_tap_listener(expert_tap_id))
         return TRUE;
     if (tree_visible(tree))
@@ -1051,6 +1076,19 @@ static gboolean wants_experts(proto_tree *tree)
         if (expert_hfi[i]->ref_type != HF_REF_TYPE_NONE)
             return TRUE;
     return FALSE;
+}
+
+/* once a pass in `tshark -T fields`, with the tree hidden and ddi's -e
+ * fields marked (dissect_ddi) */
+static void read_pass(proto_tree *tree, gboolean visited)
+{
+    pass_reads.on = FALSE;
+    ddi_fields_referenced(pass_reads.field);
+    pass_reads.text = ddi_fields_text_of(pass_reads.field);
+    pass_reads.experts = experts_on = wants_experts(tree);
+    pass_reads.flat = flat_items(TRUE);
+    pass_reads.visited = visited;
+    pass_reads.on = TRUE;
 }
 
 /* The verdict and its items, in a function of their own: TRY is a setjmp,
@@ -1090,6 +1128,14 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
          * prime them then), so this is where the header is located */
         if (!tree || !extract(pinfo, tree, &pkt, &loc))
             return 0;
+        /* Start loading what ddi_observe() will touch: the index slots of
+         * the source, the connection and the seen set first, all at once,
+         * then the source's and the connection's records.  tshark's work
+         * between two packets evicts them, and one after the other each
+         * would be a miss of its own.  Hints only: nothing changes. */
+        ddi_prefetch_memo memo;
+        ddi_observe_prefetch(&state, &pkt, 0, &memo);
+        ddi_observe_prefetch(&state, &pkt, 1, &memo);
         /* the location must fit the record before any state changes */
         ddi_frame_rec where = {0};
         if (!encode_loc(&loc, &where))
@@ -1128,7 +1174,11 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
          * lasts one packet (Wireshark resets ref_type with the tree), so
          * this is done per packet. */
         for (guint i = 0; i < n_printed; i++)
-            ddi_field_set_referenced(printed_hfs[i]);
+            ddi_hfi_set_referenced(printed_hfi[i], printed_parent[i]);
+        if (!pass_reads.on || pass_reads.visited != (gboolean)PINFO_FD_VISITED(pinfo))
+            read_pass(tree, PINFO_FD_VISITED(pinfo));
+    } else {
+        pass_reads.on = FALSE;
     }
     /* Readers: a tree, the per-source report, or the expert tap.  Two-pass
      * tshark (-2 -z expert) and the GUI's Expert Information dialog (a retap
@@ -1139,7 +1189,11 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     if (!tree && !experts_on && !tapped)
         return 0;
 
-    ddi_verdict *v = wmem_new(pinfo->pool, ddi_verdict);
+    /* The tap reads the verdict after the packet (it lives in the packet's
+     * pool then); otherwise the items copied what they need, and one
+     * buffer, warm from the previous packet, serves every packet. */
+    static ddi_verdict verdict_once;
+    ddi_verdict *v = tapped ? wmem_new(pinfo->pool, ddi_verdict) : &verdict_once;
     /* outside the function with TRY, whose setjmp would put the saved locale at risk */
     C_NUMERIC_BEGIN();
     verdict_and_tree(tree, tvb, pinfo, &pkt, rec, known, hide, tapped, v);

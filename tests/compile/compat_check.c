@@ -58,6 +58,7 @@ void ddi_compat_check(module_t *m, wmem_allocator_t *scope)
     (void)ddi_tree_visible(NULL);
     if (check_hf > 0) {
         ddi_tree_set_visible(NULL, false);
-        ddi_field_set_referenced(check_hf);
+        header_field_info *hfi = proto_registrar_get_nth((guint)check_hf);
+        ddi_hfi_set_referenced(hfi, ddi_hfi_parent(hfi));
     }
 }

@@ -654,6 +654,36 @@ class OneFieldAlone(Base):
             want = {fr: {f: r[f]} if f in r else {} for fr, r in all_rows.items() if fr in rows}
             self.assertEqual(rows, want, "%r: -e %s alone%s" % (case, f, " -Y " + flt if flt else ""))
 
+    def test_text_read_only_by_the_filter_of_a_fields_run(self):
+        """`-T fields` reads who references what once a pass (packet-ddi.c,
+        pass_reads): a text field named only by -Y must still be built on
+        every packet, in one pass and in two."""
+        jobs = []
+        for f in ("ddi.os.evidence", "ddi.nat.reason", "ddi.tool.evidence", "ddi.backscatter.evidence", "ddi.verdict"):
+            best = None
+            for case in self.D.cases:
+                if case.opts:
+                    continue
+                n = sum(f in r for r in self.D.views[repr(case)]["fields"].values())
+                if n and (best is None or n > best[0]):
+                    best = (n, case)
+            if best:
+                jobs.append((f, best[1]))
+        self.assertGreaterEqual(len(jobs), 4)
+
+        def one(job):
+            f, case = job
+            # the text itself, not only the item, must exist for the filter
+            return _parse_fields(case.run(["-Y", '%s matches "."' % f, "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=" + SEP,
+                                           "-e", "frame.number", "-e", "ddi.os"]), ["ddi.os"])
+
+        for (f, case), rows in zip(jobs, pmap(one, jobs, workers=4)):
+            all_rows = self.D.views[repr(case)]["fields"]
+            want = {fr: {"ddi.os": r["ddi.os"]} if "ddi.os" in r else {} for fr, r in all_rows.items()
+                    if any(r.get(f, []))}
+            self.assertTrue(want, "%r: %s" % (case, f))
+            self.assertEqual(rows, want, "%r: -Y '%s matches \".\"' -e ddi.os" % (case, f))
+
     def test_each_evidence_field_alone_as_a_custom_column(self):
         unproduced = []
         for f in ("ddi.os.evidence", "ddi.nat.reason", "ddi.tool.evidence", "ddi.backscatter.evidence",
