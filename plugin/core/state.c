@@ -456,13 +456,22 @@ static void conn_unindex(ddi_state *st, uint32_t idx1)
 
 void ddi_state_conn_expire(ddi_state *st, double now)
 {
+    /* the same comparison with the same time as the loop below would make
+     * (a record's time is set when it is created, before the next call) */
+    if (st->fifo_len && st->fifo_head_idx == st->conn_fifo[st->fifo_head] &&
+        now - st->fifo_head_ts <= DDI_SYN_RETRY_WINDOW_S)
+        return;
     while (st->fifo_len) {
         uint32_t idx1 = st->conn_fifo[st->fifo_head];
         ddi_conn *c = ddi_state_conn(st, idx1);
-        if (now - c->first_ts <= DDI_SYN_RETRY_WINDOW_S)
+        if (now - c->first_ts <= DDI_SYN_RETRY_WINDOW_S) {
+            st->fifo_head_idx = idx1;
+            st->fifo_head_ts = c->first_ts;
             break;
+        }
         st->fifo_head = (st->fifo_head + 1) & (st->fifo_cap - 1);
         st->fifo_len--;
+        st->fifo_head_idx = 0; /* its record may be reused, under the same index */
         conn_retire(st, c, now);
         if (st->recycle_conns) {
             conn_unindex(st, idx1);

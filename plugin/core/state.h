@@ -167,6 +167,11 @@ typedef struct ddi_state {
      * never dissects a frame twice) retired records leave the index and are
      * reused through the free list. */
     uint32_t *conn_fifo, fifo_head, fifo_len, fifo_cap;
+    /* the oldest connection's record and time, as ddi_state_conn_expire()
+     * last read them: reading the record is a cache miss on nearly every
+     * SYN, and most SYNs retire nothing (0 = not known) */
+    uint32_t fifo_head_idx;
+    double fifo_head_ts;
     uint32_t conn_free;    /* first free record, index + 1 (0 = none) */
     bool recycle_conns;
     double horizon;        /* latest packet time seen */

@@ -326,6 +326,41 @@ static void test_conn_retire(void)
     retire_run(true);
 }
 
+/* ddi_state_conn_expire() remembers the oldest connection's time between
+ * calls; it must retire exactly what reading the records would, also when
+ * the ring empties and a retired record comes back under its old index. */
+static void test_conn_expire_remembered(void)
+{
+    for (int recycle = 0; recycle < 2; recycle++) {
+        ddi_state st;
+        ddi_state_init(&st, 0, 0);
+        st.recycle_conns = recycle;
+        bool created;
+        double first[64];
+        uint32_t n = 0;
+        /* bursts separated by gaps longer than the window, calls in between */
+        const double w = DDI_SYN_RETRY_WINDOW_S;
+        double t = 1000.0;
+        for (int burst = 0; burst < 4; burst++, t += 3 * w) {
+            for (int i = 0; i < 16; i++) {
+                double now = t + i * (w / 5);
+                ddi_state_conn_expire(&st, now);
+                uint32_t live = 0;
+                for (uint32_t k = 0; k < n; k++)
+                    live += now - first[k] <= w;
+                g_assert_cmpuint(st.fifo_len, ==, live);
+                uint32_t ci = ddi_state_conn_get(&st, 0x9e3779b97f4a7c15ULL * (n + 1), &created);
+                g_assert_true(created);
+                ddi_state_conn(&st, ci)->first_ts = now;
+                first[n++] = now;
+            }
+        }
+        ddi_state_conn_expire(&st, t + 10 * w);
+        g_assert_cmpuint(st.fifo_len, ==, 0);
+        ddi_state_free(&st);
+    }
+}
+
 static void test_frames(void)
 {
     ddi_state st;
@@ -380,6 +415,7 @@ int main(int argc, char **argv)
     g_test_add_func("/state/conns/table", test_conns);
     g_test_add_func("/state/conns/limit", test_conn_limit);
     g_test_add_func("/state/conns/retire", test_conn_retire);
+    g_test_add_func("/state/conns/expire-remembered", test_conn_expire_remembered);
     g_test_add_func("/state/frames", test_frames);
     return g_test_run();
 }
