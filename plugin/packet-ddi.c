@@ -1172,10 +1172,17 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         /* Referenced, so neither faked nor left without text.  4.0 primes no
          * -e field, nor the wanted fields on the second pass of -2; priming
          * lasts one packet (Wireshark resets ref_type with the tree), so
-         * this is done per packet. */
-        for (guint i = 0; i < n_printed; i++)
-            ddi_hfi_set_referenced(printed_hfi[i], printed_parent[i]);
-        if (!pass_reads.on || pass_reads.visited != (gboolean)PINFO_FD_VISITED(pinfo))
+         * this is done per packet, except where nothing needs it: ddi reads
+         * its own answers from pass_reads, and Wireshark never fakes an item
+         * of the root tree (proto.c, TRY_TO_FAKE_THIS_ITEM: not where
+         * PTREE_FINFO(tree) is NULL, 4.0 .. 4.6), where flat items go.  A
+         * marked item costs Wireshark a hash table entry and an array per
+         * packet (interesting_hfids), about 900 instructions. */
+        gboolean new_pass = !pass_reads.on || pass_reads.visited != (gboolean)PINFO_FD_VISITED(pinfo);
+        if (new_pass || !pass_reads.flat)
+            for (guint i = 0; i < n_printed; i++)
+                ddi_hfi_set_referenced(printed_hfi[i], printed_parent[i]);
+        if (new_pass)
             read_pass(tree, PINFO_FD_VISITED(pinfo));
     } else {
         pass_reads.on = FALSE;
