@@ -1185,12 +1185,13 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
          * this is done per packet, except where nothing needs it: ddi reads
          * its own answers from pass_reads, and Wireshark never fakes an item
          * of the root tree (proto.c, TRY_TO_FAKE_THIS_ITEM: not where
-         * PTREE_FINFO(tree) is NULL, 4.0 .. 4.6), where flat items go.  A
-         * marked item costs Wireshark a hash table entry and an array per
+         * PTREE_FINFO(tree) is NULL, 4.0 .. 4.6), where flat items go, all
+         * but the clues, which hang below the text they split (add_clues).
+         * A marked item costs Wireshark a hash table entry and an array per
          * packet (interesting_hfids), about 900 instructions. */
         gboolean new_pass = !pass_reads.on || pass_reads.visited != (gboolean)PINFO_FD_VISITED(pinfo);
-        if (new_pass || !pass_reads.flat)
-            for (guint i = 0; i < n_printed; i++)
+        for (guint i = 0; i < n_printed; i++)
+            if (new_pass || !pass_reads.flat || printed_hfi[i] == HFI(CLUE))
                 ddi_hfi_set_referenced(printed_hfi[i], printed_parent[i]);
         if (new_pass)
             read_pass(tree, PINFO_FD_VISITED(pinfo));
