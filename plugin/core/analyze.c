@@ -136,8 +136,11 @@ G_STATIC_ASSERT(sizeof(ddi_os_result) - offsetof(ddi_os_result, raw_sig) - sizeo
 
 void ddi_observe_keep(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame_rec *rec, ddi_observed *out)
 {
-    if (out)
+    if (out) {
         out->has_os = false;
+        out->src_idx = out->conn_idx = 0;
+        out->bs_cls = false;
+    }
     memset(rec, 0, sizeof *rec);
     rec->encap = ddi_encap_code(p->encap);
     if (!p->ver)
@@ -153,6 +156,11 @@ void ddi_observe_keep(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_
     /* the packet's backscatter class, once: what it answers and what it counts need it */
     ddi_bs_result bs;
     bool is_cls = ddi_backscatter_classify(p, &bs);
+    if (out) {
+        out->src_idx = si;
+        out->bs_cls = is_cls;
+        out->bs = bs;
+    }
     /* a full table forgets senders: look up anyway (s == NULL) */
     ddi_bs_seen seen = observe_seen(st, p, ddi_state_source(st, si), is_cls, &bs);
     if (!si) {
@@ -207,9 +215,12 @@ void ddi_observe_keep(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_
             c = ddi_state_conn(st, ci);
             if (c && !created && !ddi_conn_live(c, p->ts)) {
                 /* too late for a retransmission: a new connection */
-                c = ddi_state_conn(st, ddi_state_conn_renew(st, key));
+                ci = ddi_state_conn_renew(st, key);
+                c = ddi_state_conn(st, ci);
                 created = true;
             }
+            if (out && c)
+                out->conn_idx = ci;
             if (!c) {
                 rec->flags |= DDI_FR_CONN_FULL;
             } else if (created) {
@@ -466,12 +477,13 @@ void ddi_verdict_build_from(const ddi_state *st, const ddi_p0fdb *db, const ddi_
     bool evidence = explain & DDI_EXPLAIN_EVIDENCE;
     verdict_clear(v);
     v->p = p;
-    v->src = ddi_state_source(st, ddi_state_source_find(st, &p->src));
+    /* right after ddi_observe(), the records it used are the ones a lookup finds */
+    v->src = ddi_state_source(st, obs ? obs->src_idx : ddi_state_source_find(st, &p->src));
     v->syn = ddi_pkt_is_syn(p);
     v->tool = (ddi_tool)rec->tool;
     const ddi_conn *c = NULL;
     if (rec->flags & DDI_FR_HAS_CONN) {
-        v->conn_idx = ddi_state_conn_find_at(st, ddi_conn_key(p), p->ts);
+        v->conn_idx = obs ? obs->conn_idx : ddi_state_conn_find_at(st, ddi_conn_key(p), p->ts);
         c = ddi_state_conn(st, v->conn_idx);
     }
 
@@ -542,7 +554,13 @@ void ddi_verdict_build_from(const ddi_state *st, const ddi_p0fdb *db, const ddi_
 
     if (v->tool != DDI_TOOL_NONE && evidence)
         ddi_tool_evidence(v->tool, p, v->tool_evidence, sizeof v->tool_evidence);
-    bool cls = ddi_backscatter_classify(p, &v->bs);
+    bool cls;
+    if (obs) {
+        cls = obs->bs_cls;
+        v->bs = obs->bs;
+    } else {
+        cls = ddi_backscatter_classify(p, &v->bs);
+    }
     v->bs_seen = cls ? (ddi_bs_seen)ddi_frame_seen(rec, p) : DDI_BS_SEEN_NONE;
     v->has_bs = cls && v->bs_seen == DDI_BS_SEEN_NONE;
     if (v->has_bs && evidence) {

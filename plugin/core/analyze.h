@@ -81,6 +81,11 @@ void ddi_observe(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame
 typedef struct ddi_observed {
     bool has_os;
     ddi_os_result os;
+    /* what the verdict would look up again: the source's and the
+     * connection's records (0: none) and the packet's backscatter class */
+    uint32_t src_idx, conn_idx;
+    bool bs_cls;
+    ddi_bs_result bs;
 } ddi_observed;
 /* ddi_observe(), also filling *out (which may be NULL). */
 void ddi_observe_keep(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_frame_rec *rec, ddi_observed *out);

@@ -82,6 +82,13 @@ static void assert_observed_reused(const capture *c, const ddi_pkt *p, const ddi
     g_assert_cmpstr(v.os.label, ==, full->os.label);
     g_assert_cmpstr(v.os.evidence, ==, ""); /* no text asked for */
     g_assert_cmpstr(v.summary, ==, full->summary);
+    /* the records and the class it hands on too */
+    g_assert_true(v.src == full->src);
+    g_assert_cmpuint(v.conn_idx, ==, full->conn_idx);
+    g_assert_cmpint(v.conn_known, ==, full->conn_known);
+    g_assert_cmpint(v.has_bs, ==, full->has_bs);
+    g_assert_cmpint(v.bs_seen, ==, full->bs_seen);
+    g_assert_true(memcmp(&v.bs, &full->bs, sizeof v.bs) == 0);
 }
 
 /* Feed one packet; returns its frame number. */
