@@ -210,7 +210,7 @@ typedef struct ddi_capture_summary {
     const ddi_db_info *dbs;
     int ndbs;
     size_t state_bytes;
-    size_t source_bytes;     /* sizeof one source record */
+    size_t source_bytes;     /* a source's records: per-packet, and whole-source where kept (state.h) */
 } ddi_capture_summary;
 
 struct ddi_state;
