@@ -33,7 +33,7 @@ typedef enum ddi_ipid_class {
 #define DDI_IPID_MAX_RATE 1488095.0
 
 /* Per-source state: the class evidence and the counter tracker.  One lives
- * in every source record, so it is kept to 40 bytes.
+ * in every source record (state.h), so it is kept to 36 bytes.
  *
  * The tracker follows the counter's position `ref`: a sample a small step
  * ahead of it is in sequence; a sample that jumps away (behind the counter,
