@@ -210,7 +210,7 @@ static void load_one(int slot, const char *path)
         g_strlcpy(db_err[slot], err, sizeof db_err[slot]);
         info->error = db_err[slot];
     }
-    ws_debug("loaded %d signatures from %s", n, path);
+    ws_info("loaded %d signatures from %s", n, path);
 }
 
 static void load_sigdb(void)
@@ -343,7 +343,7 @@ static void save_state_file(void)
     /* no packet was seen since the init routine: no capture was read (an init
      * without a file), and writing would replace a good state with nothing */
     if (!sf.checked) {
-        ws_debug("no packet analysed: state file %s not written", pref_state_out);
+        ws_info("no packet analysed: state file %s not written", pref_state_out);
         return;
     }
     ddi_sf_evict ev = {.idle = pref_evict_idle};
@@ -362,7 +362,7 @@ static void save_state_file(void)
     if (!ok)
         ws_warning("%s", why);
     else
-        ws_debug("state written to %s: %u sources, %u connections, %" PRIu64 " bytes; %u evicted", pref_state_out,
+        ws_info("state written to %s: %u sources, %u connections, %" PRIu64 " bytes; %u evicted", pref_state_out,
                  saved.sources, saved.conns, saved.bytes, saved.evicted);
 }
 
@@ -386,7 +386,7 @@ static void ddi_init(void)
         ddi_state_free(&state);
     ddi_state_init(&state, pref_max_sources, pref_max_conns);
     ddi_state_set_whole(&state, whole_source_read());
-    ws_debug("whole-source records %s", state.whole ? "kept" : "not kept: nothing here reads them");
+    ws_info("whole-source records %s", state.whole ? "kept" : "not kept: nothing here reads them");
     frames = FRAMES_UNDECIDED;
     load_state_file();
     /* a shard of a larger capture starts with the whole capture's end time,

@@ -8,7 +8,7 @@ files).  The glue keeps the second part only where such a reader can run
 drops it.  Every ddi field and expert message must then be what it is with
 the records kept: this runs the same `-T fields` command with and without
 `-z ddi,sources` and compares every frame, on the repository's captures,
-the shared corpus and a generated telescope capture.  The debug log says
+the shared corpus and a generated telescope capture.  The info log (`--log-level info`) says
 which way each run went, so the comparison cannot pass by keeping both.
 """
 import glob
@@ -34,7 +34,7 @@ def ddi_fields():
 
 def run(path, names, tap):
     """frame number -> values, and whether whole-source records were kept."""
-    args = ["--log-level", "debug", "-r", path, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a",
+    args = ["--log-level", "info", "-r", path, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a",
             "-E", "aggregator=" + SEP, "-e", "frame.number"]
     for n in names:
         args += ["-e", n]
@@ -51,7 +51,7 @@ def run(path, names, tap):
     kept = "whole-source records kept" in err
     not_kept = "whole-source records not kept" in err
     if kept == not_kept:
-        raise AssertionError("%s: the debug log does not say whether whole-source records were kept:\n%s" %
+        raise AssertionError("%s: the info log does not say whether whole-source records were kept:\n%s" %
                              (path, err[-2000:]))
     return rows, kept
 
