@@ -97,14 +97,12 @@ bool ddi_seen_add(ddi_seen_set *s, uint64_t key)
         if (in_table(s->slots, s->cap, f))
             return false;
         grow(s);
-        put(s->slots, s->cap, f);
-    } else {
-        /* one probe run finds f or the slot where it goes */
-        uint32_t j = probe(s->slots, s->cap, f);
-        if (s->slots[j] == f)
-            return false;
-        s->slots[j] = f;
     }
+    /* one probe run finds f or the slot where it goes */
+    uint32_t j = probe(s->slots, s->cap, f);
+    if (s->slots[j] == f)
+        return false;
+    s->slots[j] = f;
     s->count++;
     return !in_table(s->old_slots, s->old_cap, f);
 }
