@@ -31,11 +31,13 @@ static void vec_init(ddi_vec *v, size_t elem, size_t chunk_bytes)
 }
 
 static size_t vec_chunk_len(const ddi_vec *v) { return (size_t)1 << v->bits; }
+static size_t vec_chunk_bytes(const ddi_vec *v) { return vec_chunk_len(v) * v->elem; }
+static size_t vec_bytes(const ddi_vec *v) { return v->nchunks * vec_chunk_bytes(v); }
 
 static void vec_free(ddi_vec *v)
 {
     for (uint32_t i = 0; i < v->nchunks; i++)
-        ddi_big_free(v->chunks[i], vec_chunk_len(v) * v->elem);
+        ddi_big_free(v->chunks[i], vec_chunk_bytes(v));
     g_free(v->chunks);
     v->chunks = NULL;
     v->nchunks = v->count = 0;
@@ -53,7 +55,7 @@ static void vec_reserve(ddi_vec *v, uint32_t i)
     if (need > v->nchunks) {
         v->chunks = g_renew(void *, v->chunks, need);
         for (uint32_t c = v->nchunks; c < need; c++)
-            v->chunks[c] = ddi_big_alloc0(vec_chunk_len(v) * v->elem);
+            v->chunks[c] = ddi_big_alloc0(vec_chunk_bytes(v));
         v->nchunks = need;
     }
     if (i >= v->count)
@@ -570,12 +572,8 @@ bool ddi_state_two_way(const ddi_state *st, uint32_t frame, uint32_t *first_fram
 size_t ddi_state_memory(const ddi_state *st)
 {
     size_t m = 0;
-    m += st->sources.nchunks * vec_chunk_len(&st->sources) * st->sources.elem;
-    m += st->wholes.nchunks * vec_chunk_len(&st->wholes) * st->wholes.elem;
-    m += st->conns.nchunks * vec_chunk_len(&st->conns) * st->conns.elem;
-    m += st->frames.nchunks * vec_chunk_len(&st->frames) * st->frames.elem;
-    m += st->addrs6.nchunks * vec_chunk_len(&st->addrs6) * st->addrs6.elem;
-    m += st->rares.nchunks * vec_chunk_len(&st->rares) * st->rares.elem;
+    m += vec_bytes(&st->sources) + vec_bytes(&st->wholes) + vec_bytes(&st->conns) + vec_bytes(&st->frames) +
+         vec_bytes(&st->addrs6) + vec_bytes(&st->rares);
     m += (size_t)st->fifo_cap * 4;
     m += st->src_slots ? ((size_t)st->src_mask + 1) * 4 : 0;
     m += st->conn_slots ? ((size_t)st->conn_mask + 1) * 4 : 0;
