@@ -526,7 +526,8 @@ bool ddi_statefile_save(const ddi_state *st, const char *path, const ddi_sf_evic
      * again by a rerun after a failed or interrupted save (the old state still
      * holds those sources), and appear twice. */
     ddi_sf_evict staged = evict ? *evict : (ddi_sf_evict){0};
-    if (evict && evict->idle > 0 && evict->out) {
+    bool staging = evict && evict->idle > 0 && evict->out;
+    if (staging) {
         staged.out = tmpfile();
         if (!staged.out) {
             g_snprintf(why, len, "state file %s: cannot create a temporary file for the evicted sources (%s); the old "
@@ -537,7 +538,7 @@ bool ddi_statefile_save(const ddi_state *st, const char *path, const ddi_sf_evic
     }
     uint32_t kept, evicted;
     if (!plan_eviction(st, evict ? &staged : NULL, keep, &kept, &evicted, why, len, path)) {
-        if (staged.out && staged.out != evict->out)
+        if (staging)
             fclose(staged.out);
         g_free(keep);
         return false;
@@ -550,7 +551,7 @@ bool ddi_statefile_save(const ddi_state *st, const char *path, const ddi_sf_evic
     if (fd < 0) {
         g_snprintf(why, len, "state file %s: cannot create a temporary file beside it (%s); the old file is kept",
                    path, g_strerror(errno));
-        if (staged.out && staged.out != evict->out)
+        if (staging)
             fclose(staged.out);
         g_free(tmp);
         g_free(keep);
@@ -700,7 +701,7 @@ bool ddi_statefile_save(const ddi_state *st, const char *path, const ddi_sf_evic
         saved->bytes = sizeof h + w.bytes;
     }
     bool ok = !w.failed;
-    if (staged.out && staged.out != evict->out) {
+    if (staging) {
         if (ok && !append_staged(staged.out, evict->out)) {
             g_snprintf(why, len, "state file %s written, but appending the lines of its %u evicted sources failed "
                        "(%s): they are in neither file", path, evicted, g_strerror(errno));
