@@ -420,6 +420,14 @@ static void test_failed_write_keeps_old(void)
     g_free(good);
 }
 
+static int count_lines(const char *buf, size_t len)
+{
+    int lines = 0;
+    for (size_t i = 0; i < len; i++)
+        lines += buf[i] == '\n';
+    return lines;
+}
+
 /* Eviction: a source idle long enough whose verdicts are final leaves the
  * file (its JSON line is written); a source whose verdict still waits for
  * the capture's end stays. */
@@ -452,10 +460,7 @@ static void test_eviction(void)
     g_assert_nonnull(strstr(buf, "\"src\":\"" CONF_SRC "\""));
     g_assert_nonnull(strstr(buf, "\"conficker\":\"yes\""));
     g_assert_null(strstr(buf, "\"src\":\"192.0.2.99\""));
-    int lines = 0;
-    for (char *c = buf; *c; c++)
-        lines += *c == '\n';
-    g_assert_cmpint(lines, ==, 5);
+    g_assert_cmpint(count_lines(buf, blen), ==, 5);
 
     ddi_state back;
     ddi_state_init(&back, 0, 0);
@@ -488,14 +493,6 @@ static void test_eviction(void)
     g_assert_cmpuint(saved.sources, ==, 2);
     ddi_state_free(&st);
     g_free(path);
-}
-
-static int count_lines(const char *buf, size_t len)
-{
-    int lines = 0;
-    for (size_t i = 0; i < len; i++)
-        lines += buf[i] == '\n';
-    return lines;
 }
 
 /* The evicted lines reach their file only with the state that leaves those
