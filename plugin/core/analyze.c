@@ -336,8 +336,6 @@ void ddi_observe_prefetch(const ddi_state *st, const ddi_pkt *p, int stage, ddi_
             memo->conn_key = ddi_conn_key(p);
         ddi_state_prefetch_conn(st, memo->conn_key, stage);
     }
-    if (stage == 0)
-        ddi_backscatter_record_prefetch(&st->seen, p);
 }
 
 /* One line per packet, short enough for a tree label (240 characters): the

@@ -387,19 +387,7 @@ void ddi_backscatter_record(ddi_seen_set *set, const ddi_pkt *p, bool backscatte
 {
     uint64_t key;
     if (set && p && p->ver && record_key(p, backscatter, &key))
-        ddi_seen_add(set, key);
-}
-
-void ddi_backscatter_record_prefetch(const ddi_seen_set *set, const ddi_pkt *p)
-{
-    uint64_t key;
-    if (!set || !p || !p->ver)
-        return;
-    /* a TCP packet that is no SYN is stored under one of two keys, decided later */
-    if (record_key(p, false, &key))
-        ddi_seen_prefetch(set, key);
-    if (ddi_pkt_is_tcp(p) && !ddi_pkt_is_syn(p) && record_key(p, true, &key))
-        ddi_seen_prefetch(set, key);
+        ddi_seen_add_later(set, key);
 }
 
 bool ddi_backscatter_seen_two_way(ddi_bs_seen s)

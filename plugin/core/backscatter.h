@@ -114,10 +114,8 @@ ddi_bs_seen ddi_backscatter_seen(const ddi_seen_set *set, const ddi_pkt *p, cons
                                  const ddi_bs_gate *gate);
 
 /* Remember what this packet shows its source sending; `backscatter` is the
- * final verdict for it (class and nothing seen). */
+ * final verdict for it (class and nothing seen).  Batched (seen.h). */
 void ddi_backscatter_record(ddi_seen_set *set, const ddi_pkt *p, bool backscatter);
-/* A hint: start loading the set's slots that recording `p` will touch (seen.h). */
-void ddi_backscatter_record_prefetch(const ddi_seen_set *set, const ddi_pkt *p);
 
 /* True for the reasons that show the other side talking back (all but
  * DDI_BS_SEEN_OWN_CONN, which a one-way flood of SYN-then-RST also shows). */

@@ -40,6 +40,7 @@ void ddi_seen_free(ddi_seen_set *s)
 
 void ddi_seen_age(ddi_seen_set *s, double now)
 {
+    ddi_seen_settle(s);
     ddi_big_free(s->old_slots, (size_t)s->old_cap * sizeof *s->old_slots);
     s->old_slots = s->slots;
     s->old_cap = s->cap;
@@ -77,22 +78,23 @@ static bool in_table(const uint32_t *slots, uint32_t cap, uint32_t f)
     return slots && slots[probe(slots, cap, f)] == f;
 }
 
-void ddi_seen_prefetch(const ddi_seen_set *s, uint64_t key)
+static bool in_batch(const ddi_seen_set *s, uint32_t f)
 {
-    if (s->slots)
-        __builtin_prefetch(&s->slots[home(fingerprint(key), s->cap)], 1);
+    for (uint32_t i = 0; i < s->nbatch; i++)
+        if (s->batch[i] == f)
+            return true;
+    return false;
 }
 
 bool ddi_seen_has(const ddi_seen_set *s, uint64_t key)
 {
     uint32_t f = fingerprint(key);
-    return in_table(s->slots, s->cap, f) || in_table(s->old_slots, s->old_cap, f);
+    return in_table(s->slots, s->cap, f) || in_table(s->old_slots, s->old_cap, f) || in_batch(s, f);
 }
 
 /* A key of the previous generation seen again joins this one, and is not new. */
-bool ddi_seen_add(ddi_seen_set *s, uint64_t key)
+static bool add_fingerprint(ddi_seen_set *s, uint32_t f)
 {
-    uint32_t f = fingerprint(key);
     if (!s->slots || (uint64_t)(s->count + 1) * SEEN_LOAD_DEN > (uint64_t)s->cap * SEEN_LOAD_NUM) {
         if (in_table(s->slots, s->cap, f))
             return false;
@@ -105,6 +107,29 @@ bool ddi_seen_add(ddi_seen_set *s, uint64_t key)
     s->slots[j] = f;
     s->count++;
     return !in_table(s->old_slots, s->old_cap, f);
+}
+
+void ddi_seen_settle(ddi_seen_set *s)
+{
+    uint32_t n = s->nbatch;
+    s->nbatch = 0;
+    for (uint32_t i = 0; s->slots && i < n; i++)
+        __builtin_prefetch(&s->slots[home(s->batch[i], s->cap)], 1);
+    for (uint32_t i = 0; i < n; i++)
+        add_fingerprint(s, s->batch[i]);
+}
+
+bool ddi_seen_add(ddi_seen_set *s, uint64_t key)
+{
+    ddi_seen_settle(s);
+    return add_fingerprint(s, fingerprint(key));
+}
+
+void ddi_seen_add_later(ddi_seen_set *s, uint64_t key)
+{
+    s->batch[s->nbatch++] = fingerprint(key);
+    if (s->nbatch == DDI_SEEN_BATCH)
+        ddi_seen_settle(s);
 }
 
 bool ddi_seen_load_ok(uint32_t slots, uint32_t count)

@@ -510,9 +510,10 @@ static bool append_staged(FILE *from, FILE *to)
     return true;
 }
 
-bool ddi_statefile_save(const ddi_state *st, const char *path, const ddi_sf_evict *evict, ddi_sf_saved *saved,
+bool ddi_statefile_save(ddi_state *st, const char *path, const ddi_sf_evict *evict, ddi_sf_saved *saved,
                         char *why, size_t len)
 {
+    ddi_seen_settle(&st->seen);
     memset(saved, 0, sizeof *saved);
     why[0] = 0;
     uint32_t n = st->sources.count;

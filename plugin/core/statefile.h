@@ -117,8 +117,9 @@ typedef struct ddi_sf_saved {
 /* Write `st` to `path` atomically.  False with `why` set on any failure; the
  * file at `path` is then what it was before, and no evicted line was written
  * (except when only appending the evicted lines failed after the state was
- * written: `why` says so). */
-bool ddi_statefile_save(const ddi_state *st, const char *path, const ddi_sf_evict *evict, ddi_sf_saved *saved,
+ * written: `why` says so).  The one change to `st`: the seen set's waiting
+ * batch is placed (seen.h), which changes no answer. */
+bool ddi_statefile_save(ddi_state *st, const char *path, const ddi_sf_evict *evict, ddi_sf_saved *saved,
                         char *why, size_t len);
 
 /* The checksum of the header (over its first DDI_STATEFILE_HEADER_SUMMED

@@ -100,7 +100,7 @@ static char *json_of(const ddi_state *st)
     return out;
 }
 
-static void save_ok(const ddi_state *st, const char *path)
+static void save_ok(ddi_state *st, const char *path)
 {
     ddi_sf_saved saved;
     char why[1024];
@@ -592,9 +592,13 @@ static void test_seen_set_ages_with_eviction(void)
     g_assert_true(ddi_seen_add(&b.seen, late));
     /* 5 s later: the current generation is younger than the idle time */
     syn(&b, "192.0.2.7", "198.51.100.9", 47000, 80, 77, 54321, T0 + 59);
+    g_assert_cmpuint(b.seen.nbatch, >, 0); /* the SYN waits in the set's batch (seen.h): saving places it */
     g_assert_true(ddi_statefile_save(&b, path, &ev, &saved, why, sizeof why));
+    g_assert_cmpuint(b.seen.nbatch, ==, 0);
     load_ok(&c, path);
     g_assert_true(ddi_seen_has(&c.seen, early) && ddi_seen_has(&c.seen, late));
+    ddi_addr s7 = pb_addr("192.0.2.7"), d9 = pb_addr("198.51.100.9");
+    g_assert_true(ddi_seen_has(&c.seen, ddi_seen_key(DDI_SEEN_TCP_SYN, 0, &s7, &d9, 47000, 80)));
     ddi_state_free(&c);
 
     /* after another idle time: the generation before b's is dropped; what b
