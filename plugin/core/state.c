@@ -156,12 +156,17 @@ static inline bool slot_may_be(uint32_t v, uint32_t hash, uint32_t mask) { retur
 #define CONN_LOAD_NUM 1
 #define CONN_LOAD_DEN 2
 
-/* Grow an index table (doubling) to keep its load at most num/den. */
-static void table_grow(uint32_t **slots, uint32_t *mask, uint32_t count, uint32_t num, uint32_t den,
-                       uint32_t (*hash_of)(const ddi_state *, uint32_t), const ddi_state *st)
+/* Whether one more entry would push an index table's load over num/den:
+ * asked per packet, so inline; the growing itself is rare. */
+static inline bool table_full(const uint32_t *slots, uint32_t mask, uint32_t count, uint32_t num, uint32_t den)
 {
-    if (*slots && (uint64_t)(count + 1) * den <= ((uint64_t)*mask + 1) * num)
-        return;
+    return !slots || (uint64_t)(count + 1) * den > ((uint64_t)mask + 1) * num;
+}
+
+/* Grow an index table (doubling) to keep its load at most num/den. */
+static void table_grow(uint32_t **slots, uint32_t *mask, uint32_t (*hash_of)(const ddi_state *, uint32_t),
+                       const ddi_state *st)
+{
     uint32_t cap = *slots ? (*mask + 1) * 2 : 1024;
     uint32_t *ns = ddi_big_alloc0((size_t)cap * sizeof *ns);
     if (*slots) {
@@ -315,7 +320,8 @@ uint32_t ddi_state_source_get(ddi_state *st, const ddi_addr *a, bool *created)
 {
     uint32_t j;
     *created = false;
-    table_grow(&st->src_slots, &st->src_mask, st->sources.count, SRC_LOAD_NUM, SRC_LOAD_DEN, src_hash_of, st);
+    if (table_full(st->src_slots, st->src_mask, st->sources.count, SRC_LOAD_NUM, SRC_LOAD_DEN))
+        table_grow(&st->src_slots, &st->src_mask, src_hash_of, st);
     uint32_t h = addr_hash(a);
     uint32_t v = src_probe(st, a, h, &j);
     if (v)
@@ -385,7 +391,8 @@ uint32_t ddi_state_conn_get(ddi_state *st, uint64_t key, bool *created)
 {
     uint32_t j;
     *created = false;
-    table_grow(&st->conn_slots, &st->conn_mask, st->conns.count, CONN_LOAD_NUM, CONN_LOAD_DEN, conn_hash_of, st);
+    if (table_full(st->conn_slots, st->conn_mask, st->conns.count, CONN_LOAD_NUM, CONN_LOAD_DEN))
+        table_grow(&st->conn_slots, &st->conn_mask, conn_hash_of, st);
     uint32_t h = mix32(key);
     uint32_t v = conn_probe(st, key, h, &j);
     if (v)
