@@ -15,6 +15,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <locale.h>
+#ifndef _WIN32
+#include <langinfo.h>
+#endif
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
@@ -178,6 +181,8 @@ static struct {
 /* Numbers in text ddi writes (verdicts, evidence, labels) use a decimal
  * point whatever the user's locale: "~23.2", never "~23,2". */
 #ifndef _WIN32
+/* NULL where the user's locale writes a decimal point already (C, en_US):
+ * switching costs two calls a packet for nothing */
 static locale_t c_numeric;
 #define C_NUMERIC_BEGIN()                                                                                        \
     locale_t ddi_old_locale = c_numeric ? uselocale(c_numeric) : (locale_t)0
@@ -370,8 +375,13 @@ static void lookup_expert_hfi(void);
 static void ddi_init(void)
 {
 #ifndef _WIN32
-    if (!c_numeric)
-        c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    if (strcmp(nl_langinfo(RADIXCHAR), ".") != 0) {
+        if (!c_numeric)
+            c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    } else if (c_numeric) {
+        freelocale(c_numeric);
+        c_numeric = (locale_t)0;
+    }
 #endif
     want_fields();
     pass_reads.on = FALSE;
@@ -496,6 +506,16 @@ static void lookup_encap_ids(void)
     proto_ipv6_id = proto_get_id_by_filter_name("ipv6");
 }
 
+/* Whether protocol `id` dissected part of this frame: a cheaper question
+ * than a field lookup, and the IPv6 one is asked of every IPv4 packet. */
+static gboolean has_layer(const packet_info *pinfo, int id)
+{
+    for (wmem_list_frame_t *f = pinfo->layers ? wmem_list_head(pinfo->layers) : NULL; f; f = wmem_list_frame_next(f))
+        if (GPOINTER_TO_INT(wmem_list_frame_data(f)) == id)
+            return TRUE;
+    return FALSE;
+}
+
 static guint16 frame_encap(const packet_info *pinfo, int outer_ips)
 {
     guint16 bits = 0;
@@ -557,7 +577,8 @@ static gboolean extract(packet_info *pinfo, proto_tree *tree, ddi_pkt *pkt, ip_h
 {
     ip_hdr_loc loc[8];
     int n = collect(pinfo, tree, hf_ip_src, IPV4_SRC_OFFSET, loc, 0, 8);
-    n = collect(pinfo, tree, hf_ipv6_src, IPV6_SRC_OFFSET, loc, n, 8);
+    if (has_layer(pinfo, proto_ipv6_id))
+        n = collect(pinfo, tree, hf_ipv6_src, IPV6_SRC_OFFSET, loc, n, 8);
     /* order outer to inner: data sources in the order dissectors added them
      * (the frame first, then what was decrypted or reassembled from it),
      * then by offset */
@@ -656,11 +677,8 @@ static gboolean tree_visible(proto_tree *tree) { return ddi_tree_visible(tree); 
 /* Subtrees only help a reader of the details pane; in a batch run each one
  * costs a formatted label for nothing, so the fields go straight under ddi. */
 G_GNUC_PRINTF(5, 6)
-static proto_tree *subtree(proto_tree *t, tvbuff_t *tvb, int ett, proto_item **ti, const char *fmt, ...)
+static proto_tree *subtree_add(proto_tree *t, tvbuff_t *tvb, int ett, proto_item **ti, const char *fmt, ...)
 {
-    *ti = NULL;
-    if (!tree_visible(t))
-        return t;
     char label[ITEM_LABEL_LENGTH];
     va_list ap;
     va_start(ap, fmt);
@@ -668,6 +686,9 @@ static proto_tree *subtree(proto_tree *t, tvbuff_t *tvb, int ett, proto_item **t
     va_end(ap);
     return proto_tree_add_subtree(t, tvb, 0, 0, ett, ti, label);
 }
+/* checked here, not in the function: the label's arguments are not even
+ * computed for a hidden tree, and a batch run makes no call */
+#define subtree(t, tvb, ett, ti, ...) (tree_visible(t) ? subtree_add(t, tvb, ett, ti, __VA_ARGS__) : (*(ti) = NULL, (t)))
 
 /* Evidence strings join clauses with "; ".  Tree labels stop at 240
  * characters, so each clause also gets its own item under the full string. */
@@ -698,9 +719,9 @@ static void add_ipid(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const 
     if (ITEM(t, IPID_CLASS))
         GEN(proto_tree_add_string(t, HF(IPID_CLASS), tvb, 0, 0, ddi_ipid_class_name(v->ipid_class)));
     if (!v->has_gap) {
-        if (ddi_ipid_atomic_zero(v->p->df, v->p->ip_id))
+        if (ti && ddi_ipid_atomic_zero(v->p->df, v->p->ip_id))
             proto_item_set_text(ti, "IP ID 0 with DF: carries no counter value (RFC 6864)");
-        else
+        else if (ti)
             proto_item_set_text(ti, "IP ID %u: first packet of this source", v->p->ip_id);
         return;
     }
@@ -1138,14 +1159,10 @@ static int dissect_ddi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
          * prime them then), so this is where the header is located */
         if (!tree || !extract(pinfo, tree, &pkt, &loc))
             return 0;
-        /* Start loading what ddi_observe() will touch: the index slots of
-         * the source, the connection and the seen set first, all at once,
-         * then the source's and the connection's records.  tshark's work
-         * between two packets evicts them, and one after the other each
-         * would be a miss of its own.  Hints only: nothing changes. */
-        ddi_prefetch_memo memo;
-        ddi_observe_prefetch(&state, &pkt, 0, &memo);
-        ddi_observe_prefetch(&state, &pkt, 1, &memo);
+        /* (No ddi_observe_prefetch here, unlike ddi-read: a packet's records
+         * are wanted right after its header is parsed, so a hint overlaps
+         * nothing, and its code cost ~340 instructions and ~20
+         * instruction-cache misses a packet, callgrind, bench/RESULTS.md.) */
         /* the location must fit the record before any state changes */
         ddi_frame_rec where = {0};
         if (!encode_loc(&loc, &where))
