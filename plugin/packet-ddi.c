@@ -719,9 +719,11 @@ static void add_ipid(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const 
     if (ITEM(t, IPID_CLASS))
         GEN(proto_tree_add_string(t, HF(IPID_CLASS), tvb, 0, 0, ddi_ipid_class_name(v->ipid_class)));
     if (!v->has_gap) {
-        if (ti && ddi_ipid_atomic_zero(v->p->df, v->p->ip_id))
+        if (!ti) /* no subtree (a hidden tree): no label to set */
+            return;
+        if (ddi_ipid_atomic_zero(v->p->df, v->p->ip_id))
             proto_item_set_text(ti, "IP ID 0 with DF: carries no counter value (RFC 6864)");
-        else if (ti)
+        else
             proto_item_set_text(ti, "IP ID %u: first packet of this source", v->p->ip_id);
         return;
     }
