@@ -43,11 +43,6 @@ static void vec_free(ddi_vec *v)
     v->nchunks = v->count = 0;
 }
 
-static void *vec_at(const ddi_vec *v, uint32_t i)
-{
-    return (char *)v->chunks[i >> v->bits] + (size_t)(i & (vec_chunk_len(v) - 1)) * v->elem;
-}
-
 /* Make index i addressable (zero-filled); chunks are never moved. */
 static void vec_reserve(ddi_vec *v, uint32_t i)
 {
@@ -110,21 +105,6 @@ void ddi_state_free(ddi_state *st)
     if (st->nat_text)
         g_hash_table_destroy(st->nat_text);
     memset(st, 0, sizeof *st);
-}
-
-ddi_source *ddi_state_source(const ddi_state *st, uint32_t idx1)
-{
-    return idx1 && idx1 <= st->sources.count ? vec_at(&st->sources, idx1 - 1) : NULL;
-}
-
-ddi_conn *ddi_state_conn(const ddi_state *st, uint32_t idx1)
-{
-    return idx1 && idx1 <= st->conns.count ? vec_at(&st->conns, idx1 - 1) : NULL;
-}
-
-ddi_source_whole *ddi_state_whole(const ddi_state *st, uint32_t idx1)
-{
-    return idx1 && idx1 <= st->wholes.count ? vec_at(&st->wholes, idx1 - 1) : NULL;
 }
 
 void ddi_state_set_whole(ddi_state *st, bool keep)
@@ -200,14 +180,14 @@ void ddi_state_source_addr(const ddi_state *st, const ddi_source *s, ddi_addr *o
     memset(out, 0, sizeof *out);
     out->family = s->family;
     if (s->family == 6)
-        memcpy(out->a, vec_at(&st->addrs6, s->addr), 16);
+        memcpy(out->a, ddi_vec_at(&st->addrs6, s->addr), 16);
     else
         memcpy(out->a, &s->addr, 4);
 }
 
 ddi_src_rare *ddi_state_rare(const ddi_state *st, uint32_t idx1)
 {
-    return idx1 && idx1 <= st->rares.count ? vec_at(&st->rares, idx1 - 1) : NULL;
+    return idx1 && idx1 <= st->rares.count ? ddi_vec_at(&st->rares, idx1 - 1) : NULL;
 }
 
 ddi_src_rare *ddi_state_source_rare(ddi_state *st, ddi_source_whole *w)
@@ -224,7 +204,7 @@ static bool source_is(const ddi_state *st, const ddi_source *s, const ddi_addr *
     if (s->family != a->family)
         return false;
     if (a->family == 6)
-        return !memcmp(vec_at(&st->addrs6, s->addr), a->a, 16);
+        return !memcmp(ddi_vec_at(&st->addrs6, s->addr), a->a, 16);
     return !memcmp(&s->addr, a->a, 4);
 }
 
@@ -274,7 +254,7 @@ static void prefetch_record(const ddi_vec *v, uint32_t idx1)
 {
     if (!idx1 || idx1 > v->count)
         return;
-    const char *r = vec_at(v, idx1 - 1);
+    const char *r = ddi_vec_at(v, idx1 - 1);
     for (size_t off = 0; off < v->elem; off += 64)
         __builtin_prefetch(r + off, 1);
     __builtin_prefetch(r + v->elem - 1, 1);
@@ -334,12 +314,12 @@ uint32_t ddi_state_source_get(ddi_state *st, const ddi_addr *a, bool *created)
     vec_reserve(&st->sources, idx);
     if (st->whole)
         vec_reserve(&st->wholes, idx);
-    ddi_source *s = vec_at(&st->sources, idx);
+    ddi_source *s = ddi_vec_at(&st->sources, idx);
     s->family = a->family;
     if (a->family == 6) {
         s->addr = st->addrs6.count;
         vec_reserve(&st->addrs6, s->addr);
-        memcpy(vec_at(&st->addrs6, s->addr), a->a, 16);
+        memcpy(ddi_vec_at(&st->addrs6, s->addr), a->a, 16);
     } else {
         memcpy(&s->addr, a->a, 4);
     }
@@ -513,14 +493,14 @@ ddi_frame_rec *ddi_state_frame(ddi_state *st, uint32_t num)
     if (!num)
         return NULL;
     vec_reserve(&st->frames, num - 1);
-    return vec_at(&st->frames, num - 1);
+    return ddi_vec_at(&st->frames, num - 1);
 }
 
 const ddi_frame_rec *ddi_state_frame_peek(const ddi_state *st, uint32_t num)
 {
     if (!num || num > st->frames.count)
         return NULL;
-    const ddi_frame_rec *r = vec_at(&st->frames, num - 1);
+    const ddi_frame_rec *r = ddi_vec_at(&st->frames, num - 1);
     return r->flags ? r : NULL;
 }
 
