@@ -506,16 +506,6 @@ static void lookup_encap_ids(void)
     proto_ipv6_id = proto_get_id_by_filter_name("ipv6");
 }
 
-/* Whether protocol `id` dissected part of this frame: a cheaper question
- * than a field lookup, and the IPv6 one is asked of every IPv4 packet. */
-static gboolean has_layer(const packet_info *pinfo, int id)
-{
-    for (wmem_list_frame_t *f = pinfo->layers ? wmem_list_head(pinfo->layers) : NULL; f; f = wmem_list_frame_next(f))
-        if (GPOINTER_TO_INT(wmem_list_frame_data(f)) == id)
-            return TRUE;
-    return FALSE;
-}
-
 static guint16 frame_encap(const packet_info *pinfo, int outer_ips)
 {
     guint16 bits = 0;
@@ -577,8 +567,7 @@ static gboolean extract(packet_info *pinfo, proto_tree *tree, ddi_pkt *pkt, ip_h
 {
     ip_hdr_loc loc[8];
     int n = collect(pinfo, tree, hf_ip_src, IPV4_SRC_OFFSET, loc, 0, 8);
-    if (has_layer(pinfo, proto_ipv6_id))
-        n = collect(pinfo, tree, hf_ipv6_src, IPV6_SRC_OFFSET, loc, n, 8);
+    n = collect(pinfo, tree, hf_ipv6_src, IPV6_SRC_OFFSET, loc, n, 8);
     /* order outer to inner: data sources in the order dissectors added them
      * (the frame first, then what was decrypted or reassembled from it),
      * then by offset */
