@@ -30,8 +30,7 @@ static void vec_init(ddi_vec *v, size_t elem, size_t chunk_bytes)
         v->bits++;
 }
 
-static size_t vec_chunk_len(const ddi_vec *v) { return (size_t)1 << v->bits; }
-static size_t vec_chunk_bytes(const ddi_vec *v) { return vec_chunk_len(v) * v->elem; }
+static size_t vec_chunk_bytes(const ddi_vec *v) { return ddi_vec_chunk_len(v) * v->elem; }
 static size_t vec_bytes(const ddi_vec *v) { return v->nchunks * vec_chunk_bytes(v); }
 
 static void vec_free(ddi_vec *v)
@@ -187,7 +186,7 @@ void ddi_state_source_addr(const ddi_state *st, const ddi_source *s, ddi_addr *o
 
 ddi_src_rare *ddi_state_rare(const ddi_state *st, uint32_t idx1)
 {
-    return idx1 && idx1 <= st->rares.count ? ddi_vec_at(&st->rares, idx1 - 1) : NULL;
+    return ddi_vec_at1(&st->rares, idx1);
 }
 
 ddi_src_rare *ddi_state_source_rare(ddi_state *st, ddi_source_whole *w)
@@ -252,9 +251,9 @@ static uint32_t conn_probe(const ddi_state *st, uint64_t key, uint32_t hash, uin
 /* every cache line of a record (records are not line-aligned) */
 static void prefetch_record(const ddi_vec *v, uint32_t idx1)
 {
-    if (!idx1 || idx1 > v->count)
+    const char *r = ddi_vec_at1(v, idx1);
+    if (!r)
         return;
-    const char *r = ddi_vec_at(v, idx1 - 1);
     for (size_t off = 0; off < v->elem; off += 64)
         __builtin_prefetch(r + off, 1);
     __builtin_prefetch(r + v->elem - 1, 1);
@@ -498,10 +497,8 @@ ddi_frame_rec *ddi_state_frame(ddi_state *st, uint32_t num)
 
 const ddi_frame_rec *ddi_state_frame_peek(const ddi_state *st, uint32_t num)
 {
-    if (!num || num > st->frames.count)
-        return NULL;
-    const ddi_frame_rec *r = ddi_vec_at(&st->frames, num - 1);
-    return r->flags ? r : NULL;
+    const ddi_frame_rec *r = ddi_vec_at1(&st->frames, num);
+    return r && r->flags ? r : NULL;
 }
 
 void ddi_state_frames_drop(ddi_state *st) { vec_free(&st->frames); }

@@ -199,27 +199,28 @@ void ddi_state_free(ddi_state *st);
  * source (a state file's load keeps them: it carries them). */
 void ddi_state_set_whole(ddi_state *st, bool keep);
 
+/* Records a chunk of a vector holds. */
+static inline size_t ddi_vec_chunk_len(const ddi_vec *v) { return (size_t)1 << v->bits; }
 /* Record i of a vector (which must hold it).  Inline with the accessors
  * below: a packet asks for a record some ten times. */
 static inline void *ddi_vec_at(const ddi_vec *v, uint32_t i)
 {
-    return (char *)v->chunks[i >> v->bits] + (size_t)(i & (((uint32_t)1 << v->bits) - 1)) * v->elem;
+    return (char *)v->chunks[i >> v->bits] + (size_t)(i & (ddi_vec_chunk_len(v) - 1)) * v->elem;
+}
+/* Record idx1 - 1 (the tables store index + 1); NULL for 0 or past the end. */
+static inline void *ddi_vec_at1(const ddi_vec *v, uint32_t idx1)
+{
+    return idx1 && idx1 <= v->count ? ddi_vec_at(v, idx1 - 1) : NULL;
 }
 
-/* idx1 = index + 1; NULL for 0 or an index past the end */
-static inline ddi_source *ddi_state_source(const ddi_state *st, uint32_t idx1)
-{
-    return idx1 && idx1 <= st->sources.count ? (ddi_source *)ddi_vec_at(&st->sources, idx1 - 1) : NULL;
-}
+/* idx1 = index + 1, as in ddi_vec_at1 */
+static inline ddi_source *ddi_state_source(const ddi_state *st, uint32_t idx1) { return ddi_vec_at1(&st->sources, idx1); }
 /* The whole-source record of source idx1; NULL when none is kept. */
 static inline ddi_source_whole *ddi_state_whole(const ddi_state *st, uint32_t idx1)
 {
-    return idx1 && idx1 <= st->wholes.count ? (ddi_source_whole *)ddi_vec_at(&st->wholes, idx1 - 1) : NULL;
+    return ddi_vec_at1(&st->wholes, idx1);
 }
-static inline ddi_conn *ddi_state_conn(const ddi_state *st, uint32_t idx1)
-{
-    return idx1 && idx1 <= st->conns.count ? (ddi_conn *)ddi_vec_at(&st->conns, idx1 - 1) : NULL;
-}
+static inline ddi_conn *ddi_state_conn(const ddi_state *st, uint32_t idx1) { return ddi_vec_at1(&st->conns, idx1); }
 /* Find only; index + 1, or 0 when unknown. */
 uint32_t ddi_state_source_find(const ddi_state *st, const ddi_addr *a);
 uint32_t ddi_state_conn_find(const ddi_state *st, uint64_t key);
