@@ -24,12 +24,13 @@ static unsigned frame_retries(const ddi_frame_rec *rec, const ddi_pkt *p)
     return rec->retry_count;
 }
 
-static void os_input(const ddi_pkt *p, const ddi_p0fdb *db, const ddi_frame_rec *rec, const ddi_conn *c,
-                     bool explain, ddi_os_input *in)
+static void os_input(const ddi_pkt *p, const ddi_p0fdb *db, ddi_os_memo *memo, const ddi_frame_rec *rec,
+                     const ddi_conn *c, bool explain, ddi_os_input *in)
 {
     in->explain = explain;
     in->p = p;
     in->db = db;
+    in->memo = memo;
     in->retry_count = (uint8_t)frame_retries(rec, p);
     /* gap1 is fixed once the second SYN is seen, so it is the same on every pass */
     in->retry_gap1 = in->retry_count && c ? c->gap1 : 0;
@@ -293,7 +294,9 @@ void ddi_observe_keep(ddi_state *st, const ddi_p0fdb *db, const ddi_pkt *p, ddi_
     uint8_t os_label = 0;
     if (has_os) {
         ddi_os_input in;
-        os_input(p, db, rec, c, false, &in);
+        if (!st->os_memo)
+            st->os_memo = ddi_os_memo_new();
+        os_input(p, db, st->os_memo, rec, c, false, &in);
         ddi_os_infer(&in, &os);
         nat |= ddi_nat_packet(p, &os) | ddi_nat_source_syn(&s->nat, p, &os, !retrans);
         if (w) /* the label is for the report only */
@@ -534,7 +537,7 @@ void ddi_verdict_build_from(const ddi_state *st, const ddi_p0fdb *db, const ddi_
         v->has_os = true;
     } else if (wants_os(p, v->tool)) {
         ddi_os_input in;
-        os_input(p, db, rec, c, evidence, &in);
+        os_input(p, db, NULL, rec, c, evidence, &in);
         ddi_os_infer(&in, &v->os);
         v->has_os = true;
     }

@@ -62,6 +62,30 @@ static void observe(const ddi_pkt *p, observed *o)
     o->opt_hash = ddi_p0f_layout_hash(t->olayout, t->nopt);
 }
 
+bool ddi_fp_syn_key(const ddi_pkt *p, ddi_fp_key *k)
+{
+    if (!ddi_pkt_is_tcp(p) || !p->tcp.opts_complete ||
+        (p->tcp.flags & (DDI_TH_SYN | DDI_TH_ACK | DDI_TH_RST | DDI_TH_FIN)) != DDI_TH_SYN)
+        return false;
+    observed o;
+    observe(p, &o);
+    memset(k, 0, sizeof *k);
+    k->ver = o.ver;
+    k->ttl = o.ttl;
+    k->olen = o.olen;
+    k->nopt = o.nopt;
+    k->eol_pad = o.eol_pad;
+    k->wscale = o.wscale;
+    k->pclass = (uint8_t)o.pclass;
+    k->has_ts1 = o.ts1 != 0; /* the value itself is never compared */
+    k->mss = o.mss;
+    k->win = o.win;
+    k->tot_hdr = (uint16_t)o.tot_hdr;
+    k->quirks = o.quirks;
+    memcpy(k->olayout, o.olayout, o.nopt < DDI_MAX_OPTS ? o.nopt : DDI_MAX_OPTS);
+    return true;
+}
+
 /* p0f fp_tcp.c detect_win_multi(): is the window a multiple of something the
  * stack may have derived it from?  Returns the multiplier, or -1; *use_mtu
  * tells whether it was an MTU (mtu*N) rather than an MSS (mss*N).  The order

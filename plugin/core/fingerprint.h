@@ -84,6 +84,19 @@ bool ddi_fp_match(const ddi_p0fdb *db, const ddi_pkt *p, ddi_fp_result *out);
 bool ddi_fp_match_ex(const ddi_p0fdb *db, const ddi_pkt *p, uint16_t peer_syn_mss,
                      ddi_fp_result *out);
 
+/* Everything ddi_fp_match() reads from a SYN, packed (the option layout
+ * zero-filled past its end): two SYNs with equal keys match the same
+ * signature with the same TTL reading, so a memo keyed by it may stand in
+ * for the match (os.c).  False, and no key, for a packet that is no SYN
+ * or whose options were not captured in full. */
+typedef struct ddi_fp_key {
+    uint8_t ver, ttl, olen, nopt, eol_pad, wscale, pclass, has_ts1;
+    uint16_t mss, win, tot_hdr, zero;
+    uint32_t quirks;
+    uint8_t olayout[DDI_MAX_OPTS];
+} ddi_fp_key;
+bool ddi_fp_syn_key(const ddi_pkt *p, ddi_fp_key *k);
+
 uint8_t ddi_fp_guess_ittl(uint8_t ttl); /* 32/64/128/255 buckets as p0f */
 
 /* A signature's initial TTL can explain an observed TTL at some distance:

@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <glib.h>
+
+#include "hash.h"
 #include "strbuf.h"
 
 const char *ddi_os_family_name(ddi_os_family f)
@@ -325,33 +328,40 @@ static void label_join(char *buf, size_t len, const char *a, const char *b, cons
     buf[n] = 0;
 }
 
-void ddi_os_infer(const ddi_os_input *in, ddi_os_result *o)
-{
-    const ddi_pkt *p = in->p;
-    /* the texts are 1.2 kB of the result and are NUL-terminated wherever they
-     * are written (only when explained): every SYN of a first pass or batch
-     * run would clear them for nothing */
-    memset(o, 0, offsetof(ddi_os_result, evidence));
-    o->evidence[0] = 0;
-    o->raw_sig[0] = 0;
-    /* a zero-capacity buffer turns every clause below into a no-op: the
-     * first pass and batch runs that read no text skip the formatting */
-    ddi_sb ev = ddi_sb_on(o->evidence, in->explain ? sizeof o->evidence : 0);
-    if (in->explain)
-        ddi_fp_raw_sig(p, o->raw_sig, sizeof o->raw_sig);
-    bool matched = ddi_fp_match(in->db, p, &o->fp);
-    uint8_t ittl = o->fp.ittl;
+/* ------------------------------------------------- memo of fingerprint verdicts */
 
-    ddi_sb_add(&ev, "TTL %u -> initial %u, %d hop%s", p->ttl, ittl, o->fp.distance, o->fp.distance == 1 ? "" : "s");
-    if (!p->tcp.opts_complete) {
-        /* snaplen or a fragment cut the options: a layout we did not see
-         * entirely must not be matched (zeek truncated-header trace) */
-        ddi_sb_add(&ev, "; TCP options not captured in full: no fingerprint");
-        o->match = DDI_OSM_NONE;
-        snprintf(o->label, sizeof o->label, "unknown (options not captured)");
-        add_behaviour(in, o, &ev);
-        return;
-    }
+#define OS_MEMO_SLOTS 256 /* direct-mapped: a power of two */
+/* what fingerprint_verdict() writes: the result up to its texts */
+#define OS_HEAD offsetof(ddi_os_result, evidence)
+
+typedef struct memo_slot {
+    uint32_t generation; /* of the database it was filled from (ddi_p0fdb_generation); 0 = empty */
+    ddi_fp_key key;
+    unsigned char head[OS_HEAD];
+} memo_slot;
+
+struct ddi_os_memo {
+    memo_slot slot[OS_MEMO_SLOTS];
+    uint64_t hits;
+};
+
+ddi_os_memo *ddi_os_memo_new(void) { return g_new0(ddi_os_memo, 1); }
+uint64_t ddi_os_memo_hits(const ddi_os_memo *m) { return m ? m->hits : 0; }
+
+static memo_slot *memo_slot_of(ddi_os_memo *m, const ddi_fp_key *k)
+{
+    uint32_t h = ddi_fnv1a(DDI_FNV1A_INIT, (const uint8_t *)k, offsetof(ddi_fp_key, olayout) + k->nopt);
+    return &m->slot[h & (OS_MEMO_SLOTS - 1)];
+}
+
+/* ------------------------------------------------- the verdict */
+
+/* What the SYN's fingerprint alone says: the signature it matches, or
+ * ddi's rules where none does.  Its inputs are the fingerprint's
+ * (ddi_fp_syn_key) and the database, nothing else. */
+static void fingerprint_verdict(const ddi_os_input *in, bool matched, ddi_os_result *o, ddi_sb *ev)
+{
+    uint8_t ittl = o->fp.ittl;
     if (matched) {
         o->family = ddi_os_family_of_label(o->fp.cls, o->fp.name);
         o->match = o->fp.kind; /* exact, generic or fuzzy: one tier enum */
@@ -359,19 +369,63 @@ void ddi_os_infer(const ddi_os_input *in, ddi_os_result *o)
             o->era = era_of_flavor(o->fp.flavor);
         label_join(o->label, sizeof o->label, o->fp.name ? o->fp.name : "?", o->fp.flavor && *o->fp.flavor ? " " : "",
                    o->fp.flavor ? o->fp.flavor : "");
-        ddi_sb_add(&ev, "; signature %s:%u (%s%s) %s", o->fp.file ? o->fp.file : "?", o->fp.line,
+        ddi_sb_add(ev, "; signature %s:%u (%s%s) %s", o->fp.file ? o->fp.file : "?", o->fp.line,
                ddi_os_match_name(o->match), o->fp.excess_dist ? ", TTL farther than 35 hops" : "",
                o->fp.sig ? o->fp.sig : "");
     } else {
         const char *why = "";
         uint8_t want = 0;
-        o->family = heuristic_family(p, ittl, &why, &want);
+        o->family = heuristic_family(in->p, ittl, &why, &want);
         o->match = o->family == DDI_OS_UNKNOWN ? DDI_OSM_NONE : DDI_OSM_HEURISTIC;
         snprintf(o->label, sizeof o->label, "%s", o->family == DDI_OS_UNKNOWN ? "unknown" : ddi_os_family_name(o->family));
-        ddi_sb_add(&ev, "; no signature matched; %s", why);
+        ddi_sb_add(ev, "; no signature matched; %s", why);
         if (want && want != ittl)
-            ddi_sb_add(&ev, "; initial TTL %u, not the %u this order comes with%s", ittl, want,
+            ddi_sb_add(ev, "; initial TTL %u, not the %u this order comes with%s", ittl, want,
                        o->family == DDI_OS_UNKNOWN ? ": not named" : "");
+    }
+}
+
+void ddi_os_infer(const ddi_os_input *in, ddi_os_result *o)
+{
+    const ddi_pkt *p = in->p;
+    /* the texts are 1.2 kB of the result and are NUL-terminated wherever they
+     * are written (only when explained): every SYN of a first pass or batch
+     * run would clear them for nothing */
+    memset(o, 0, OS_HEAD);
+    o->evidence[0] = 0;
+    o->raw_sig[0] = 0;
+    /* a zero-capacity buffer turns every clause below into a no-op: the
+     * first pass and batch runs that read no text skip the formatting */
+    ddi_sb ev = ddi_sb_on(o->evidence, in->explain ? sizeof o->evidence : 0);
+    if (in->explain)
+        ddi_fp_raw_sig(p, o->raw_sig, sizeof o->raw_sig);
+    /* the memo holds no texts: it serves only where none is written */
+    ddi_fp_key key;
+    memo_slot *slot =
+        in->memo && in->db && !in->explain && ddi_fp_syn_key(p, &key) ? memo_slot_of(in->memo, &key) : NULL;
+    uint32_t generation = ddi_p0fdb_generation(in->db);
+    if (slot && slot->generation == generation && !memcmp(&slot->key, &key, sizeof key)) {
+        memcpy(o, slot->head, OS_HEAD);
+        in->memo->hits++;
+    } else {
+        bool matched = ddi_fp_match(in->db, p, &o->fp);
+        ddi_sb_add(&ev, "TTL %u -> initial %u, %d hop%s", p->ttl, o->fp.ittl, o->fp.distance,
+                   o->fp.distance == 1 ? "" : "s");
+        if (!p->tcp.opts_complete) {
+            /* snaplen or a fragment cut the options: a layout we did not see
+             * entirely must not be matched (zeek truncated-header trace) */
+            ddi_sb_add(&ev, "; TCP options not captured in full: no fingerprint");
+            o->match = DDI_OSM_NONE;
+            snprintf(o->label, sizeof o->label, "unknown (options not captured)");
+            add_behaviour(in, o, &ev);
+            return;
+        }
+        fingerprint_verdict(in, matched, o, &ev);
+        if (slot) {
+            slot->generation = generation;
+            slot->key = key;
+            memcpy(slot->head, o, OS_HEAD);
+        }
     }
     if (o->family == DDI_OS_WINDOWS)
         add_windows_version_notes(p, o, &ev);

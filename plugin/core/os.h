@@ -36,9 +36,18 @@ typedef ddi_match_kind ddi_os_match;
 #define DDI_OSM_FUZZY DDI_MATCH_FUZZY
 #define DDI_OSM_HEURISTIC DDI_MATCH_HEURISTIC
 
+/* The fingerprint part of past verdicts, by fingerprint (ddi_fp_syn_key):
+ * a darknet's SYNs come from a few hundred stacks and tools, and the
+ * signature search is most of a verdict's work.  A plain block: g_free()
+ * frees it.  One per state (it is written as it is read). */
+typedef struct ddi_os_memo ddi_os_memo;
+ddi_os_memo *ddi_os_memo_new(void);
+uint64_t ddi_os_memo_hits(const ddi_os_memo *m); /* verdicts it served (tests) */
+
 typedef struct ddi_os_input {
     const ddi_pkt *p;          /* a SYN (or SYN-ACK) */
     const ddi_p0fdb *db;       /* may be NULL */
+    ddi_os_memo *memo;         /* may be NULL; used only where nothing is explained */
     uint8_t retry_count;       /* SYNs of this connection before this one */
     double retry_gap1;         /* first retransmission gap, 0 if none */
     ddi_backoff backoff;       /* first two gaps' backoff, once a third SYN was seen */

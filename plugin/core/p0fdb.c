@@ -35,7 +35,19 @@ struct ddi_p0fdb {
     sig_vec tcp[2][SIG_BUCKETS]; /* [0] = tcp:request, [1] = tcp:response */
     size_t ntcp;
     size_t nmtu; /* [mtu] lines checked and counted; their labels are mss.c's table */
+    uint32_t generation; /* ddi_p0fdb_generation() */
 };
+
+/* One counter for every database of the process: a generation is never
+ * handed out twice, so a memo that keeps one cannot take a newer database,
+ * or another one at the same address, for the one it was filled from. */
+static uint32_t next_generation(void)
+{
+    static uint32_t last;
+    return __atomic_add_fetch(&last, 1, __ATOMIC_RELAXED);
+}
+
+uint32_t ddi_p0fdb_generation(const ddi_p0fdb *db) { return db ? db->generation : 0; }
 
 /* ---------------------------------------------------------------------------
  * Names shared with the matcher's raw_sig printer.
@@ -69,6 +81,7 @@ ddi_p0fdb *ddi_p0fdb_new(void)
     ddi_p0fdb *db = g_new0(ddi_p0fdb, 1);
     db->str = g_string_chunk_new(4096);
     db->classes = g_ptr_array_new();
+    db->generation = next_generation();
     return db;
 }
 
@@ -103,6 +116,7 @@ static void add_tcp_sig(ddi_p0fdb *db, bool response, const ddi_tcp_sig *s)
     }
     b->v[b->n++] = *s; /* appended: earlier files and lines keep precedence */
     db->ntcp++;
+    db->generation = next_generation();
 }
 
 /* ---------------------------------------------------------------------------

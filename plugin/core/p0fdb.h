@@ -50,6 +50,11 @@ size_t ddi_p0fdb_count(const ddi_p0fdb *db);     /* tcp signatures loaded */
  * flags, tunnels, sources) that a p0f file has no place for. */
 size_t ddi_p0fdb_mtu_count(const ddi_p0fdb *db);
 
+/* Changes whenever a signature is added, and differs between databases:
+ * what a memo of matches keeps to know it still speaks of this one (never
+ * 0; 0 for NULL). */
+uint32_t ddi_p0fdb_generation(const ddi_p0fdb *db);
+
 /* ---- The parsed signature, for the matcher (fingerprint.c) ---- */
 
 /* How a signature's window field is to be compared (p0f WIN_TYPE_*). */

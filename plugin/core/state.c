@@ -103,6 +103,7 @@ void ddi_state_free(ddi_state *st)
     ddi_big_free(st->conn_fifo, (size_t)st->fifo_cap * sizeof *st->conn_fifo);
     if (st->nat_text)
         g_hash_table_destroy(st->nat_text);
+    g_free(st->os_memo);
     memset(st, 0, sizeof *st);
 }
 

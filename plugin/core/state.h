@@ -185,6 +185,7 @@ typedef struct ddi_state {
     /* source index + 1 -> char *: the NAT sentences of its first evidence of
      * each kind; only sources with NAT evidence (a minority) have one */
     struct _GHashTable *nat_text;
+    struct ddi_os_memo *os_memo; /* os.h; made by the first SYN that wants an OS */
 } ddi_state;
 
 /* Default caps on tracked sources and SYN connections (preferences

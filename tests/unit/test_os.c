@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <glib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "os.h"
@@ -109,10 +110,96 @@ static void test_windows_linear(void)
     ddi_p0fdb_free(db);
 }
 
+/* The memo of fingerprint verdicts gives what a fresh verdict gives: for
+ * more fingerprints than it has slots (so slots are shared and refilled),
+ * for signature matches and for ddi's own rules, and never from another
+ * database or from one that has changed since. */
+static void os_head_equal(const ddi_os_result *a, const ddi_os_result *b, int ttl, int k)
+{
+    if (memcmp(a, b, offsetof(ddi_os_result, evidence)))
+        g_error("TTL %d template %d: memo '%s' (family %d, match %d), fresh '%s' (family %d, match %d)", ttl, k,
+                a->label, a->family, a->match, b->label, b->family, b->match);
+}
+
+static ddi_pkt memo_syn(int k, int ttl, uint16_t win)
+{
+    pb_ip ip = {.src = "192.0.2.5", .dst = "198.51.100.10", .ttl = (uint8_t)ttl, .df = true, .id = 7};
+    pb_tcp lin = {.sport = 50000, .dport = 445, .seq = 1, .flags = DDI_TH_SYN, .win = win,
+                  PB_OPTS(PB_MSS(1460), PB_SOK, PB_TS(1, 0), PB_NOP, PB_WS(10))};
+    pb_tcp win10 = {.sport = 50000, .dport = 445, .seq = 1, .flags = DDI_TH_SYN, .win = win,
+                    PB_OPTS(PB_MSS(1460), PB_NOP, PB_WS(8), PB_NOP, PB_NOP, PB_SOK)};
+    pb_tcp bsd = {.sport = 50000, .dport = 445, .seq = 1, .flags = DDI_TH_SYN, .win = win,
+                  PB_OPTS(PB_MSS(1460), PB_NOP, PB_WS(6), PB_SOK, PB_TS(1, 0))};
+    const pb_tcp *t = k == 0 ? &lin : k == 1 ? &win10 : &bsd;
+    return pb_tcp_parsed(&ip, t, 1.0);
+}
+
+static void memo_infer(const ddi_p0fdb *db, ddi_os_memo *memo, const ddi_pkt *p, ddi_os_result *o)
+{
+    ddi_os_input in = {.p = p, .db = db, .memo = memo, .ipid = DDI_IPID_UNKNOWN};
+    ddi_os_infer(&in, o);
+}
+
+static void test_memo(void)
+{
+    char err[512];
+    ddi_p0fdb *db = ddi_p0fdb_new();
+    ddi_p0fdb_load_string(db, "inline.fp",
+                          CLASSES "label = s:unix:Linux:3.11 and newer\nsig = *:64:0:*:mss*20,10:mss,sok,ts,nop,ws:df,id+:0\n"
+                                  "label = g:win:Windows:7 or 8\nsig = *:128:0:*:8192,8:mss,nop,ws,nop,nop,sok:df,id+:0\n"
+                                  "label = s:win:Windows:10 or newer\nsig = *:128:0:*:64240,8:mss,nop,ws,nop,nop,sok:df,id+:0\n",
+                          err, sizeof err);
+    g_assert_cmpstr(err, ==, "");
+    ddi_os_memo *memo = ddi_os_memo_new();
+    static const uint16_t wins[] = {64240, 8192, 29200};
+    /* 255 TTLs x 3 layouts x 3 windows: 2295 fingerprints for 256 slots */
+    for (int round = 0; round < 2; round++)
+        for (int ttl = 1; ttl <= 255; ttl++)
+            for (int k = 0; k < 3; k++)
+                for (size_t w = 0; w < G_N_ELEMENTS(wins); w++) {
+                    ddi_pkt p = memo_syn(k, ttl, wins[w]);
+                    ddi_os_result fresh, memoed;
+                    memo_infer(db, NULL, &p, &fresh);
+                    memo_infer(db, memo, &p, &memoed);
+                    os_head_equal(&memoed, &fresh, ttl, k);
+                    memo_infer(db, memo, &p, &memoed); /* now from the memo */
+                    os_head_equal(&memoed, &fresh, ttl, k);
+                }
+    g_assert_cmpuint(ddi_os_memo_hits(memo), >=, 2 * 255 * 3 * 3);
+
+    /* the same fingerprint against another database: matched afresh */
+    ddi_pkt p = memo_syn(0, 60, 29200);
+    ddi_os_result o;
+    memo_infer(db, memo, &p, &o);
+    g_assert_cmpstr(o.label, ==, "Linux 3.11 and newer");
+    ddi_p0fdb *other = ddi_p0fdb_new();
+    ddi_p0fdb_load_string(other, "other.fp",
+                          CLASSES "label = s:unix:Other:kernel\nsig = *:64:0:*:mss*20,10:mss,sok,ts,nop,ws:df,id+:0\n", err,
+                          sizeof err);
+    uint64_t hits = ddi_os_memo_hits(memo);
+    memo_infer(other, memo, &p, &o);
+    g_assert_cmpstr(o.label, ==, "Other kernel");
+    g_assert_cmpuint(ddi_os_memo_hits(memo), ==, hits);
+    /* a database that has grown since: matched afresh, too */
+    uint32_t gen = ddi_p0fdb_generation(db);
+    ddi_p0fdb_load_string(db, "more.fp", CLASSES "label = s:unix:Later:one\nsig = *:64:0:*:*,*:mss:df:0\n", err,
+                          sizeof err);
+    g_assert_cmpuint(ddi_p0fdb_generation(db), !=, gen);
+    memo_infer(db, memo, &p, &o);
+    g_assert_cmpstr(o.label, ==, "Linux 3.11 and newer");
+    g_assert_cmpuint(ddi_os_memo_hits(memo), ==, hits);
+    memo_infer(db, memo, &p, &o);
+    g_assert_cmpuint(ddi_os_memo_hits(memo), ==, hits + 1);
+    g_free(memo);
+    ddi_p0fdb_free(other);
+    ddi_p0fdb_free(db);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/os/linux-dating", test_linux_dating);
     g_test_add_func("/os/windows-linear", test_windows_linear);
+    g_test_add_func("/os/memo", test_memo);
     return g_test_run();
 }
