@@ -16,7 +16,7 @@
 #    the mixed one ($BENCH_PACKETS packets from $BENCH_SOURCES sources, with
 #    backscatter and IPv6).
 # 2. Measures, with /usr/bin/time -v (wall time, CPU time, peak RSS) and
-#    medians over $BENCH_RUNS side-by-side pairs:
+#    medians over $BENCH_RUNS side-by-side pairs ($BENCH_S_RUNS for S):
 #      S  tshark -T fields, 5 ip/tcp fields + 4 ddi fields (ddi.os,
 #         ddi.ipid.gap, ddi.nat, ddi.mss.link), SYN capture, ddi enabled vs
 #         the same command with --disable-protocol ddi (target <= 1.10x wall)
@@ -45,7 +45,9 @@
 #
 # Environment: BENCH_SYN_PACKETS (200000) BENCH_SYN_SOURCES (50000)
 #   BENCH_PACKETS (1000000; --quick 200000) BENCH_SOURCES (100000; --quick
-#   20000) BENCH_SEED (1) BENCH_RUNS (3) BENCH_DIR (/tmp/ddi-bench)
+#   20000) BENCH_SEED (1) BENCH_RUNS (3) BENCH_S_RUNS (3 x BENCH_RUNS: S
+#   sits near its line and one pair moves by +-2 %, so its median needs
+#   more pairs than the others to be the same answer twice) BENCH_DIR (/tmp/ddi-bench)
 #   BENCH_PAIR (1 if nproc >= 2) BENCH_IR_PACKETS (20000; --quick 10000; 0 =
 #   no callgrind section) BENCH_RESULTS (bench/RESULTS.md; "-" = do not
 #   write) DDI_BUILD_DIR (/tmp/ddi-bench-build)
@@ -75,6 +77,7 @@ fi
 syn_packets=${BENCH_SYN_PACKETS:-200000}
 syn_sources=${BENCH_SYN_SOURCES:-50000}
 runs=${BENCH_RUNS:-3}
+s_runs=${BENCH_S_RUNS:-$((3 * runs))}
 ncpu=$(nproc)
 pair=${BENCH_PAIR:-$([ "$ncpu" -ge 2 ] && echo 1 || echo 0)}
 . "$here/common.sh"
@@ -186,16 +189,17 @@ record() {
 }
 # compare SECTION NAME_A OUT_A CMD_A... --- NAME_B OUT_B CMD_B...
 compare() {
-    local sec=$1 i
+    local sec=$1 i n=$runs
+    [ "$sec" = S ] && n=$s_runs
     shift
     local -a a=() b=()
     while [ "$1" != "---" ]; do a+=("$1"); shift; done
     shift
     b=("$@")
-    for ((i = 1; i <= runs; i++)); do
+    for ((i = 1; i <= n; i++)); do
         local first=("${a[@]}") second=("${b[@]}")
         if ((i % 2 == 0)); then first=("${b[@]}"); second=("${a[@]}"); fi
-        echo "bench: $sec run $i/$runs: ${first[0]} + ${second[0]}$([ "$pair" = 1 ] && echo " (paired)")" >&2
+        echo "bench: $sec run $i/$n: ${first[0]} + ${second[0]}$([ "$pair" = 1 ] && echo " (paired)")" >&2
         start "${first[0]}" "$i" "${first[1]}" -- "${first[@]:2}"
         [ "$pair" = 1 ] || wait
         start "${second[0]}" "$i" "${second[1]}" -- "${second[@]:2}"
@@ -292,14 +296,14 @@ cmp -s "$work/out.P.base" "$work/out.P.ddi" ||
 
 # ------------------------------------------------------------------ report
 elapsed=$(($(date +%s) - t_start))
-PYTHONPATH="$here" "$PY" - "$raw" "$checks" "$results" "$packets" "$sources" "$runs" "$pair" "$elapsed" "$cap" "$commit" "$irtsv" "$irp" \
+PYTHONPATH="$here" "$PY" - "$raw" "$checks" "$results" "$packets" "$sources" "$runs" "$s_runs" "$pair" "$elapsed" "$cap" "$commit" "$irtsv" "$irp" \
     "$syncap" "$syn_packets" "$syn_sources" "$quick" <<'PYEOF'
 import os, sys
 import results as R
 
-(raw, checks, results, packets, sources, runs, pair, elapsed, cap, commit, irtsv, irp,
+(raw, checks, results, packets, sources, runs, s_runs, pair, elapsed, cap, commit, irtsv, irp,
  syncap, syn_packets, syn_sources, quick) = sys.argv[1:]
-packets, sources, runs, elapsed = int(packets), int(sources), int(runs), int(elapsed)
+packets, sources, runs, s_runs, elapsed = int(packets), int(sources), int(runs), int(s_runs), int(elapsed)
 syn_packets, syn_sources = int(syn_packets), int(syn_sources)
 rows, byrun = R.read_runs(raw)
 med = R.medians(rows)
@@ -381,9 +385,9 @@ md.append("| SYN capture | `bench/gen_darknet --syn-only --packets %d --sources 
     syn_packets, syn_sources, os.path.basename(syncap), os.path.getsize(syncap) / 1e6))
 md.append("| mixed capture | `bench/gen_darknet --packets %d --sources %d` (%s, %.0f MB) |" % (
     packets, sources, os.path.basename(cap), os.path.getsize(cap) / 1e6))
-md.append("| method | %d runs each; %s; `/usr/bin/time -v` (wall, user+sys CPU, peak RSS). Times and RSS: "
+md.append("| method | %d runs each, S %d; %s; `/usr/bin/time -v` (wall, user+sys CPU, peak RSS). Times and RSS: "
           "medians; ratios: median of the run-by-run ratios. Whole script %d s |" % (
-    runs, "the two sides of a comparison run at the same time, one per core, start order alternating"
+    runs, s_runs, "the two sides of a comparison run at the same time, one per core, start order alternating"
     if pair == "1" else "one run at a time, order alternating", elapsed))
 md.append("")
 md += R.md_table(hdr, allrows)
