@@ -91,7 +91,7 @@ bool ddi_fp_match_ex(const ddi_p0fdb *db, const ddi_pkt *p, uint16_t peer_syn_ms
  * or whose options were not captured in full. */
 typedef struct ddi_fp_key {
     uint8_t ver, ttl, olen, nopt, eol_pad, wscale, pclass, has_ts1;
-    uint16_t mss, win, tot_hdr, zero;
+    uint16_t mss, win, tot_hdr, zero; /* zero: no byte of the key is left undefined */
     uint32_t quirks;
     uint8_t olayout[DDI_MAX_OPTS];
 } ddi_fp_key;
