@@ -82,6 +82,7 @@ bool ddi_fp_syn_key(const ddi_pkt *p, ddi_fp_key *k)
     k->win = o.win;
     k->tot_hdr = (uint16_t)o.tot_hdr;
     k->quirks = o.quirks;
+    k->opt_hash = o.opt_hash;
     memcpy(k->olayout, o.olayout, o.nopt < DDI_MAX_OPTS ? o.nopt : DDI_MAX_OPTS);
     return true;
 }

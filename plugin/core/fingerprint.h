@@ -93,6 +93,8 @@ typedef struct ddi_fp_key {
     uint8_t ver, ttl, olen, nopt, eol_pad, wscale, pclass, has_ts1;
     uint16_t mss, win, tot_hdr, zero; /* zero: no byte of the key is left undefined */
     uint32_t quirks;
+    uint32_t opt_hash; /* ddi_p0f_layout_hash of olayout: computed with the key anyway,
+                        * so a memo hashes the fields up to here, not the layout again */
     uint8_t olayout[DDI_MAX_OPTS];
 } ddi_fp_key;
 bool ddi_fp_syn_key(const ddi_pkt *p, ddi_fp_key *k);

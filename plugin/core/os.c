@@ -350,8 +350,8 @@ uint64_t ddi_os_memo_hits(const ddi_os_memo *m) { return m ? m->hits : 0; }
 
 static memo_slot *memo_slot_of(ddi_os_memo *m, const ddi_fp_key *k)
 {
-    size_t n = offsetof(ddi_fp_key, olayout) + (k->nopt < DDI_MAX_OPTS ? k->nopt : DDI_MAX_OPTS);
-    uint32_t h = ddi_fnv1a(DDI_FNV1A_INIT, (const uint8_t *)k, n);
+    /* the layout is in the key's opt_hash (fingerprint.h) */
+    uint32_t h = ddi_fnv1a(DDI_FNV1A_INIT, (const uint8_t *)k, offsetof(ddi_fp_key, olayout));
     return &m->slot[h & (OS_MEMO_SLOTS - 1)];
 }
 
